@@ -1,0 +1,51 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages racelab needs to build, test
+# and benchmark.  As root it runs apt-get itself; otherwise it prints the
+# exact command and exits 1 so that nothing half-installed is left behind.
+#
+# usage: scripts/install-deps.sh [--bench]
+#   --bench  also install the servers and load generators bench/ compares to
+set -eu
+
+BUILD_PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev \
+libinih-dev libjansson-dev libexpat1-dev valgrind gdb curl wrk apache2-utils \
+util-linux procps"
+BENCH_PKGS="nginx-light lighttpd"
+
+pkgs="$BUILD_PKGS"
+if [ "${1:-}" = "--bench" ]; then
+    pkgs="$pkgs $BENCH_PKGS"
+fi
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "racelab: missing Debian packages:$missing" >&2
+    echo "racelab: run as root:  apt-get update && $cmd" >&2
+    exit 1
+fi
+
+echo "racelab: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Try without refreshing the package lists first; fall back to an update.
+if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null
+    apt-get install -y --no-install-recommends $missing >/dev/null
+fi
+# nginx and lighttpd start system-wide daemons on install; the benchmark
+# runs its own instances on loopback, so stop the packaged ones.
+for svc in nginx lighttpd; do
+    if command -v service >/dev/null 2>&1; then
+        service "$svc" stop >/dev/null 2>&1 || true
+    fi
+done

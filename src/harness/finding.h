@@ -1,0 +1,90 @@
+/* finding.h - one normalized detector finding, whatever tool produced it.
+ *
+ * TSan's text reports and Valgrind's XML (Helgrind, DRD) are parsed into
+ * this one schema, so that matching, de-duplication and every output format
+ * (JSON, JUnit, SARIF, HTML) work the same for every tool.
+ */
+#ifndef RACELAB_FINDING_H
+#define RACELAB_FINDING_H
+
+#include <stddef.h>
+
+enum finding_kind {
+    FINDING_DATA_RACE,
+    FINDING_LOCK_ORDER,          /* lock-order inversion (potential deadlock) */
+    FINDING_THREAD_LEAK,
+    FINDING_USE_AFTER_FREE,      /* heap-use-after-free */
+    FINDING_SIGNAL_UNSAFE,       /* signal-unsafe call inside a signal handler */
+    FINDING_UNLOCK_UNLOCKED,     /* unlock of an unlocked / not-owned mutex */
+    FINDING_DESTROY_LOCKED,      /* destroy of a locked mutex */
+    FINDING_PTHREAD_MISUSE,      /* other pthread API misuse (cond wait etc.) */
+    FINDING_OTHER,
+    FINDING_KIND_COUNT
+};
+
+/* Stable names used in manifests and every output: "data-race",
+ * "lock-order-inversion", "thread-leak", "heap-use-after-free",
+ * "signal-unsafe-call", "unlock-unlocked", "destroy-locked",
+ * "pthread-misuse", "other". */
+const char *finding_kind_name(enum finding_kind kind);
+/* Returns the kind for NAME, or -1. */
+int finding_kind_from_name(const char *name);
+
+struct frame {
+    char *function;     /* may be NULL when unknown */
+    char *file;         /* full path as reported, may be NULL */
+    int line;           /* 0 when unknown */
+};
+
+/* One stack in a report: an access, a lock acquisition, a thread creation. */
+struct stack {
+    char *role;         /* "write", "read", "previous write", "lock",
+                           "mutex M1 acquired", "thread created", ... */
+    int thread;         /* thread number as the tool printed it, -1 if none */
+    char **locks_held;  /* names or descriptions of mutexes held; may be 0 */
+    size_t nlocks;
+    struct frame *frames;   /* innermost first */
+    size_t nframes;
+};
+
+struct finding {
+    char *tool;             /* "tsan", "helgrind", "drd" */
+    enum finding_kind kind;
+    char *summary;          /* one line, e.g. TSan's SUMMARY line */
+    struct stack *stacks;
+    size_t nstacks;
+    char fingerprint[17];   /* 16 hex digits: kind + top frames, see below */
+};
+
+/* A list of findings, in report order. */
+struct finding_list {
+    struct finding *items;
+    size_t count, cap;
+};
+
+void finding_list_init(struct finding_list *l);
+void finding_list_free(struct finding_list *l);
+/* Appends F (moved, not copied). */
+int finding_list_push(struct finding_list *l, struct finding *f);
+void finding_free(struct finding *f);
+
+/* Computes f->fingerprint: a hash of the kind and, for each stack in a
+ * canonical (sorted) order, its top 3 frames as function:basename(file):
+ * line.  No addresses, thread numbers or tool-specific text, so the same
+ * bug gives the same fingerprint across runs (and, where the stacks agree,
+ * across tools). */
+void finding_fingerprint(struct finding *f);
+
+/* Parsers.  Each appends to OUT and returns the number of findings added,
+ * or -1 if the input could not be read or parsed (ERR gets a message). */
+int tsan_parse_file(const char *path, struct finding_list *out,
+                    char *err, size_t errlen);
+int tsan_parse_buffer(const char *text, size_t len, struct finding_list *out,
+                      char *err, size_t errlen);
+/* TOOL is "helgrind" or "drd". */
+int valgrind_parse_xml_file(const char *path, const char *tool,
+                            struct finding_list *out, char *err, size_t errlen);
+int valgrind_parse_xml_buffer(const char *xml, size_t len, const char *tool,
+                              struct finding_list *out, char *err, size_t errlen);
+
+#endif
