@@ -1,0 +1,25 @@
+/* match.h - deciding whether a finding is at a scenario's known locations. */
+#ifndef RACELAB_MATCH_H
+#define RACELAB_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "finding.h"
+
+struct location {
+    char *name;         /* manifest section suffix, e.g. "lru-write" */
+    char *file;         /* path relative to the source tree */
+    int line;
+    char *function;
+    char *access;       /* read | write | lock | unlock | create | call */
+    char *lock;
+};
+
+/* True when some stack of F has, among its first DEPTH frames, a frame
+ * whose file ends with loc->file (compared at a path-component boundary)
+ * and whose line equals loc->line, for at least one of the NLOCS
+ * locations. */
+bool finding_at_locations(const struct finding *f, const struct location *locs,
+                          size_t nlocs, size_t depth);
+
+#endif

@@ -1,0 +1,111 @@
+/* result.h - what racelab measured for one scenario x variant x tool cell
+ * (or one `stress` target), and the writers that turn a set of cells into
+ * JSON, JUnit XML, SARIF 2.1.0, HTML and the terminal table.
+ *
+ * The runner (src/harness/runner.c) fills these; everything in report/
+ * only reads them.
+ */
+#ifndef RACELAB_RESULT_H
+#define RACELAB_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "finding.h"
+
+enum run_outcome {
+    RUN_CLEAN,          /* exited after SIGTERM, no finding */
+    RUN_FINDING,        /* at least one finding */
+    RUN_HANG,           /* watchdog or timeout fired */
+    RUN_CRASH,          /* died of a signal (see run_record.signal) */
+    RUN_ENV_ERROR       /* could not start, tool missing, never listened... */
+};
+const char *run_outcome_name(enum run_outcome o);   /* "clean", ... */
+
+/* One run of one program under one tool. */
+struct run_record {
+    enum run_outcome outcome;
+    int signal;                 /* for RUN_CRASH */
+    int exit_status;            /* -1 if killed */
+    double seconds;             /* wall time from start to exit */
+    double first_finding_seconds;   /* from start; < 0 if none */
+    bool symptom;               /* the scenario's symptom oracle fired */
+    char *symptom_detail;       /* e.g. "stats requests 9812 < sent 10000" */
+    char *hang_report;          /* wait-for cycle text, or NULL */
+    char *reason;               /* env error / crash reason, or NULL */
+    unsigned long seed;
+    size_t nfindings;           /* findings in this run (before dedup) */
+    size_t true_positives;      /* findings at the manifest's locations */
+    size_t false_positives;     /* findings elsewhere */
+};
+
+/* A finding de-duplicated by fingerprint across the runs of a cell. */
+struct unique_finding {
+    struct finding finding;     /* the first instance seen */
+    size_t runs_seen;           /* runs in which it appeared */
+    bool true_positive;         /* matched the manifest's locations */
+    bool expected_false_positive;   /* the manifest documents it as a trap */
+};
+
+/* Expectations for a cell, from the manifest (empty for `stress`). */
+struct cell_expect {
+    bool known;                 /* a manifest section exists for the cell */
+    unsigned kinds;             /* bitmask of 1u << enum finding_kind */
+    bool false_positive;        /* the findings are a documented trap */
+    bool symptom;               /* for tool "none" */
+    char *rate;                 /* as written, e.g. "20/20", may be NULL */
+};
+
+struct cell_result {
+    char *scenario;             /* or the program name under `stress` */
+    char *variant;              /* "buggy", "fixed", or NULL for `stress` */
+    char *tool;                 /* "tsan", "helgrind", "drd", "none" */
+    char *executable;
+    char *module, *bug_class;   /* from the manifest, may be NULL */
+    struct cell_expect expect;
+
+    struct run_record *runs;
+    size_t nruns;
+
+    /* Aggregates, filled by cell_result_summarize(). */
+    size_t detected_runs;       /* runs with >= 1 true-positive finding
+                                   (or any finding under `stress`) */
+    size_t finding_runs;        /* runs with any finding */
+    size_t symptom_runs, hangs, crashes, env_errors;
+    double rate, rate_lo, rate_hi;      /* detected_runs / runs, 95% Wilson */
+    long first_detection_run;           /* 1-based; -1 if never */
+    double first_detection_seconds;     /* cumulative wall seconds to it */
+    double median_seconds;              /* median run time */
+    double median_detection_seconds;    /* median first-finding time over
+                                           detecting runs; < 0 if none */
+    size_t tp, fp, fn;                  /* per-report scoring for the cell */
+
+    struct unique_finding *findings;
+    size_t nfindings;
+
+    bool passed;                /* expectations held */
+    char *verdict;              /* one line: why it passed or failed */
+};
+
+void cell_result_free(struct cell_result *c);
+
+/* Computes the aggregates and the verdict from runs[] and expect. */
+void cell_result_summarize(struct cell_result *c);
+
+/* 95% Wilson score interval for K successes in N trials. */
+void wilson_interval(size_t k, size_t n, double *lo, double *hi);
+
+/* Writers.  Each returns 0, or -1 with ERR filled (e.g. path unwritable). */
+int write_json(const char *path, const struct cell_result *cells, size_t n,
+               const char *command, char *err, size_t errlen);
+int write_junit(const char *path, const struct cell_result *cells, size_t n,
+                char *err, size_t errlen);
+int write_sarif(const char *path, const struct cell_result *cells, size_t n,
+                char *err, size_t errlen);
+int write_html(const char *path, const struct cell_result *cells, size_t n,
+               char *err, size_t errlen);
+/* The human table: one row per cell, plus per-tool TP/FP/FN, precision
+ * and recall over all cells. */
+void print_table(FILE *out, const struct cell_result *cells, size_t n);
+
+#endif
