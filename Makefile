@@ -1,0 +1,62 @@
+# racelab - a thin front for CMake presets (see CMakePresets.json).
+#
+#   make            build the release flavor (build/release/)
+#   make test       run the test suite on the release and tsan flavors
+#   make tsan       every scenario under ThreadSanitizer, judged against
+#                   its manifest (the detection matrix)
+#   make helgrind   the same under Valgrind Helgrind
+#   make drd        the same under Valgrind DRD
+#   make matrix     every scenario under every tool
+#   make asan       build the ASan+UBSan flavor and run the suite on it
+#   make bench      benchmarks (bench/): racelab-server vs nginx, lighttpd
+#   make clean      remove build/
+#
+# Missing Debian packages are installed by scripts/install-deps.sh.
+
+PRESETS := release tsan asan valgrind
+CTEST_ARGS ?= --output-on-failure -j2
+MATRIX_ARGS ?=
+DEPS_STAMP := build/.deps-ok
+
+.PHONY: all release test tsan helgrind drd matrix asan bench clean deps \
+        $(addprefix build-,$(PRESETS)) $(addprefix test-,$(PRESETS))
+
+all: release
+release: build-release
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh
+	@scripts/install-deps.sh
+	@mkdir -p build && touch $@
+
+build/%/CMakeCache.txt: | $(DEPS_STAMP)
+	cmake --preset $* >/dev/null
+
+build-%: build/%/CMakeCache.txt
+	cmake --build --preset $*
+
+test-%: build-%
+	ctest --preset $* $(CTEST_ARGS)
+
+test: test-release test-tsan
+
+tsan: build-release build-tsan
+	build/release/racelab matrix --tools tsan $(MATRIX_ARGS)
+
+helgrind: build-release build-valgrind
+	build/release/racelab matrix --tools helgrind $(MATRIX_ARGS)
+
+drd: build-release build-valgrind
+	build/release/racelab matrix --tools drd $(MATRIX_ARGS)
+
+matrix: build-release build-tsan build-valgrind
+	build/release/racelab matrix --tools tsan,helgrind,drd,none $(MATRIX_ARGS)
+
+asan: test-asan
+
+bench: build-release
+	@scripts/install-deps.sh --bench
+	bench/run.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,50 @@
+#!/bin/sh
+# capture.sh - rebuilds the tiny bug programs and re-captures the real
+# ThreadSanitizer, Helgrind and DRD reports in ../data/.  The unit tests
+# assert on these files, so re-run this only on purpose and re-check the
+# line numbers the tests expect.
+#
+# usage: tests/harness-unit/programs/capture.sh [BUILD_DIR]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+data=$here/../data
+build=${1:-/tmp/racelab-capture}
+mkdir -p "$build" "$data"
+
+progs="race lockorder thread_leak uaf signal_malloc unlock_unlocked destroy_locked"
+
+for p in $progs; do
+    clang -fsanitize=thread -g -O1 -pthread -o "$build/$p.tsan" "$here/$p.c"
+    gcc -g -O1 -pthread -o "$build/$p.vg" "$here/$p.c"
+done
+
+# TSan of clang 14 cannot map its shadow with a high-entropy ASLR layout;
+# setarch -R turns randomization off for the child only.
+tsan() {    # tsan PROG OUTNAME
+    rm -f "$build/$2".*
+    TSAN_OPTIONS="log_path=$build/$2" setarch -R "$build/$1.tsan" >/dev/null 2>&1 || true
+    cp "$(ls "$build/$2".* | head -n 1)" "$data/$2.log"
+}
+vg() {      # vg TOOL PROG OUTNAME
+    valgrind --tool="$1" --xml=yes --xml-file="$data/$3.xml" \
+        "$build/$2.vg" >/dev/null 2>&1 || true
+}
+
+for p in $progs; do
+    tsan "$p" "tsan-$p"
+    vg helgrind "$p" "helgrind-$p"
+    vg drd "$p" "drd-$p"
+done
+# A second capture of the same race: other pid, addresses and timing.
+tsan race tsan-race-2
+vg helgrind race helgrind-race-2
+vg drd race drd-race-2
+
+# A report cut short, as from a killed process: the first complete error
+# plus part of the next.
+xml=$data/helgrind-race.xml
+cut=$(grep -n '</error>' "$xml" | head -n 1 | cut -d: -f1)
+head -n $((cut + 12)) "$xml" > "$data/helgrind-truncated.xml"
+tlog=$data/tsan-race.log
+cut=$(grep -n 'Previous write' "$tlog" | head -n 1 | cut -d: -f1)
+head -n $((cut + 1)) "$tlog" > "$data/tsan-truncated.log"
