@@ -183,9 +183,13 @@ int proc_spawn(struct proc *p, const struct spawn_opts *o,
             if (fd >= 0 && fd != 1)
                 dup2(fd, 1);
         }
-        fd = o->stderr_fd >= 0 ? o->stderr_fd : open("/dev/null", O_WRONLY);
-        if (fd >= 0 && fd != 2)
-            dup2(fd, 2);
+        if (o->stderr_to_stdout)
+            dup2(1, 2);
+        else {
+            fd = o->stderr_fd >= 0 ? o->stderr_fd : open("/dev/null", O_WRONLY);
+            if (fd >= 0 && fd != 2)
+                dup2(fd, 2);
+        }
         execve(path, o->argv, env);
         e = errno;
         if (write(errp[1], &e, sizeof e) < 0) {
@@ -296,17 +300,14 @@ out:
 
 char *proc_capture(char *const argv[], double timeout, int *status)
 {
-    struct spawn_opts o = {argv, NULL, SPAWN_DEVNULL, SPAWN_PIPE, SPAWN_DEVNULL};
+    struct spawn_opts o = {argv, NULL, SPAWN_DEVNULL, SPAWN_PIPE, SPAWN_DEVNULL,
+                           true};
     struct proc p;
     struct strbuf sb;
     char err[256], buf[8192];
     double end = now_mono() + timeout;
-    int errfd[2];
-
-    /* stderr goes into the same pipe as stdout */
     if (proc_spawn(&p, &o, err, sizeof err) < 0)
         return NULL;
-    (void)errfd;
     sb_init(&sb);
     sb_add(&sb, "", 0);
     for (;;) {

@@ -22,6 +22,7 @@ struct spawn_opts {
     int stdin_fd;               /* SPAWN_DEVNULL or an fd */
     int stdout_fd;              /* SPAWN_DEVNULL, SPAWN_PIPE or an fd */
     int stderr_fd;              /* SPAWN_DEVNULL or an fd */
+    bool stderr_to_stdout;      /* 2>&1 (overrides stderr_fd) */
 };
 
 struct proc {

@@ -1,0 +1,321 @@
+/* hang.c - gdb stacks and the mutex wait-for cycle of a hung process. */
+#include "hang.h"
+#include "proc.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hthread {
+    int gdb_num;
+    long lwp;
+    unsigned long long waits_for;       /* mutex address, 0 if none */
+    char mutex_name[96];
+    char where[256];                    /* user frame of the lock call */
+    char blocked_in[64];                /* e.g. pthread_cond_wait */
+    long owner;                         /* LWP owning waits_for, or -1 */
+    struct strbuf stack;                /* compacted frames */
+};
+
+static const char *relpath(const char *path, const char *source)
+{
+    size_t n = source ? strlen(source) : 0;
+    if (n && strncmp(path, source, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+/* Pulls "0xADDR <name>" after "mutex=" (or "futex=") out of a frame. */
+static bool frame_mutex(const char *line, unsigned long long *addr,
+                        char *name, size_t namelen)
+{
+    const char *p = strstr(line, "mutex=");
+    if (!p)
+        p = strstr(line, "futex=");
+    if (!p)
+        return false;
+    p += 6;
+    if (strncmp(p, "mutex@entry=", 12) == 0 || strncmp(p, "futex@entry=", 12) == 0)
+        p += 12;
+    if (strncmp(p, "0x", 2) != 0)
+        return false;
+    *addr = strtoull(p, (char **)&p, 16);
+    name[0] = '\0';
+    if (p[0] == ' ' && p[1] == '<') {
+        size_t n = strcspn(p + 2, ">");
+        if (n >= namelen)
+            n = namelen - 1;
+        memcpy(name, p + 2, n);
+        name[n] = '\0';
+    }
+    return *addr != 0;
+}
+
+/* "#4  0x... in w2 (a=...) at /src/x.c:7" -> function "w2", file:line. */
+static bool frame_source(const char *line, char *func, size_t flen,
+                         char *loc, size_t llen)
+{
+    const char *p = strchr(line, ' ');
+    const char *at = strstr(line, ") at ");
+
+    if (!p)
+        return false;
+    while (*p == ' ')
+        p++;
+    if (strncmp(p, "0x", 2) == 0) {
+        const char *in = strstr(p, " in ");
+        if (!in)
+            return false;
+        p = in + 4;
+    }
+    size_t n = strcspn(p, " (");
+    if (n >= flen)
+        n = flen - 1;
+    memcpy(func, p, n);
+    func[n] = '\0';
+    if (!at)
+        return false;
+    at += 5;
+    n = strcspn(at, "\n");
+    if (n >= llen)
+        n = llen - 1;
+    memcpy(loc, at, n);
+    loc[n] = '\0';
+    /* glibc's own sources are relative (./nptl/...): not user code */
+    return loc[0] != '.';
+}
+
+static bool is_lock_frame(const char *func)
+{
+    return strstr(func, "pthread_mutex_lock") || strstr(func, "pthread_mutex_timedlock") ||
+           strstr(func, "lll_lock_wait") || strstr(func, "lll_mutex_lock");
+}
+
+static bool is_block_frame(const char *func)
+{
+    return strstr(func, "pthread_cond_wait") || strstr(func, "pthread_cond_timedwait") ||
+           strstr(func, "pthread_rwlock_") || strstr(func, "pthread_join") ||
+           strstr(func, "sem_wait") || strstr(func, "pthread_cond_clockwait");
+}
+
+char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx)
+{
+    struct hthread *t = NULL;
+    size_t nt = 0;
+    struct strbuf out;
+    const char *line = bt;
+    bool pending_lock = false;
+
+    sb_init(&out);
+    while (line && *line) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        char *l = xmalloc(len + 1);
+        memcpy(l, line, len);
+        l[len] = '\0';
+        line = eol ? eol + 1 : NULL;
+
+        if (strncmp(l, "Thread ", 7) == 0 && strstr(l, "(LWP ")) {
+            t = xrealloc(t, (nt + 1) * sizeof *t);
+            struct hthread *h = &t[nt++];
+            memset(h, 0, sizeof *h);
+            h->owner = -1;
+            h->gdb_num = atoi(l + 7);
+            h->lwp = atol(strstr(l, "(LWP ") + 5);
+            sb_init(&h->stack);
+            pending_lock = false;
+        } else if (l[0] == '#' && nt > 0) {
+            struct hthread *h = &t[nt - 1];
+            char func[128], loc[256];
+            bool user = frame_source(l, func, sizeof func, loc, sizeof loc);
+            unsigned long long addr;
+            char name[96];
+
+            if (is_lock_frame(func) && !h->waits_for &&
+                frame_mutex(l, &addr, name, sizeof name)) {
+                h->waits_for = addr;
+                snprintf(h->mutex_name, sizeof h->mutex_name, "%s", name);
+                pending_lock = true;
+            } else if (is_lock_frame(func) && !h->waits_for && !h->blocked_in[0]) {
+                snprintf(h->blocked_in, sizeof h->blocked_in, "pthread_mutex_lock");
+                pending_lock = true;
+            } else if (is_block_frame(func) && !h->waits_for && !h->blocked_in[0]) {
+                snprintf(h->blocked_in, sizeof h->blocked_in, "%s", func);
+                pending_lock = true;
+            }
+            if (user && pending_lock && !h->where[0]) {
+                snprintf(h->where, sizeof h->where, "%s", relpath(loc, source));
+                pending_lock = false;
+            }
+            if (h->stack.len < 4096) {
+                if (user)
+                    sb_printf(&h->stack, "    %s at %s\n", func, relpath(loc, source));
+                else if (func[0])
+                    sb_printf(&h->stack, "    %s\n", func);
+            }
+        }
+        free(l);
+    }
+
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].waits_for && owner)
+            t[i].owner = owner(ctx, t[i].waits_for);
+
+    /* Follow waiter -> owner edges from each waiter; a revisit is a cycle. */
+    bool found = false;
+    for (size_t start = 0; start < nt && !found; start++) {
+        size_t path[64], np = 0, cur = start;
+        while (np < 64 && t[cur].waits_for && t[cur].owner > 0) {
+            size_t next = nt;
+            for (size_t k = 0; k < nt; k++)
+                if (t[k].lwp == t[cur].owner)
+                    next = k;
+            if (next == nt)
+                break;
+            path[np++] = cur;
+            size_t seen = np;
+            for (size_t k = 0; k < np; k++)
+                if (path[k] == next)
+                    seen = k;
+            if (seen < np) {
+                /* cycle path[seen..np) */
+                sb_puts(&out, "deadlock: ");
+                for (size_t k = seen; k < np; k++) {
+                    struct hthread *a = &t[path[k]];
+                    /* a holds what the previous thread in the cycle waits for */
+                    struct hthread *prev = &t[path[k == seen ? np - 1 : k - 1]];
+                    sb_printf(&out, "%sthread %ld holds 0x%llx (%s) and waits for "
+                              "0x%llx (%s) at %s", k == seen ? "" : "; ", a->lwp,
+                              prev->waits_for,
+                              prev->mutex_name[0] ? prev->mutex_name : "?",
+                              a->waits_for, a->mutex_name[0] ? a->mutex_name : "?",
+                              a->where[0] ? a->where : "?");
+                }
+                sb_puts(&out, "\n");
+                found = true;
+                break;
+            }
+            cur = next;
+        }
+    }
+    if (!found) {
+        size_t blocked = 0;
+        sb_puts(&out, "no mutex wait-for cycle: ");
+        for (size_t i = 0; i < nt; i++) {
+            struct hthread *h = &t[i];
+            if (h->waits_for) {
+                sb_printf(&out, "%sthread %ld waits for 0x%llx (%s) at %s, held by %s",
+                          blocked++ ? "; " : "", h->lwp, h->waits_for,
+                          h->mutex_name[0] ? h->mutex_name : "?",
+                          h->where[0] ? h->where : "?",
+                          h->owner > 0 ? "" : "no thread");
+                if (h->owner > 0)
+                    sb_printf(&out, "thread %ld", h->owner);
+            } else if (h->blocked_in[0]) {
+                sb_printf(&out, "%sthread %ld blocked in %s at %s",
+                          blocked++ ? "; " : "", h->lwp, h->blocked_in,
+                          h->where[0] ? h->where : "?");
+            }
+        }
+        if (!blocked)
+            sb_puts(&out, "no thread is blocked on a mutex or condition variable");
+        sb_puts(&out, "\n");
+    }
+    sb_printf(&out, "stacks (%zu threads, from gdb):\n", nt);
+    for (size_t i = 0; i < nt; i++) {
+        sb_printf(&out, "  thread %ld:\n%s", t[i].lwp,
+                  t[i].stack.buf ? t[i].stack.buf : "");
+        sb_free(&t[i].stack);
+    }
+    free(t);
+    return sb_steal(&out);
+}
+
+struct owner_ctx {
+    unsigned long long addr[64];
+    long owner[64];
+    size_t n;
+};
+
+static long lookup_owner(void *ctx, unsigned long long addr)
+{
+    struct owner_ctx *o = ctx;
+    for (size_t i = 0; i < o->n; i++)
+        if (o->addr[i] == addr)
+            return o->owner[i];
+    return -1;
+}
+
+char *hang_report(pid_t pid, const char *tool, const char *source)
+{
+    char pidbuf[32];
+    char *bt, *report;
+    int st;
+
+    if (!strcmp(tool, "helgrind") || !strcmp(tool, "drd"))
+        return xstrdup("gdb cannot attach under valgrind (the process is "
+                       "valgrind's synthetic CPU, not the program's threads); "
+                       "see the tool's report instead\n");
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+    {
+        char *argv[] = {"gdb", "-nx", "-p", pidbuf, "-batch",
+                        "-ex", "set pagination off",
+                        "-ex", "thread apply all bt", NULL};
+        bt = proc_capture(argv, 30, &st);
+    }
+    if (!bt)
+        return xstrdup("could not run gdb (is it installed? apt-get install gdb)\n");
+    if (!strstr(bt, "Thread ")) {
+        report = xasprintf("gdb could not attach to %d:\n%.2000s\n", (int)pid, bt);
+        free(bt);
+        return report;
+    }
+
+    /* Second pass: who owns each mutex a thread waits for. */
+    struct owner_ctx oc;
+    struct strvec argv;
+    memset(&oc, 0, sizeof oc);
+    sv_init(&argv);
+    sv_push(&argv, "gdb");
+    sv_push(&argv, "-nx");
+    sv_push(&argv, "-p");
+    sv_push(&argv, pidbuf);
+    sv_push(&argv, "-batch");
+    /* collect the distinct addresses from the bt text */
+    for (const char *p = bt; (p = strstr(p, "mutex=")) != NULL && oc.n < 64; p += 6) {
+        const char *q = p + 6;
+        if (strncmp(q, "mutex@entry=", 12) == 0)
+            q += 12;
+        if (strncmp(q, "0x", 2) != 0)
+            continue;
+        unsigned long long a = strtoull(q, NULL, 16);
+        bool dup = false;
+        for (size_t i = 0; i < oc.n; i++)
+            dup |= oc.addr[i] == a;
+        if (dup || !a)
+            continue;
+        oc.addr[oc.n] = a;
+        oc.owner[oc.n] = -1;
+        oc.n++;
+        sv_push(&argv, "-ex");
+        sv_push_own(&argv, xasprintf("print ((pthread_mutex_t *)0x%llx)->__data.__owner", a));
+    }
+    if (oc.n > 0) {
+        char *out = proc_capture(argv.v, 30, &st);
+        size_t i = 0;
+        /* gdb prints "$1 = 3809" per -ex, in order */
+        for (const char *p = out; p && *p && i < oc.n; ) {
+            const char *eq = strstr(p, " = ");
+            const char *eol = strchr(p, '\n');
+            if (p[0] == '$' && eq && (!eol || eq < eol))
+                oc.owner[i++] = atol(eq + 3);
+            p = eol ? eol + 1 : NULL;
+        }
+        free(out);
+    }
+    sv_free(&argv);
+    report = hang_analyze(bt, source, lookup_owner, &oc);
+    free(bt);
+    return report;
+}
