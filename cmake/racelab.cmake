@@ -27,7 +27,8 @@ function(racelab_add_server)
   endforeach()
   add_executable(${ARG_NAME} ${objs} ${ARG_SOURCE})
   target_include_directories(${ARG_NAME} PRIVATE ${CMAKE_SOURCE_DIR}/src/server)
-  target_link_libraries(${ARG_NAME} PRIVATE racelab_core Threads::Threads)
+  # racelab_chaos wraps the sync points (-Wl,--wrap) for --chaos runs.
+  target_link_libraries(${ARG_NAME} PRIVATE racelab_core racelab_chaos Threads::Threads)
 endfunction()
 
 # racelab_add_scenario(NAME <scenario> MODULE <module>)
