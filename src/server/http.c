@@ -97,7 +97,7 @@ int http_parse_request(const char *buf, size_t len,
 
     const char *lf = find_lf(p, end);
     if (lf == NULL) {
-        if ((size_t)(end - p) > lim->max_request_line)
+        if ((size_t)(end - p) > lim->max_request_line + (end[-1] == '\r'))
             return -414;
         return 0;
     }

@@ -127,7 +127,10 @@ enum options_result options_parse(int argc, char **argv,
             snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
             return OPTIONS_ERROR;
         default:
-            snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+            if (optopt != 0)    /* a short option, maybe inside a group */
+                snprintf(err, errlen, "unknown option '-%c'", optopt);
+            else
+                snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
             return OPTIONS_ERROR;
         }
         if (bad) {

@@ -181,11 +181,11 @@ static bool send_error(struct conn *c, int status, bool head_only,
 static int open_file(const char *rel, struct stat *st, char *name,
                      size_t namelen, int *status)
 {
-    int fd = path_open_beneath(srv.root_fd, rel, O_RDONLY);
+    int fd = path_open_beneath(srv.root_fd, rel, O_RDONLY | O_NONBLOCK);
     snprintf(name, namelen, "%s", rel);
     if (fd >= 0 && fstat(fd, st) == 0 && S_ISDIR(st->st_mode)) {
         int dfd = fd;
-        fd = path_open_beneath(dfd, "index.html", O_RDONLY);
+        fd = path_open_beneath(dfd, "index.html", O_RDONLY | O_NONBLOCK);
         close(dfd);
         snprintf(name, namelen, "index.html");
         if (fd == -ENOENT) {
@@ -247,7 +247,7 @@ static int serve_file(struct conn *c, const char *rel, bool head_only,
         }
         size_t len = (size_t)st.st_size;
         const char *ctype = http_content_type(name);
-        if (len > srv.max_cached_object) {
+        if (len > srv.max_cached_object || srv.opt->cache_bytes == 0) {
             char head[512];
             size_t hlen = http_format_head(head, sizeof(head), 200, ctype, len,
                                            keep_alive, NULL);
@@ -515,8 +515,8 @@ static void submit(struct conn *c)
 }
 
 /* Closes idle connections: those idle past the timeout, or, when ALL is
- * set (shutdown), every idle one.  At shutdown, an idle connection whose
- * next request has already arrived is answered first, not dropped. */
+ * set (shutdown), every idle one.  One whose next request has already
+ * arrived is answered first, not dropped. */
 static void reap_idle(bool all)
 {
     double now = now_seconds();
@@ -525,20 +525,22 @@ static void reap_idle(bool all)
     size_t nready = 0;
 
     pthread_mutex_lock(&srv.conns_lock);
-    if (all)
-        ready = calloc((size_t)srv.nconns + 1, sizeof(*ready));
     for (struct conn *c = srv.conns, *next; c != NULL; c = next) {
         next = c->next;
-        if (c->busy)
+        if (c->busy || (!all && now - c->last_active < srv.opt->idle_timeout))
             continue;
+        /* Bytes that arrived since the last epoll_wait() are a request in
+         * flight (its event is on its way): answer it, don't drop it. */
         int pending = 0;
-        if (ready != NULL && ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0) {
-            c->busy = true;
-            ready[nready++] = c;
-            continue;
+        if (ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0) {
+            if (ready == NULL)
+                ready = calloc((size_t)srv.nconns + 1, sizeof(*ready));
+            if (ready != NULL) {
+                c->busy = true;
+                ready[nready++] = c;
+                continue;
+            }
         }
-        if (!all && now - c->last_active < srv.opt->idle_timeout)
-            continue;
         epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
         if (c->prev) c->prev->next = c->next; else srv.conns = c->next;
         if (c->next) c->next->prev = c->prev;

@@ -45,6 +45,12 @@ struct stack {
     size_t nlocks;
     struct frame *frames;   /* innermost first */
     size_t nframes;
+    /* Added: true for background stacks (where a mutex or thread was
+     * created, a heap block allocated, "as if synchronized via sleep",
+     * Valgrind's "first observed" and DRD's other-segment stacks).  They
+     * are kept and matched but not fingerprinted: they vary with timing
+     * and from tool to tool. */
+    int context;
 };
 
 struct finding {
@@ -81,6 +87,10 @@ int tsan_parse_file(const char *path, struct finding_list *out,
                     char *err, size_t errlen);
 int tsan_parse_buffer(const char *text, size_t len, struct finding_list *out,
                       char *err, size_t errlen);
+/* Added: parses every PREFIX.* file that TSAN_OPTIONS=log_path=PREFIX
+ * left (one per process), in name order.  No file is not an error. */
+int tsan_parse_logs(const char *prefix, struct finding_list *out,
+                    char *err, size_t errlen);
 /* TOOL is "helgrind" or "drd". */
 int valgrind_parse_xml_file(const char *path, const char *tool,
                             struct finding_list *out, char *err, size_t errlen);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "finding.h"
+#include "match.h"
 
 enum run_outcome {
     RUN_CLEAN,          /* exited after SIGTERM, no finding */
@@ -46,6 +47,19 @@ struct unique_finding {
     bool true_positive;         /* matched the manifest's locations */
     bool expected_false_positive;   /* the manifest documents it as a trap */
 };
+
+struct cell_result;
+
+/* Added: how cell_result_summarize() scores a unique finding of C.
+ * True positive: a buggy variant, a kind the manifest expects, at its
+ * locations (u->true_positive), and not a documented trap.  False
+ * positive: not a documented trap and either on a fixed variant or not at
+ * the locations.  A finding at the locations but of a kind the manifest
+ * does not list is neither.  Cells without a manifest score neither. */
+bool unique_finding_is_tp(const struct cell_result *c,
+                          const struct unique_finding *u);
+bool unique_finding_is_fp(const struct cell_result *c,
+                          const struct unique_finding *u);
 
 /* Expectations for a cell, from the manifest (empty for `stress`). */
 struct cell_expect {
@@ -88,6 +102,19 @@ struct cell_result {
 };
 
 void cell_result_free(struct cell_result *c);
+
+/* Added: folds the findings of one run into C.  Each finding is matched
+ * against LOCS (finding_at_locations, DEPTH frames; NLOCS may be 0), then
+ * de-duplicated by fingerprint into c->findings (runs_seen counts runs,
+ * not reports).  Fills RUN's nfindings, true_positives (at the locations
+ * and of an expected kind) and false_positives, and sets its outcome to
+ * RUN_FINDING if it was RUN_CLEAN and something was found.  The findings
+ * are moved out of FOUND, which is left empty.  RUN need not be in
+ * c->runs yet.  Returns 0, or -1 on allocation failure. */
+int cell_result_add_run(struct cell_result *c, struct run_record *run,
+                        struct finding_list *found,
+                        const struct location *locs, size_t nlocs,
+                        size_t depth);
 
 /* Computes the aggregates and the verdict from runs[] and expect. */
 void cell_result_summarize(struct cell_result *c);

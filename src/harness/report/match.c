@@ -1,0 +1,45 @@
+/* match.c - is a finding at one of a scenario's known source locations? */
+#include "match.h"
+
+#include <string.h>
+
+/* True when PATH ends with SUFFIX at a path-component boundary:
+ * "/work/main/scenarios/x/buggy.c" ends with "scenarios/x/buggy.c" but
+ * "/src/notbuggy.c" does not end with "buggy.c". */
+static bool path_ends_with(const char *path, const char *suffix)
+{
+    size_t lp, ls;
+
+    while (suffix[0] == '.' && suffix[1] == '/')
+        suffix += 2;
+    lp = strlen(path);
+    ls = strlen(suffix);
+    if (ls == 0 || ls > lp || strcmp(path + lp - ls, suffix) != 0)
+        return false;
+    return lp == ls || path[lp - ls - 1] == '/' || suffix[0] == '/';
+}
+
+static bool frame_at(const struct frame *fr, const struct location *loc)
+{
+    if (!fr->file || !loc->file)
+        return false;
+    /* A location without a line (0) names the whole file. */
+    if (loc->line > 0 && fr->line != loc->line)
+        return false;
+    return path_ends_with(fr->file, loc->file);
+}
+
+bool finding_at_locations(const struct finding *f, const struct location *locs,
+                          size_t nlocs, size_t depth)
+{
+    for (size_t s = 0; s < f->nstacks; s++) {
+        const struct stack *st = &f->stacks[s];
+        size_t n = depth && depth < st->nframes ? depth : st->nframes;
+
+        for (size_t i = 0; i < n; i++)
+            for (size_t l = 0; l < nlocs; l++)
+                if (frame_at(&st->frames[i], &locs[l]))
+                    return true;
+    }
+    return false;
+}

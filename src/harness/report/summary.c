@@ -1,0 +1,432 @@
+/* summary.c - per-cell aggregates, scoring and the pass/fail verdict. */
+#include "result.h"
+#include "report_util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *run_outcome_name(enum run_outcome o)
+{
+    switch (o) {
+    case RUN_CLEAN: return "clean";
+    case RUN_FINDING: return "finding";
+    case RUN_HANG: return "hang";
+    case RUN_CRASH: return "crash";
+    case RUN_ENV_ERROR: return "env-error";
+    }
+    return "unknown";
+}
+
+void wilson_interval(size_t k, size_t n, double *lo, double *hi)
+{
+    const double z = 1.959963984540054;     /* 97.5th normal percentile */
+    double p, z2n, denom, center, half;
+
+    if (n == 0) {               /* no trials: nothing is known */
+        *lo = 0.0;
+        *hi = 1.0;
+        return;
+    }
+    if (k > n)
+        k = n;
+    p = (double)k / (double)n;
+    z2n = z * z / (double)n;
+    denom = 1.0 + z2n;
+    center = (p + z2n / 2.0) / denom;
+    half = z * sqrt(p * (1.0 - p) / (double)n + z2n / (4.0 * (double)n)) / denom;
+    *lo = center - half < 0.0 ? 0.0 : center - half;
+    *hi = center + half > 1.0 ? 1.0 : center + half;
+    /* The bounds at k = 0 and k = n are exact; keep rounding out. */
+    if (k == 0)
+        *lo = 0.0;
+    if (k == n)
+        *hi = 1.0;
+}
+
+static void free_run(struct run_record *r)
+{
+    free(r->symptom_detail);
+    free(r->hang_report);
+    free(r->reason);
+}
+
+void cell_result_free(struct cell_result *c)
+{
+    if (!c)
+        return;
+    free(c->scenario);
+    free(c->variant);
+    free(c->tool);
+    free(c->executable);
+    free(c->module);
+    free(c->bug_class);
+    free(c->expect.rate);
+    for (size_t i = 0; i < c->nruns; i++)
+        free_run(&c->runs[i]);
+    free(c->runs);
+    for (size_t i = 0; i < c->nfindings; i++)
+        finding_free(&c->findings[i].finding);
+    free(c->findings);
+    free(c->verdict);
+    memset(c, 0, sizeof *c);
+}
+
+/* --- scoring ------------------------------------------------------------ */
+
+static bool kind_expected(const struct cell_result *c, enum finding_kind k)
+{
+    return (c->expect.kinds & (1u << k)) != 0;
+}
+
+static bool is_trap(const struct cell_result *c, enum finding_kind k)
+{
+    return c->expect.known && c->expect.false_positive && kind_expected(c, k);
+}
+
+bool unique_finding_is_tp(const struct cell_result *c,
+                          const struct unique_finding *u)
+{
+    return c->expect.known && !rl_cell_is_fixed(c) && u->true_positive &&
+           kind_expected(c, u->finding.kind) && !is_trap(c, u->finding.kind);
+}
+
+bool unique_finding_is_fp(const struct cell_result *c,
+                          const struct unique_finding *u)
+{
+    if (!c->expect.known || is_trap(c, u->finding.kind))
+        return false;
+    return rl_cell_is_fixed(c) || !u->true_positive;
+}
+
+static bool is_none_tool(const struct cell_result *c)
+{
+    return c->tool && strcmp(c->tool, "none") == 0;
+}
+
+/* Finds U's slot by fingerprint, or appends a copy-by-move of F. */
+static struct unique_finding *unique_slot(struct cell_result *c,
+                                          struct finding *f, bool *fresh,
+                                          size_t *cap)
+{
+    for (size_t i = 0; i < c->nfindings; i++)
+        if (strcmp(c->findings[i].finding.fingerprint, f->fingerprint) == 0) {
+            *fresh = false;
+            return &c->findings[i];
+        }
+    if (rl_reserve(&c->findings, cap, c->nfindings + 1, sizeof *c->findings) < 0)
+        return NULL;
+    *fresh = true;
+    memset(&c->findings[c->nfindings], 0, sizeof *c->findings);
+    return &c->findings[c->nfindings++];
+}
+
+int cell_result_add_run(struct cell_result *c, struct run_record *run,
+                        struct finding_list *found,
+                        const struct location *locs, size_t nlocs,
+                        size_t depth)
+{
+    size_t cap = c->nfindings;      /* c->findings may be exactly full */
+    bool *seen_here = calloc(c->nfindings + found->count + 1, sizeof *seen_here);
+    int rc = 0;
+
+    if (!seen_here)
+        return -1;
+    for (size_t i = 0; i < found->count; i++) {
+        struct finding *f = &found->items[i];
+        bool at = finding_at_locations(f, locs, nlocs, depth);
+        struct unique_finding *u;
+        bool fresh;
+        size_t idx;
+
+        if (!f->fingerprint[0])
+            finding_fingerprint(f);
+        run->nfindings++;
+        if (at && kind_expected(c, f->kind) && !rl_cell_is_fixed(c))
+            run->true_positives++;
+        else if (!is_trap(c, f->kind))
+            run->false_positives++;
+        u = unique_slot(c, f, &fresh, &cap);
+        if (!u) {
+            rc = -1;
+            break;
+        }
+        idx = (size_t)(u - c->findings);
+        if (fresh) {
+            u->finding = *f;
+            memset(f, 0, sizeof *f);
+        }
+        u->true_positive |= at;
+        u->expected_false_positive |= is_trap(c, u->finding.kind);
+        if (!seen_here[idx]) {      /* runs_seen counts runs, not reports */
+            seen_here[idx] = true;
+            u->runs_seen++;
+        }
+    }
+    if (run->nfindings && run->outcome == RUN_CLEAN)
+        run->outcome = RUN_FINDING;
+    free(seen_here);
+    finding_list_free(found);
+    return rc;
+}
+
+/* --- aggregates --------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+    if (n == 0)
+        return -1.0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+static bool run_detected(const struct cell_result *c, const struct run_record *r)
+{
+    if (r->outcome == RUN_ENV_ERROR)
+        return false;
+    if (is_none_tool(c))
+        return r->symptom;
+    if (!c->expect.known)
+        return r->nfindings > 0 || r->outcome == RUN_FINDING;
+    return r->true_positives > 0;
+}
+
+static void count_runs(struct cell_result *c)
+{
+    double *all = calloc(c->nruns + 1, sizeof *all);
+    double *det = calloc(c->nruns + 1, sizeof *det);
+    size_t nall = 0, ndet = 0, valid;
+    double elapsed = 0.0;
+
+    c->detected_runs = c->finding_runs = c->symptom_runs = 0;
+    c->hangs = c->crashes = c->env_errors = 0;
+    c->first_detection_run = -1;
+    c->first_detection_seconds = -1.0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        const struct run_record *r = &c->runs[i];
+
+        c->finding_runs += r->nfindings > 0 || r->outcome == RUN_FINDING;
+        c->symptom_runs += r->symptom;
+        c->hangs += r->outcome == RUN_HANG;
+        c->crashes += r->outcome == RUN_CRASH;
+        c->env_errors += r->outcome == RUN_ENV_ERROR;
+        if (all)
+            all[nall++] = r->seconds;
+        if (run_detected(c, r)) {
+            double at = r->first_finding_seconds >= 0 ? r->first_finding_seconds
+                                                      : r->seconds;
+            c->detected_runs++;
+            if (c->first_detection_run < 0) {
+                c->first_detection_run = (long)i + 1;
+                /* cumulative: what it cost to get the first detection */
+                c->first_detection_seconds = elapsed + at;
+            }
+            if (det && r->first_finding_seconds >= 0)
+                det[ndet++] = r->first_finding_seconds;
+        }
+        elapsed += r->seconds;
+    }
+    /* Runs that never ran (env errors) are not trials. */
+    valid = c->nruns - c->env_errors;
+    c->rate = valid ? (double)c->detected_runs / (double)valid : 0.0;
+    wilson_interval(c->detected_runs, valid, &c->rate_lo, &c->rate_hi);
+    c->median_seconds = nall ? median(all, nall) : 0.0;
+    c->median_detection_seconds = median(det, ndet);
+    free(all);
+    free(det);
+}
+
+static void score(struct cell_result *c)
+{
+    unsigned detected = 0;
+
+    c->tp = c->fp = c->fn = 0;
+    for (size_t i = 0; i < c->nfindings; i++) {
+        struct unique_finding *u = &c->findings[i];
+
+        u->expected_false_positive = is_trap(c, u->finding.kind);
+        if (unique_finding_is_tp(c, u)) {
+            c->tp++;
+            detected |= 1u << u->finding.kind;
+        } else if (unique_finding_is_fp(c, u)) {
+            c->fp++;
+        }
+    }
+    if (c->expect.known && !rl_cell_is_fixed(c) && !is_none_tool(c) &&
+        !c->expect.false_positive)
+        for (int k = 0; k < FINDING_KIND_COUNT; k++)
+            if (kind_expected(c, k) && !(detected & (1u << k)))
+                c->fn++;
+}
+
+/* --- verdict ------------------------------------------------------------ */
+
+/* "data-race, lock-order-inversion" for the kinds in MASK. */
+static void kinds_text(unsigned mask, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int k = 0; k < FINDING_KIND_COUNT && used < len; k++)
+        if (mask & (1u << k))
+            used += (size_t)snprintf(buf + used, len - used, "%s%s",
+                                     used ? ", " : "", finding_kind_name(k));
+}
+
+static unsigned found_kinds(const struct cell_result *c, bool tp_only)
+{
+    unsigned m = 0;
+
+    for (size_t i = 0; i < c->nfindings; i++)
+        if (!tp_only || unique_finding_is_tp(c, &c->findings[i]))
+            m |= 1u << c->findings[i].finding.kind;
+    return m;
+}
+
+static const char *first_reason(const struct cell_result *c,
+                                 enum run_outcome o)
+{
+    for (size_t i = 0; i < c->nruns; i++)
+        if (c->runs[i].outcome == o && c->runs[i].reason)
+            return c->runs[i].reason;
+    return "no reason recorded";
+}
+
+static void set_verdict(struct cell_result *c, bool pass, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_verdict(struct cell_result *c, bool pass, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    free(c->verdict);
+    c->verdict = strdup(buf);
+    c->passed = pass;
+}
+
+static void verdict_none(struct cell_result *c)
+{
+    size_t n = c->nruns - c->env_errors;
+
+    if (rl_cell_is_fixed(c)) {
+        if (c->symptom_runs || c->hangs || c->crashes)
+            set_verdict(c, false, "symptom in %zu, hangs %zu, crashes %zu of "
+                        "%zu runs of the fixed variant", c->symptom_runs,
+                        c->hangs, c->crashes, n);
+        else
+            set_verdict(c, true, "no symptom in %zu runs", n);
+        return;
+    }
+    if ((c->symptom_runs > 0) == c->expect.symptom)
+        set_verdict(c, true, c->expect.symptom ? "symptom in %zu/%zu runs, "
+                    "as expected" : "no symptom in %zu/%zu runs, as expected",
+                    c->expect.symptom ? c->symptom_runs : n - c->symptom_runs, n);
+    else
+        set_verdict(c, false, c->expect.symptom ? "expected the symptom, seen "
+                    "in %zu/%zu runs" : "unexpected symptom in %zu/%zu runs",
+                    c->symptom_runs, n);
+}
+
+static void verdict_fixed(struct cell_result *c)
+{
+    char kinds[256];
+    unsigned stray = found_kinds(c, false) &
+                     (c->expect.false_positive ? ~c->expect.kinds : ~0u);
+
+    kinds_text(found_kinds(c, false), kinds, sizeof kinds);
+    if (c->hangs || c->crashes)
+        set_verdict(c, false, "fixed variant: %zu hangs, %zu crashes in %zu runs",
+                    c->hangs, c->crashes, c->nruns);
+    else if (stray)
+        set_verdict(c, false, "fixed variant: %zu unique finding(s) (%s) in "
+                    "%zu/%zu runs", c->nfindings, kinds, c->finding_runs,
+                    c->nruns);
+    else if (c->nfindings)
+        set_verdict(c, true, "documented false positive (%s) in %zu/%zu runs",
+                    kinds, c->finding_runs, c->nruns);
+    else
+        set_verdict(c, true, "no findings in %zu runs", c->nruns);
+}
+
+static void verdict_buggy(struct cell_result *c)
+{
+    char want[256], got[256];
+    unsigned missing;
+    size_t n = c->nruns - c->env_errors;
+
+    kinds_text(c->expect.kinds, want, sizeof want);
+    kinds_text(found_kinds(c, false), got, sizeof got);
+    if (c->expect.kinds == 0) {
+        if (c->nfindings)
+            set_verdict(c, false, "expected no findings, got %zu unique (%s) "
+                        "in %zu/%zu runs", c->nfindings, got, c->finding_runs, n);
+        else
+            set_verdict(c, true, "no findings in %zu runs, as expected", n);
+        return;
+    }
+    if (c->expect.false_positive) {
+        bool ok = !(found_kinds(c, false) & ~c->expect.kinds);
+
+        set_verdict(c, ok, ok ? "documented false positive (%s) in %zu/%zu runs"
+                    : "findings beyond the documented trap: %s in %zu/%zu runs",
+                    got[0] ? got : "none", c->finding_runs, n);
+        return;
+    }
+    missing = c->expect.kinds & ~found_kinds(c, true);
+    if (missing) {
+        kinds_text(missing, want, sizeof want);
+        set_verdict(c, false, "expected %s at the known locations, never "
+                    "detected in %zu runs (found: %s; %zu off-location)",
+                    want, n, got[0] ? got : "nothing", c->fp);
+        return;
+    }
+    set_verdict(c, true, "%s detected in %zu/%zu runs, first at run %ld "
+                "(%.1f s)%s", want, c->detected_runs, n, c->first_detection_run,
+                c->first_detection_seconds, c->fp ? ", plus off-location findings"
+                : "");
+}
+
+static void verdict_stress(struct cell_result *c)
+{
+    size_t n = c->nruns - c->env_errors;
+
+    if (c->nfindings || c->hangs || c->crashes)
+        set_verdict(c, false, "%zu unique finding(s) in %zu/%zu runs, %zu hangs, "
+                    "%zu crashes", c->nfindings, c->finding_runs, n, c->hangs,
+                    c->crashes);
+    else if (is_none_tool(c) && c->symptom_runs)
+        set_verdict(c, false, "symptom in %zu/%zu runs", c->symptom_runs, n);
+    else
+        set_verdict(c, true, "clean in %zu runs", n);
+}
+
+void cell_result_summarize(struct cell_result *c)
+{
+    count_runs(c);
+    score(c);
+    if (c->env_errors)
+        set_verdict(c, false, "%zu of %zu runs could not run: %s",
+                    c->env_errors, c->nruns, first_reason(c, RUN_ENV_ERROR));
+    else if (c->nruns == 0)
+        set_verdict(c, false, "no runs");
+    else if (!c->expect.known)
+        verdict_stress(c);
+    else if (is_none_tool(c))
+        verdict_none(c);
+    else if (rl_cell_is_fixed(c))
+        verdict_fixed(c);
+    else
+        verdict_buggy(c);
+}

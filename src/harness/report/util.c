@@ -1,0 +1,176 @@
+/* util.c - small helpers shared by the parsers and writers. */
+#include "report_util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *rl_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+char *rl_strndup(const char *s, size_t n)
+{
+    return s ? strndup(s, n) : NULL;
+}
+
+void rl_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int rl_reserve(void *arr, size_t *cap, size_t need, size_t size)
+{
+    void **p = arr;
+    size_t ncap;
+    void *n;
+
+    if (need <= *cap)
+        return 0;
+    ncap = *cap ? *cap : 4;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > SIZE_MAX / size)
+        return -1;
+    n = realloc(*p, ncap * size);
+    if (!n)
+        return -1;
+    /* Zero the new tail so partly filled elements free cleanly. */
+    memset((char *)n + *cap * size, 0, (ncap - *cap) * size);
+    *p = n;
+    *cap = ncap;
+    return 0;
+}
+
+void rl_xml_escape(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        switch (c) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default:
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                fputc('?', f);
+            else
+                fputc(c, f);
+        }
+    }
+}
+
+const char *rl_source_relative(const char *path)
+{
+    const char *root = RACELAB_SOURCE_DIR;
+    size_t n = strlen(root);
+
+    if (!path || n == 0)
+        return path;
+    while (n > 1 && root[n - 1] == '/')
+        n--;
+    if (strncmp(path, root, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+const struct stack *rl_primary_stack(const struct finding *f)
+{
+    for (size_t i = 0; i < f->nstacks; i++)
+        if (!f->stacks[i].context)
+            return &f->stacks[i];
+    return f->nstacks ? &f->stacks[0] : NULL;
+}
+
+const struct frame *rl_first_file_frame(const struct stack *s)
+{
+    for (size_t i = 0; s && i < s->nframes; i++)
+        if (s->frames[i].file)
+            return &s->frames[i];
+    return NULL;
+}
+
+bool rl_cell_is_fixed(const struct cell_result *c)
+{
+    return c->variant && strcmp(c->variant, "fixed") == 0;
+}
+
+static struct rl_tool_total *totals_slot(struct rl_totals *t, const char *tool)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->tools[i].tool, tool) == 0)
+            return &t->tools[i];
+    if (t->n == sizeof t->tools / sizeof t->tools[0])
+        return NULL;
+    t->tools[t->n].tool = tool;
+    return &t->tools[t->n++];
+}
+
+void rl_totals_compute(const struct cell_result *cells, size_t n,
+                       struct rl_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < n; i++) {
+        const struct cell_result *c = &cells[i];
+        struct rl_tool_total *s;
+
+        if (!c->tool || !c->expect.known || strcmp(c->tool, "none") == 0)
+            continue;
+        s = totals_slot(t, c->tool);
+        if (!s)
+            continue;
+        s->tp += c->tp;
+        s->fp += c->fp;
+        s->fn += c->fn;
+        s->cells++;
+    }
+}
+
+double rl_precision(const struct rl_tool_total *t)
+{
+    return t->tp + t->fp ? (double)t->tp / (double)(t->tp + t->fp) : -1;
+}
+
+double rl_recall(const struct rl_tool_total *t)
+{
+    return t->tp + t->fn ? (double)t->tp / (double)(t->tp + t->fn) : -1;
+}
+
+FILE *rl_open_out(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        rl_seterr(err, errlen, "fopen %s: %s", path, strerror(errno));
+    return f;
+}
+
+int rl_close_out(FILE *f, const char *path, char *err, size_t errlen)
+{
+    int bad = ferror(f);
+    int saved = errno;
+
+    if (fclose(f) != 0 && !bad) {
+        rl_seterr(err, errlen, "fclose %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (bad) {
+        rl_seterr(err, errlen, "write %s: %s", path,
+                  strerror(saved ? saved : EIO));
+        return -1;
+    }
+    return 0;
+}

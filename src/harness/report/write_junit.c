@@ -1,0 +1,94 @@
+/* write_junit.c - JUnit XML for CI: one testcase per cell, a failure
+ * carrying the verdict when the cell's expectations did not hold. */
+#include "result.h"
+#include "report_util.h"
+
+#include <string.h>
+
+static void junit_details(FILE *f, const struct cell_result *c)
+{
+    fprintf(f, "runs %zu, detected %zu, with findings %zu, symptom %zu, "
+            "hangs %zu, crashes %zu, env errors %zu\n", c->nruns,
+            c->detected_runs, c->finding_runs, c->symptom_runs, c->hangs,
+            c->crashes, c->env_errors);
+    for (size_t i = 0; i < c->nfindings; i++) {
+        const struct unique_finding *u = &c->findings[i];
+        const struct frame *fr = rl_first_file_frame(rl_primary_stack(&u->finding));
+
+        fprintf(f, "%s %s (%zu runs)%s: ", u->finding.fingerprint,
+                finding_kind_name(u->finding.kind), u->runs_seen,
+                unique_finding_is_tp(c, u) ? " true positive"
+                : u->expected_false_positive ? " expected false positive" : "");
+        rl_xml_escape(f, u->finding.summary);
+        if (fr) {
+            fputs(" at ", f);
+            rl_xml_escape(f, fr->function ? fr->function : "?");
+            fputs(" ", f);
+            rl_xml_escape(f, rl_source_relative(fr->file));
+            fprintf(f, ":%d", fr->line);
+        }
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < c->nruns; i++) {
+        const struct run_record *r = &c->runs[i];
+
+        if (!r->reason && !r->hang_report)
+            continue;
+        fprintf(f, "run %zu %s: ", i + 1, run_outcome_name(r->outcome));
+        rl_xml_escape(f, r->reason ? r->reason : r->hang_report);
+        fputc('\n', f);
+    }
+}
+
+static double cell_seconds(const struct cell_result *c)
+{
+    double s = 0;
+
+    for (size_t i = 0; i < c->nruns; i++)
+        s += c->runs[i].seconds;
+    return s;
+}
+
+int write_junit(const char *path, const struct cell_result *cells, size_t n,
+                char *err, size_t errlen)
+{
+    size_t failures = 0;
+    double total = 0;
+    FILE *f;
+
+    for (size_t i = 0; i < n; i++) {
+        failures += !cells[i].passed;
+        total += cell_seconds(&cells[i]);
+    }
+    f = rl_open_out(path, err, errlen);
+    if (!f)
+        return -1;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"racelab\" tests=\"%zu\" failures=\"%zu\" "
+            "time=\"%.3f\">\n"
+            "  <testsuite name=\"racelab\" tests=\"%zu\" failures=\"%zu\" "
+            "errors=\"0\" time=\"%.3f\">\n", n, failures, total, n, failures,
+            total);
+    for (size_t i = 0; i < n; i++) {
+        const struct cell_result *c = &cells[i];
+
+        fputs("    <testcase classname=\"racelab.", f);
+        rl_xml_escape(f, c->scenario ? c->scenario : "unknown");
+        fputs("\" name=\"", f);
+        rl_xml_escape(f, c->variant ? c->variant : "stress");
+        fputc('.', f);
+        rl_xml_escape(f, c->tool ? c->tool : "unknown");
+        fprintf(f, "\" time=\"%.3f\"", cell_seconds(c));
+        if (c->passed) {
+            fputs("/>\n", f);
+            continue;
+        }
+        fputs(">\n      <failure message=\"", f);
+        rl_xml_escape(f, c->verdict ? c->verdict : "failed");
+        fputs("\" type=\"racelab.verdict\">", f);
+        junit_details(f, c);
+        fputs("</failure>\n    </testcase>\n", f);
+    }
+    fputs("  </testsuite>\n</testsuites>\n", f);
+    return rl_close_out(f, path, err, errlen);
+}

@@ -1,0 +1,91 @@
+/* test_match.c - finding_at_locations on real findings. */
+#include "testutil.h"
+#include "match.h"
+
+static struct finding_list race;
+
+static int setup(void **state)
+{
+    finding_list_init(&race);
+    parse_tsan(DATA("tsan-race.log"), &race);
+    return race.count == 1 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    finding_list_free(&race);
+    return 0;
+}
+
+static struct location loc(const char *file, int line)
+{
+    struct location l = {0};
+
+    l.file = (char *)file;
+    l.line = line;
+    return l;
+}
+
+static void test_match_either_side_of_the_race(void **state)
+{
+    struct location main_side = loc("tests/harness-unit/programs/race.c", 27);
+    struct location worker_side = loc("programs/race.c", 16);
+
+    assert_true(finding_at_locations(&race.items[0], &main_side, 1, 3));
+    assert_true(finding_at_locations(&race.items[0], &worker_side, 1, 3));
+}
+
+static void test_match_wrong_line_or_file(void **state)
+{
+    struct location locs[] = {
+        loc("programs/race.c", 99),
+        loc("programs/lockorder.c", 27),
+        /* a suffix, but not at a path-component boundary */
+        loc("ace.c", 27),
+    };
+
+    for (size_t i = 0; i < 3; i++)
+        if (finding_at_locations(&race.items[0], &locs[i], 1, 3))
+            fail_msg("matched %s:%d", locs[i].file, locs[i].line);
+    /* any of several locations is enough */
+    assert_true(finding_at_locations(&race.items[0], locs, 3, 3) == false);
+    struct location more[] = { loc("programs/race.c", 99),
+                               loc("programs/race.c", 16) };
+    assert_true(finding_at_locations(&race.items[0], more, 2, 3));
+    assert_false(finding_at_locations(&race.items[0], more, 0, 3));
+}
+
+static void test_match_depth_limits_frames(void **state)
+{
+    /* race.c:25 is frame #1 of the thread-creation stack */
+    struct location create = loc("programs/race.c", 25);
+
+    assert_false(finding_at_locations(&race.items[0], &create, 1, 1));
+    assert_true(finding_at_locations(&race.items[0], &create, 1, 2));
+    assert_true(finding_at_locations(&race.items[0], &create, 1, 0));
+}
+
+static void test_match_valgrind_dir_and_file(void **state)
+{
+    struct finding_list l;
+    struct location worker_side = loc("./tests/harness-unit/programs/race.c", 16);
+
+    finding_list_init(&l);
+    parse_vg(DATA("drd-race.xml"), "drd", &l);
+    assert_false(finding_at_locations(&l.items[0], &worker_side, 1, 3));
+    worker_side.line = 27;
+    assert_true(finding_at_locations(&l.items[0], &worker_side, 1, 3));
+    finding_list_free(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match_either_side_of_the_race),
+        cmocka_unit_test(test_match_wrong_line_or_file),
+        cmocka_unit_test(test_match_depth_limits_frames),
+        cmocka_unit_test(test_match_valgrind_dir_and_file),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,257 @@
+/* test_summary.c - Wilson intervals, aggregates, scoring and verdicts. */
+#include "cells.h"
+
+#include <math.h>
+
+#define K(kind) (1u << (kind))
+
+static const struct location race_locs[] = {
+    {.name = "main-write", .file = "programs/race.c", .line = 27},
+    {.name = "worker-write", .file = "programs/race.c", .line = 16},
+};
+
+static void assert_near(double got, double want)
+{
+    if (fabs(got - want) > 5e-4)
+        fail_msg("got %.6f, want %.6f", got, want);
+}
+
+static void test_wilson_known_values(void **state)
+{
+    double lo, hi;
+
+    wilson_interval(0, 10, &lo, &hi);
+    assert_near(lo, 0.0);
+    assert_near(hi, 0.2775);
+    wilson_interval(10, 10, &lo, &hi);
+    assert_near(lo, 0.7225);
+    assert_near(hi, 1.0);
+    wilson_interval(5, 10, &lo, &hi);
+    assert_near(lo, 0.2366);
+    assert_near(hi, 0.7634);
+    wilson_interval(1, 20, &lo, &hi);
+    assert_near(lo, 0.0089);
+    assert_near(hi, 0.2361);
+    wilson_interval(0, 0, &lo, &hi);
+    assert_near(lo, 0.0);
+    assert_near(hi, 1.0);
+}
+
+static void test_summary_buggy_detected(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race", "buggy", "tsan", K(FINDING_DATA_RACE));
+    cell_add_run(&c, NULL, 2.0, -1, race_locs, 2);
+    cell_add_run(&c, DATA("tsan-race.log"), 3.0, 0.5, race_locs, 2);
+    cell_add_run(&c, DATA("tsan-race-2.log"), 4.0, 1.5, race_locs, 2);
+    cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
+    cell_result_summarize(&c);
+
+    assert_int_equal(c.detected_runs, 2);
+    assert_int_equal(c.finding_runs, 2);
+    assert_near(c.rate, 0.5);
+    assert_int_equal(c.first_detection_run, 2);
+    assert_near(c.first_detection_seconds, 2.0 + 0.5);   /* cumulative */
+    assert_near(c.median_seconds, 2.5);
+    assert_near(c.median_detection_seconds, 1.0);
+    /* the two captures de-duplicate into one finding seen in two runs */
+    assert_int_equal(c.nfindings, 1);
+    assert_int_equal(c.findings[0].runs_seen, 2);
+    assert_true(c.findings[0].true_positive);
+    assert_int_equal(c.runs[1].outcome, RUN_FINDING);
+    assert_int_equal(c.runs[1].true_positives, 1);
+    assert_int_equal(c.tp, 1);
+    assert_int_equal(c.fp, 0);
+    assert_int_equal(c.fn, 0);
+    assert_true(c.passed);
+    assert_non_null(strstr(c.verdict, "data-race detected in 2/4 runs"));
+    cell_result_free(&c);
+}
+
+static void test_summary_buggy_missed_and_off_location(void **state)
+{
+    static const struct location elsewhere = {.file = "programs/other.c", .line = 5};
+    struct cell_result c;
+
+    /* expects a race and a lock-order inversion; gets the race elsewhere */
+    cell_init(&c, "race", "buggy", "tsan",
+              K(FINDING_DATA_RACE) | K(FINDING_LOCK_ORDER));
+    cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.2, &elsewhere, 1);
+    cell_result_summarize(&c);
+    assert_int_equal(c.detected_runs, 0);
+    assert_int_equal(c.first_detection_run, -1);
+    assert_int_equal(c.tp, 0);
+    assert_int_equal(c.fp, 1);
+    assert_int_equal(c.fn, 2);
+    assert_false(c.passed);
+    assert_non_null(strstr(c.verdict, "never detected"));
+    cell_result_free(&c);
+}
+
+static void test_summary_buggy_expecting_nothing(void **state)
+{
+    struct cell_result c;
+
+    /* measured: Helgrind reports nothing for a use-after-free */
+    cell_init(&c, "uaf", "buggy", "helgrind", 0);
+    cell_add_run(&c, DATA("helgrind-uaf.xml"), 1.0, -1, NULL, 0);
+    cell_result_summarize(&c);
+    assert_true(c.passed);
+    assert_int_equal(c.fn, 0);
+    cell_result_free(&c);
+
+    cell_init(&c, "race", "buggy", "helgrind", 0);
+    cell_add_run(&c, DATA("helgrind-race.xml"), 1.0, 0.1, NULL, 0);
+    cell_result_summarize(&c);
+    assert_false(c.passed);
+    cell_result_free(&c);
+}
+
+static void test_summary_fixed_clean_and_dirty(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race", "fixed", "tsan", 0);
+    for (int i = 0; i < 10; i++)
+        cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
+    cell_result_summarize(&c);
+    assert_true(c.passed);
+    assert_int_equal(c.detected_runs, 0);
+    assert_near(c.rate_hi, 0.2775);
+    cell_result_free(&c);
+
+    /* a finding on a fixed variant is a false positive and fails it */
+    cell_init(&c, "race", "fixed", "tsan", 0);
+    cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.3, race_locs, 2);
+    cell_result_summarize(&c);
+    assert_false(c.passed);
+    assert_int_equal(c.fp, 1);
+    assert_int_equal(c.tp, 0);
+    assert_int_equal(c.detected_runs, 0);
+    cell_result_free(&c);
+
+    /* a hang on a fixed variant fails it too */
+    cell_init(&c, "race", "fixed", "tsan", 0);
+    cell_add_run(&c, NULL, 30.0, -1, race_locs, 2);
+    c.runs[0].outcome = RUN_HANG;
+    c.runs[0].hang_report = strdup("T1 waits for M0 held by T2");
+    cell_result_summarize(&c);
+    assert_false(c.passed);
+    assert_int_equal(c.hangs, 1);
+    cell_result_free(&c);
+}
+
+static void test_summary_fixed_documented_false_positive(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race", "fixed", "helgrind", K(FINDING_DATA_RACE));
+    c.expect.false_positive = true;
+    cell_add_run(&c, DATA("helgrind-race.xml"), 1.0, 0.4, race_locs, 2);
+    cell_result_summarize(&c);
+    assert_true(c.passed);
+    assert_true(c.findings[0].expected_false_positive);
+    assert_int_equal(c.fp, 0);
+    assert_int_equal(c.tp, 0);
+    cell_result_free(&c);
+
+    /* a kind beyond the documented trap still fails */
+    cell_init(&c, "lock", "fixed", "helgrind", K(FINDING_DATA_RACE));
+    c.expect.false_positive = true;
+    cell_add_run(&c, DATA("helgrind-lockorder.xml"), 1.0, 0.4, NULL, 0);
+    cell_result_summarize(&c);
+    assert_false(c.passed);
+    assert_int_equal(c.fp, 1);
+    cell_result_free(&c);
+}
+
+static void test_summary_tool_none_symptom(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race", "buggy", "none", 0);
+    c.expect.symptom = true;
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    c.runs[1].symptom = true;
+    cell_result_summarize(&c);
+    assert_true(c.passed);
+    assert_int_equal(c.detected_runs, 1);
+    assert_int_equal(c.symptom_runs, 1);
+    c.expect.symptom = false;
+    cell_result_summarize(&c);
+    assert_false(c.passed);
+    cell_result_free(&c);
+
+    cell_init(&c, "race", "fixed", "none", 0);
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    cell_result_summarize(&c);
+    assert_true(c.passed);
+    c.runs[0].outcome = RUN_CRASH;
+    c.runs[0].signal = 11;
+    cell_result_summarize(&c);
+    assert_false(c.passed);
+    assert_int_equal(c.crashes, 1);
+    cell_result_free(&c);
+}
+
+static void test_summary_stress_counts_any_finding(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race.tsan", NULL, "tsan", 0);
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    cell_add_run(&c, DATA("tsan-lockorder.log"), 1.0, 0.7, NULL, 0);
+    cell_result_summarize(&c);
+    assert_int_equal(c.detected_runs, 1);
+    assert_int_equal(c.first_detection_run, 2);
+    assert_near(c.first_detection_seconds, 1.7);
+    assert_int_equal(c.tp + c.fp + c.fn, 0);   /* nothing to score against */
+    assert_false(c.passed);
+    cell_result_free(&c);
+}
+
+static void test_summary_env_error_fails_and_is_not_a_trial(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race", "buggy", "tsan", K(FINDING_DATA_RACE));
+    cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.1, race_locs, 2);
+    cell_add_run(&c, NULL, 0.0, -1, race_locs, 2);
+    c.runs[1].outcome = RUN_ENV_ERROR;
+    c.runs[1].reason = strdup("exec valgrind: No such file or directory");
+    cell_result_summarize(&c);
+    assert_int_equal(c.env_errors, 1);
+    assert_near(c.rate, 1.0);          /* 1 of 1 real trial */
+    assert_false(c.passed);
+    assert_non_null(strstr(c.verdict, "exec valgrind"));
+    cell_result_free(&c);
+}
+
+static void test_run_outcome_names(void **state)
+{
+    assert_string_equal(run_outcome_name(RUN_CLEAN), "clean");
+    assert_string_equal(run_outcome_name(RUN_FINDING), "finding");
+    assert_string_equal(run_outcome_name(RUN_HANG), "hang");
+    assert_string_equal(run_outcome_name(RUN_CRASH), "crash");
+    assert_string_equal(run_outcome_name(RUN_ENV_ERROR), "env-error");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wilson_known_values),
+        cmocka_unit_test(test_summary_buggy_detected),
+        cmocka_unit_test(test_summary_buggy_missed_and_off_location),
+        cmocka_unit_test(test_summary_buggy_expecting_nothing),
+        cmocka_unit_test(test_summary_fixed_clean_and_dirty),
+        cmocka_unit_test(test_summary_fixed_documented_false_positive),
+        cmocka_unit_test(test_summary_tool_none_symptom),
+        cmocka_unit_test(test_summary_stress_counts_any_finding),
+        cmocka_unit_test(test_summary_env_error_fails_and_is_not_a_trial),
+        cmocka_unit_test(test_run_outcome_names),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
