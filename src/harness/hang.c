@@ -13,7 +13,7 @@ struct hthread {
     unsigned long long waits_for;       /* mutex address, 0 if none */
     char mutex_name[96];
     char where[256];                    /* user frame of the lock call */
-    char blocked_in[64];                /* e.g. pthread_cond_wait */
+    char blocked_in[128];               /* e.g. pthread_cond_wait */
     long owner;                         /* LWP owning waits_for, or -1 */
     struct strbuf stack;                /* compacted frames */
 };
@@ -82,8 +82,11 @@ static bool frame_source(const char *line, char *func, size_t flen,
         n = llen - 1;
     memcpy(loc, at, n);
     loc[n] = '\0';
-    /* glibc's own sources are relative (./nptl/...): not user code */
-    return loc[0] != '.';
+    /* glibc's own sources are relative (./nptl/...), and the chaos
+     * wrappers (src/chaos/wrap.c, __wrap_*) only pass calls through: the
+     * caller is the frame worth naming. */
+    return loc[0] != '.' && strncmp(func, "__wrap_", 7) != 0 &&
+           !strstr(loc, "src/chaos/");
 }
 
 static bool is_lock_frame(const char *func)
@@ -247,43 +250,32 @@ static long lookup_owner(void *ctx, unsigned long long addr)
     return -1;
 }
 
-char *hang_report(pid_t pid, const char *tool, const char *source)
+/* Collects "OWNER 0xADDR LWP" lines (from the one-session python pass). */
+static void parse_owner_lines(const char *out, struct owner_ctx *oc)
 {
-    char pidbuf[32];
-    char *bt, *report;
+    for (const char *p = out; (p = strstr(p, "OWNER 0x")) != NULL && oc->n < 64; p += 8) {
+        char *end;
+        unsigned long long a = strtoull(p + 6, &end, 16);
+        oc->addr[oc->n] = a;
+        oc->owner[oc->n] = strtol(end, NULL, 10);
+        oc->n++;
+    }
+}
+
+/* The classic two-attach way, for a gdb without python: the bt first,
+ * then one print per mutex address found in it. */
+static void owners_second_pass(const char *bt, const char *pidbuf, struct owner_ctx *oc)
+{
+    struct strvec argv;
     int st;
 
-    if (!strcmp(tool, "helgrind") || !strcmp(tool, "drd"))
-        return xstrdup("gdb cannot attach under valgrind (the process is "
-                       "valgrind's synthetic CPU, not the program's threads); "
-                       "see the tool's report instead\n");
-    snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
-    {
-        char *argv[] = {"gdb", "-nx", "-p", pidbuf, "-batch",
-                        "-ex", "set pagination off",
-                        "-ex", "thread apply all bt", NULL};
-        bt = proc_capture(argv, 30, &st);
-    }
-    if (!bt)
-        return xstrdup("could not run gdb (is it installed? apt-get install gdb)\n");
-    if (!strstr(bt, "Thread ")) {
-        report = xasprintf("gdb could not attach to %d:\n%.2000s\n", (int)pid, bt);
-        free(bt);
-        return report;
-    }
-
-    /* Second pass: who owns each mutex a thread waits for. */
-    struct owner_ctx oc;
-    struct strvec argv;
-    memset(&oc, 0, sizeof oc);
     sv_init(&argv);
     sv_push(&argv, "gdb");
     sv_push(&argv, "-nx");
     sv_push(&argv, "-p");
     sv_push(&argv, pidbuf);
     sv_push(&argv, "-batch");
-    /* collect the distinct addresses from the bt text */
-    for (const char *p = bt; (p = strstr(p, "mutex=")) != NULL && oc.n < 64; p += 6) {
+    for (const char *p = bt; (p = strstr(p, "mutex=")) != NULL && oc->n < 64; p += 6) {
         const char *q = p + 6;
         if (strncmp(q, "mutex@entry=", 12) == 0)
             q += 12;
@@ -291,30 +283,81 @@ char *hang_report(pid_t pid, const char *tool, const char *source)
             continue;
         unsigned long long a = strtoull(q, NULL, 16);
         bool dup = false;
-        for (size_t i = 0; i < oc.n; i++)
-            dup |= oc.addr[i] == a;
+        for (size_t i = 0; i < oc->n; i++)
+            dup |= oc->addr[i] == a;
         if (dup || !a)
             continue;
-        oc.addr[oc.n] = a;
-        oc.owner[oc.n] = -1;
-        oc.n++;
+        oc->addr[oc->n] = a;
+        oc->owner[oc->n] = -1;
+        oc->n++;
         sv_push(&argv, "-ex");
         sv_push_own(&argv, xasprintf("print ((pthread_mutex_t *)0x%llx)->__data.__owner", a));
     }
-    if (oc.n > 0) {
+    if (oc->n > 0) {
         char *out = proc_capture(argv.v, 30, &st);
         size_t i = 0;
         /* gdb prints "$1 = 3809" per -ex, in order */
-        for (const char *p = out; p && *p && i < oc.n; ) {
+        for (const char *p = out; p && *p && i < oc->n; ) {
             const char *eq = strstr(p, " = ");
             const char *eol = strchr(p, '\n');
             if (p[0] == '$' && eq && (!eol || eq < eol))
-                oc.owner[i++] = atol(eq + 3);
+                oc->owner[i++] = atol(eq + 3);
             p = eol ? eol + 1 : NULL;
         }
         free(out);
     }
     sv_free(&argv);
+}
+
+char *hang_report(pid_t pid, const char *tool, const char *source)
+{
+    char pidbuf[32];
+    char *bt, *report;
+    struct owner_ctx oc;
+    int st;
+
+    if (!strcmp(tool, "helgrind") || !strcmp(tool, "drd"))
+        return xstrdup("gdb cannot attach under valgrind (the process is "
+                       "valgrind's synthetic CPU, not the program's threads); "
+                       "see the tool's report instead\n");
+    snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+    memset(&oc, 0, sizeof oc);
+    {
+        /* One attach does both: the stacks, then each awaited mutex's
+         * owner.  Attaching costs seconds on a loaded machine with a TSan
+         * process, so it happens once. */
+        char *argv[] = {
+            "gdb", "-nx", "-p", pidbuf, "-batch",
+            "-ex", "set pagination off",
+            "-ex", "python import re",
+            "-ex", "python out = gdb.execute('thread apply all bt', to_string=True); print(out)",
+            "-ex", "python exec(\"def own(a):\\n try:\\n  return int(gdb.parse_and_eval("
+                   "'((pthread_mutex_t *)%s)->__data.__owner' % a))\\n except Exception:"
+                   "\\n  return -1\")",
+            "-ex", "python [print('OWNER %s %d' % (a, own(a))) for a in sorted(set("
+                   "re.findall(r'mutex=(?:mutex@entry=)?(0x[0-9a-f]+)', out)))]",
+            NULL};
+        bt = proc_capture(argv, 30, &st);
+    }
+    if (!bt)
+        return xstrdup("could not run gdb (is it installed? apt-get install gdb)\n");
+    if (!strstr(bt, "Thread ") && strstr(bt, "Python scripting is not supported")) {
+        char *argv[] = {"gdb", "-nx", "-p", pidbuf, "-batch",
+                        "-ex", "set pagination off",
+                        "-ex", "thread apply all bt", NULL};
+        free(bt);
+        bt = proc_capture(argv, 30, &st);
+        if (bt && strstr(bt, "Thread "))
+            owners_second_pass(bt, pidbuf, &oc);
+    } else if (bt) {
+        parse_owner_lines(bt, &oc);
+    }
+    if (!bt || !strstr(bt, "Thread ")) {
+        report = xasprintf("gdb could not attach to %d:\n%.2000s\n", (int)pid,
+                           bt ? bt : "");
+        free(bt);
+        return report;
+    }
     report = hang_analyze(bt, source, lookup_owner, &oc);
     free(bt);
     return report;

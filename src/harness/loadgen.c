@@ -31,7 +31,7 @@ static struct cfg cfg;
 static double deadline;
 static atomic_llong n_requests, n_responses, n_errors, n_wrong, n_inflight;
 static atomic_llong max_us;
-static atomic_uchar *fetched;           /* per file: fetched with 200 */
+static atomic_uchar *fetched;           /* per file (+ index): got a 200 */
 static pthread_mutex_t note_lock = PTHREAD_MUTEX_INITIALIZER;
 static char first_error[240];           /* guarded by note_lock */
 static char slow_req[160];              /* guarded by note_lock */
@@ -166,6 +166,8 @@ static void verify(const struct request *rq, const struct http_resp *r,
         char *want = docroot_index(cfg.nfiles, &len);
         if (r->body_len != len || memcmp(r->body, want, len) != 0)
             note_error(&n_wrong, "GET /index.html: body differs from the file");
+        else
+            atomic_store(&fetched[cfg.nfiles], 1);
         free(want);
         return;
     }
@@ -271,7 +273,7 @@ static void report(FILE *out, char kind)
                 atomic_load(&n_inflight));
     } else {
         long long distinct = 0;
-        for (unsigned i = 0; i < cfg.nfiles; i++)
+        for (unsigned i = 0; i <= cfg.nfiles; i++)
             distinct += atomic_load(&fetched[i]);
         pthread_mutex_lock(&note_lock);
         /* Free text goes last: the parser takes the rest of the line. */
@@ -328,7 +330,7 @@ int loadgen_main(int argc, char **argv)
         fprintf(stderr, "racelab __loadgen: bad arguments\n");
         return 2;
     }
-    fetched = xcalloc(cfg.nfiles, sizeof *fetched);
+    fetched = xcalloc(cfg.nfiles + 1, sizeof *fetched);   /* + index */
     threads = xcalloc((size_t)cfg.clients, sizeof *threads);
     deadline = now_mono() + cfg.duration;
     for (int i = 0; i < cfg.clients; i++) {

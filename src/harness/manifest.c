@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char *const variant_names[VARIANT_COUNT] = {"buggy", "fixed"};
 const char *const tool_names[TOOL_COUNT] = {"tsan", "helgrind", "drd", "none"};

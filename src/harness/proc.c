@@ -2,6 +2,7 @@
 #include "proc.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -345,4 +346,70 @@ void proc_describe(int status, char *buf, size_t len)
                  WCOREDUMP(status) ? ", core dumped" : "");
     else
         snprintf(buf, len, "status 0x%x", status);
+}
+
+/* The PPid field of /proc/PID/stat (after the parenthesized comm). */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    char state;
+    int ppid;
+    if (sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+        return -1;
+    return ppid;
+}
+
+int proc_sweep_orphans(void)
+{
+    pid_t self = getpid();
+    int total = 0;
+
+    for (int round = 0; round < 10; round++) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        int found = 0;
+
+        if (!d)
+            break;
+        while ((de = readdir(d)) != NULL) {
+            pid_t pid = (pid_t)atoi(de->d_name);
+            if (pid <= 0 || parent_of(pid) != self)
+                continue;
+            /* a whole group if it leads one, else just the process */
+            if (getpgid(pid) == pid)
+                kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            found++;
+        }
+        closedir(d);
+        if (!found)
+            break;
+        total += found;
+        for (;;) {
+            pid_t r = waitpid(-1, NULL, WNOHANG);
+            if (r > 0 || (r < 0 && errno == EINTR))
+                continue;
+            if (r == 0) {
+                sleep_seconds(0.01);
+                continue;       /* killed ones not yet dead */
+            }
+            break;              /* ECHILD */
+        }
+    }
+    return total;
 }

@@ -56,6 +56,11 @@ void proc_signal(struct proc *p, int sig);
  * leaves P with pid 0 (the exit status stays recorded). */
 void proc_finish(struct proc *p);
 
+/* Kills and reaps every process that is still our child: orphans that
+ * left their process group (setsid) were re-parented to us as subreaper.
+ * Call when no run is active, before exiting.  Returns how many. */
+int proc_sweep_orphans(void);
+
 /* Runs ARGV to completion with stdout captured (stderr merged), killing it
  * after TIMEOUT seconds.  Returns the output (malloc'd) or NULL. */
 char *proc_capture(char *const argv[], double timeout, int *status);

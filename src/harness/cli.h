@@ -1,0 +1,62 @@
+/* cli.h - the racelab subcommands and what they share. */
+#ifndef RACELAB_CLI_H
+#define RACELAB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "report/result.h"
+#include "runner.h"
+#include "util.h"
+
+#define RACELAB_VERSION "0.1.0"
+
+/* Where things are: the source tree (scenarios/, sanitizers/) and the
+ * build root holding one folder per flavor. */
+struct paths {
+    const char *source;
+    const char *build_root;
+};
+
+/* Output files shared by run, matrix and stress. */
+struct outputs {
+    const char *json, *junit, *sarif, *html;
+};
+
+int cmd_list(int argc, char **argv, struct paths *p);
+int cmd_run(int argc, char **argv, struct paths *p, bool matrix);
+int cmd_stress(int argc, char **argv, struct paths *p);
+
+/* --- helpers in common.c --- */
+
+/* Applies a --source-dir / --build-dir value. */
+void paths_init(struct paths *p);
+/* Checks that every output path can be written (exit 3 otherwise);
+ * returns 0 or prints the error and returns -1. */
+int outputs_check(const struct outputs *o);
+/* Writes every requested output; 0 or -1 (error printed). */
+int outputs_write(const struct outputs *o, const struct cell_result *cells,
+                  size_t n, const char *command);
+/* Creates the session temp dir (mkdtemp under $TMPDIR or /tmp). */
+char *session_create(void);
+/* Folds the runs of JOBS[first..first+count) into CELL (moves records and
+ * findings out of the jobs) and summarizes it. */
+void cell_collect(struct cell_result *cell, struct job *jobs, size_t count);
+/* The gate: 3 if any run hit an environment error, 1 if a cell failed. */
+int gate_status(const struct cell_result *cells, size_t n);
+/* "racelab run x --tool tsan" for the report files. */
+char *command_line(int argc, char **argv, const char *sub);
+/* Parses a number option or prints a usage error; false on junk. */
+bool opt_long(const char *flag, const char *val, long min, long max, long *out);
+bool opt_seconds(const char *flag, const char *val, double *out);
+/* Default --jobs: the number of online CPUs. */
+int default_jobs(void);
+/* Prints the once-per-process TSan/ASLR note and sets runner_tsan_setarch. */
+void check_tsan_aslr(void);
+/* Checks a --chaos spec (random|pct|none[:k=v...]); prints the error. */
+bool chaos_spec_ok(const char *spec);
+/* librlchaos.so beside the racelab binary, or NULL (malloc'd). */
+char *chaos_preload_path(void);
+/* True if the file at PATH links the TSan runtime. */
+bool binary_has_tsan(const char *path);
+
+#endif

@@ -1,0 +1,253 @@
+/* common.c - what run, matrix and stress share: paths, outputs, the
+ * session temp dir, folding runs into cells, the gate. */
+#include "cli.h"
+#include "manifest.h"
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void paths_init(struct paths *p)
+{
+    const char *env = getenv("RACELAB_SOURCE_DIR");
+    p->source = env && *env ? env : RACELAB_SOURCE_DIR;
+    p->build_root = NULL;
+}
+
+static int check_one(const char *flag, const char *path)
+{
+    struct stat st;
+    bool existed;
+    int fd;
+
+    if (!path)
+        return 0;
+    existed = stat(path, &st) == 0;
+    if (existed && S_ISDIR(st.st_mode)) {
+        errorf("%s %s: is a directory", flag, path);
+        return -1;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        errorf("%s %s: cannot write: %s", flag, path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    if (!existed)
+        unlink(path);   /* created only to test; the writer makes it later */
+    return 0;
+}
+
+int outputs_check(const struct outputs *o)
+{
+    if (check_one("--json", o->json) < 0 || check_one("--junit", o->junit) < 0 ||
+        check_one("--sarif", o->sarif) < 0 || check_one("--html", o->html) < 0)
+        return -1;
+    return 0;
+}
+
+int outputs_write(const struct outputs *o, const struct cell_result *cells,
+                  size_t n, const char *command)
+{
+    char err[512];
+    int rc = 0;
+
+    if (o->json && write_json(o->json, cells, n, command, err, sizeof err) < 0) {
+        errorf("--json %s: %s", o->json, err);
+        rc = -1;
+    }
+    if (o->junit && write_junit(o->junit, cells, n, err, sizeof err) < 0) {
+        errorf("--junit %s: %s", o->junit, err);
+        rc = -1;
+    }
+    if (o->sarif && write_sarif(o->sarif, cells, n, err, sizeof err) < 0) {
+        errorf("--sarif %s: %s", o->sarif, err);
+        rc = -1;
+    }
+    if (o->html && write_html(o->html, cells, n, err, sizeof err) < 0) {
+        errorf("--html %s: %s", o->html, err);
+        rc = -1;
+    }
+    return rc;
+}
+
+char *session_create(void)
+{
+    const char *t = getenv("TMPDIR");
+    char *tmpl = xasprintf("%s/racelab.XXXXXX", t && *t ? t : "/tmp");
+
+    if (!mkdtemp(tmpl)) {
+        errorf("mkdtemp %s: %s", tmpl, strerror(errno));
+        free(tmpl);
+        return NULL;
+    }
+    return tmpl;
+}
+
+static void fold_finding(struct cell_result *c, struct finding *f, bool tp,
+                         bool *seen_this_run)
+{
+    for (size_t i = 0; i < c->nfindings; i++)
+        if (strcmp(c->findings[i].finding.fingerprint, f->fingerprint) == 0) {
+            if (!seen_this_run[i]) {
+                c->findings[i].runs_seen++;
+                seen_this_run[i] = true;
+            }
+            c->findings[i].true_positive |= tp;
+            finding_free(f);
+            memset(f, 0, sizeof *f);
+            return;
+        }
+    c->findings = xrealloc(c->findings, (c->nfindings + 1) * sizeof *c->findings);
+    struct unique_finding *u = &c->findings[c->nfindings++];
+    memset(u, 0, sizeof *u);
+    u->finding = *f;            /* moved */
+    memset(f, 0, sizeof *f);
+    u->runs_seen = 1;
+    u->true_positive = tp;
+    u->expected_false_positive = c->expect.false_positive && !tp;
+    seen_this_run[c->nfindings - 1] = true;
+}
+
+void cell_collect(struct cell_result *c, struct job *jobs, size_t count)
+{
+    c->runs = xcalloc(count + 1, sizeof *c->runs);
+    c->nruns = count;
+    for (size_t r = 0; r < count; r++) {
+        struct run_output *o = &jobs[r].out;
+        /* findings first: they need o->tp */
+        /* at most one new unique finding per finding of this run */
+        bool *seen = xcalloc(c->nfindings + o->findings.count + 1, sizeof *seen);
+        for (size_t i = 0; i < o->findings.count; i++) {
+            struct finding *f = &o->findings.items[i];
+            if (!f->fingerprint[0])
+                finding_fingerprint(f);
+            fold_finding(c, f, o->tp && o->tp[i], seen);
+        }
+        free(seen);
+        c->runs[r] = o->rec;                /* moved: strings now the cell's */
+        memset(&o->rec, 0, sizeof o->rec);
+        run_output_free(o);
+    }
+    cell_result_summarize(c);
+}
+
+int gate_status(const struct cell_result *cells, size_t n)
+{
+    bool failed = false;
+
+    for (size_t i = 0; i < n; i++) {
+        for (size_t r = 0; r < cells[i].nruns; r++)
+            if (cells[i].runs[r].outcome == RUN_ENV_ERROR)
+                return EXIT_ENV;
+        if (!cells[i].passed)
+            failed = true;
+    }
+    return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+char *command_line(int argc, char **argv, const char *sub)
+{
+    struct strbuf sb;
+
+    sb_init(&sb);
+    sb_printf(&sb, "racelab %s", sub);
+    for (int i = 1; i < argc; i++) {
+        bool quote = strpbrk(argv[i], " \t'\"$") != NULL;
+        sb_printf(&sb, quote ? " '%s'" : " %s", argv[i]);
+    }
+    return sb_steal(&sb);
+}
+
+bool opt_long(const char *flag, const char *val, long min, long max, long *out)
+{
+    if (parse_long(val, min, max, out))
+        return true;
+    errorf("%s: expected an integer from %ld to %ld, got '%s'", flag, min, max, val);
+    return false;
+}
+
+bool opt_seconds(const char *flag, const char *val, double *out)
+{
+    if (parse_seconds(val, out))
+        return true;
+    errorf("%s: expected a positive number of seconds, got '%s'", flag, val);
+    return false;
+}
+
+int default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+void check_tsan_aslr(void)
+{
+    static bool done;
+    char *s;
+    long bits;
+
+    if (done)
+        return;
+    done = true;
+    s = read_file("/proc/sys/vm/mmap_rnd_bits", NULL);
+    if (!s)
+        return;
+    bits = atol(s);
+    free(s);
+    if (bits > 28) {
+        char *setarch = which("setarch");
+        if (setarch) {
+            warnf("vm.mmap_rnd_bits is %ld (> 28): clang 14's TSan cannot place "
+                  "its shadow memory; running TSan programs under 'setarch -R' "
+                  "(or: sysctl vm.mmap_rnd_bits=28)", bits);
+            runner_tsan_setarch = true;
+        } else
+            warnf("vm.mmap_rnd_bits is %ld (> 28) and setarch is missing: TSan "
+                  "programs may fail to start (sysctl vm.mmap_rnd_bits=28)", bits);
+        free(setarch);
+    }
+}
+
+bool binary_has_tsan(const char *path)
+{
+    size_t n;
+    char *data = read_file(path, &n);
+    bool yes;
+
+    if (!data)
+        return false;
+    yes = memmem(data, n, "__tsan_init", 11) != NULL;
+    free(data);
+    return yes;
+}
+
+bool chaos_spec_ok(const char *spec)
+{
+    size_t n = strcspn(spec, ":");
+    if ((n == 6 && !strncmp(spec, "random", 6)) || (n == 3 && !strncmp(spec, "pct", 3)) ||
+        (n == 4 && !strncmp(spec, "none", 4)))
+        return true;
+    errorf("--chaos: expected random[:seed=N][:p=P], pct[:seed=N][:depth=D] or "
+           "none, got '%s'", spec);
+    return false;
+}
+
+char *chaos_preload_path(void)
+{
+    char *dir = xstrdup(runner_self_exe), *slash = strrchr(dir, '/'), *p;
+
+    if (slash)
+        *slash = '\0';
+    p = xasprintf("%s/librlchaos.so", slash ? dir : ".");
+    free(dir);
+    if (access(p, R_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}

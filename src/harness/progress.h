@@ -1,0 +1,17 @@
+/* progress.h - progress on stderr: a bar with ETA on a terminal, one plain
+ * line per finished run otherwise (CI logs).  Thread-safe. */
+#ifndef RACELAB_PROGRESS_H
+#define RACELAB_PROGRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "report/result.h"
+
+void progress_start(size_t total, bool quiet);
+void progress_begin(const char *label);
+void progress_end(const char *label, const struct run_record *rec);
+void progress_finish(void);
+/* Prints a line without tearing the bar. */
+void progress_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

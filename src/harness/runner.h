@@ -1,0 +1,77 @@
+/* runner.h - one run: a program under one tool, with load, watched by the
+ * watchdog, judged by the oracles, its tool report parsed and matched.
+ *
+ * The run's temp dir (SESSION/run-N) holds the tool's logs, the program's
+ * stderr and anything the manifest's {tmp} names; it is removed when the
+ * run ends, whatever happens.
+ */
+#ifndef RACELAB_RUNNER_H
+#define RACELAB_RUNNER_H
+
+#include <stdbool.h>
+#include "report/finding.h"
+#include "report/match.h"
+#include "report/result.h"
+#include "util.h"
+
+struct run_spec {
+    const char *label;          /* "cache-race buggy tsan" */
+    int tool;                   /* TOOL_* */
+    struct strvec argv;         /* program and its arguments */
+    bool server;                /* a racelab-server: we add --host/--port/--root
+                                   and wait for "listening on" */
+    /* Load: a built-in profile, a --load command, or neither. */
+    const char *profile;        /* NULL: no built-in load */
+    struct strvec http_paths;   /* profile "paths" */
+    const char *load_cmd;       /* stress --load, or NULL */
+    int clients;
+    double duration;            /* load seconds; 0: none (stress, no load) */
+    double timeout;             /* whole run */
+    unsigned long seed;
+    const char *chaos;          /* RACELAB_CHAOS spec (src/chaos), or NULL */
+    const char *chaos_preload;  /* librlchaos.so for programs not linked
+                                   with the wrappers, or NULL */
+    /* Oracles. */
+    const char *symptom;        /* the manifest's oracle, or NULL */
+    double slow_ms, memory_growth_mb, hang_seconds;
+    /* Matching. */
+    const struct location *locs;
+    size_t nlocs;
+    unsigned expect_kinds;
+    bool early_stop;            /* stop once an expected finding appeared */
+    /* Where. */
+    const char *source, *session, *docroot;
+    unsigned nfiles;
+    int index;                  /* unique per run: temp dir name */
+    bool keep_tmp;
+};
+
+struct run_output {
+    struct run_record rec;
+    struct finding_list findings;
+    bool *tp;                   /* per finding: at the manifest's locations */
+};
+
+/* Globals set once by main before any run. */
+extern bool runner_tsan_setarch;        /* wrap TSan programs in setarch -R */
+extern const char *runner_self_exe;     /* racelab itself, for __loadgen */
+
+/* Runs SPEC; OUT is always filled (env errors included). */
+void run_one(const struct run_spec *spec, struct run_output *out);
+void run_output_free(struct run_output *o);
+
+/* Tool-dependent defaults (seconds / milliseconds). */
+double tool_hang_seconds(int tool, double manifest_value);
+double tool_slow_ms(int tool, double manifest_value);
+double tool_startup_seconds(int tool);
+double tool_shutdown_seconds(int tool);
+
+/* A job is one spec with its output; run_jobs runs N of them on JOBS
+ * threads, reporting each to the progress display. */
+struct job {
+    struct run_spec spec;
+    struct run_output out;
+};
+void run_jobs(struct job *jobs, size_t n, int parallel);
+
+#endif
