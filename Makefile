@@ -2,6 +2,7 @@
 #
 #   make            build the release flavor (build/release/)
 #   make test       run the test suite on the release and tsan flavors
+#                   (builds the valgrind flavor too, for the detection tests)
 #   make tsan       every scenario under ThreadSanitizer, judged against
 #                   its manifest (the detection matrix)
 #   make helgrind   the same under Valgrind Helgrind
@@ -38,7 +39,11 @@ build-%: build/%/CMakeCache.txt
 test-%: build-%
 	ctest --preset $* $(CTEST_ARGS)
 
-test: test-release test-tsan
+# The detection tests (release flavor) run the tsan and valgrind flavors'
+# executables too, so every flavor they need is built before any test runs.
+test: build-release build-tsan build-valgrind
+	ctest --preset release $(CTEST_ARGS)
+	ctest --preset tsan $(CTEST_ARGS)
 
 tsan: build-release build-tsan
 	build/release/racelab matrix --tools tsan $(MATRIX_ARGS)
