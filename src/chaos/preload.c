@@ -22,7 +22,15 @@
     }
 
 PRELOAD(int, pthread_mutex_lock, (pthread_mutex_t *m), (m))
-PRELOAD(int, pthread_mutex_unlock, (pthread_mutex_t *m), (m))
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    static int (*real)(pthread_mutex_t *);
+    if (real == NULL)
+        *(void **)&real = dlsym(RTLD_NEXT, "pthread_mutex_unlock");
+    int rc = real(m);
+    chaos_point();      /* after, as in wrap.c */
+    return rc;
+}
 PRELOAD(int, pthread_cond_signal, (pthread_cond_t *c), (c))
 PRELOAD(int, pthread_cond_broadcast, (pthread_cond_t *c), (c))
 PRELOAD(int, accept4, (int fd, struct sockaddr *sa, socklen_t *len, int flags),

@@ -19,7 +19,18 @@
     }
 
 WRAP(int, pthread_mutex_lock, (pthread_mutex_t *m), (m))
-WRAP(int, pthread_mutex_unlock, (pthread_mutex_t *m), (m))
+/* After the unlock, not before: delaying a thread just past a critical
+ * section is what lets another thread run its critical section in
+ * between, which opens exactly the windows unprotected code relies on
+ * being short.  (Delaying before the unlock only lengthens the section.) */
+int __real_pthread_mutex_unlock(pthread_mutex_t *m);
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *m);
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    int rc = __real_pthread_mutex_unlock(m);
+    chaos_point();
+    return rc;
+}
 WRAP(int, pthread_cond_wait, (pthread_cond_t *c, pthread_mutex_t *m), (c, m))
 WRAP(int, pthread_cond_signal, (pthread_cond_t *c), (c))
 WRAP(int, pthread_cond_broadcast, (pthread_cond_t *c), (c))

@@ -1,0 +1,43 @@
+#!/bin/sh
+# chaos_manifests.sh - schedule perturbation makes a rare failure frequent,
+# and never breaks correct code.
+#
+#   chaos_manifests.sh RACELAB
+#
+# cache-race's buggy cache crashes the plain server only now and then
+# under load (about 1 run in 10 here); with --chaos random, which delays
+# threads just after they release a lock, it crashes in most runs.  The
+# bound asserted is loose (at least 3 of 6 runs) so the test is not flaky;
+# bench/chaos.sh carries the real figures.  The fixed variant must stay
+# clean under every strategy, with and without TSan.
+set -eu
+racelab=$1
+tmp=$(mktemp -d /tmp/racelab-chaos-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+count() {   # count FIELD FILE: the first cell's FIELD
+    grep -o "\"$1\": [0-9]*" "$2" | head -n 1 | sed 's/.*: //'
+}
+
+"$racelab" run cache-race --variant buggy --tool none --runs 6 --chaos random \
+    --seed 1 --quiet --json "$tmp/buggy.json" > /dev/null || true
+k=$(count symptom_runs "$tmp/buggy.json")
+echo "cache-race buggy, --chaos random: symptom in $k/6 runs"
+[ "$k" -ge 3 ] || { echo "FAIL: expected the crash in at least 3 of 6 runs under chaos" >&2; exit 1; }
+
+for strategy in random pct; do
+    for tool in none tsan; do
+        status=0
+        "$racelab" run cache-race --variant fixed --tool "$tool" --runs 2 \
+            --chaos "$strategy" --quiet --json "$tmp/fixed.json" > /dev/null || status=$?
+        f=$(count finding_runs "$tmp/fixed.json")
+        s=$(count symptom_runs "$tmp/fixed.json")
+        h=$(count hangs "$tmp/fixed.json")
+        c=$(count crashes "$tmp/fixed.json")
+        echo "cache-race fixed, $tool, --chaos $strategy: findings $f, symptoms $s, hangs $h, crashes $c"
+        if [ "$status" -ne 0 ] || [ "$f$s$h$c" != "0000" ]; then
+            echo "FAIL: the fixed variant misbehaved under --chaos $strategy ($tool)" >&2
+            exit 1
+        fi
+    done
+done
