@@ -51,6 +51,8 @@ struct conn {
     struct sockaddr_in peer;
     char *in;                   /* bytes received, not yet answered */
     size_t in_len, in_cap;      /* owned by whoever holds the connection */
+    double partial_since;       /* when the partial request in IN began
+                                   to arrive (0: none); owner only */
     /* Protected by conns_lock. */
     bool busy;                  /* a worker owns it (disarmed in epoll) */
     double last_active;         /* monotonic seconds */
@@ -362,6 +364,10 @@ static void conn_rearm(struct conn *c)
     }
     c->busy = false;
     c->last_active = now_seconds();
+    if (c->in_len == 0)
+        c->partial_since = 0;
+    else if (c->partial_since == 0)
+        c->partial_since = c->last_active;
     /* Re-armed under conns_lock so the acceptor cannot reap and close the
      * fd (and the kernel reuse the number) between the two steps. */
     struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT,
@@ -413,6 +419,7 @@ static bool conn_process(struct conn *c)
         bool keep = handle_request(c, &req);
         memmove(c->in, c->in + total, c->in_len - total);
         c->in_len -= total;
+        c->partial_since = 0;       /* what is left is a new request */
         if (!keep)
             return false;
     }
@@ -443,6 +450,15 @@ static void conn_serve(void *arg)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN) {
+            /* A head trickled in a byte at a time is never idle for long
+             * (slowloris): a request gets the idle timeout as a whole. */
+            if (c->in_len > 0 && c->partial_since > 0
+                && now_seconds() - c->partial_since >= srv.opt->idle_timeout) {
+                stats_count(STATS_REQUEST);
+                send_error(c, 408, false, false, NULL);
+                conn_close(c);
+                return;
+            }
             conn_rearm(c);
             return;
         }

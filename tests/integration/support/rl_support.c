@@ -313,15 +313,23 @@ static void print_server_stderr(const struct rl_server *s)
 
 int rl_server_start(struct rl_server *s, const char *const *args)
 {
-    char *argv[64];
+    return rl_server_start_wrapped(s, NULL, NULL, args);
+}
+
+int rl_server_start_wrapped(struct rl_server *s, const char *const *wrapper,
+                            const char *exe, const char *const *args)
+{
+    char *argv[96];
     char port0[] = "0";
     int n = 0;
-    argv[n++] = (char *)rl_server_exe();
+    for (int i = 0; wrapper != NULL && wrapper[i] != NULL && n < 24; i++)
+        argv[n++] = (char *)wrapper[i];
+    argv[n++] = (char *)(exe != NULL ? exe : rl_server_exe());
     argv[n++] = "--port";
     argv[n++] = port0;
     argv[n++] = "--root";
     argv[n++] = s->root;
-    for (int i = 0; args != NULL && args[i] != NULL && n < 62; i++)
+    for (int i = 0; args != NULL && args[i] != NULL && n < 94; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
 

@@ -52,6 +52,12 @@ int rl_server_init(struct rl_server *s);
  * (its stderr is printed). */
 int rl_server_start(struct rl_server *s, const char *const *args);
 
+/* Like rl_server_start(), but runs EXE (NULL: rl_server_exe()) under
+ * WRAPPER, a NULL-terminated argv prefix such as { "valgrind", "--xml=yes",
+ * ..., NULL } (NULL: none), so S->pid is the wrapper's process. */
+int rl_server_start_wrapped(struct rl_server *s, const char *const *wrapper,
+                            const char *exe, const char *const *args);
+
 /* Runs the server executable with exactly ARGS (no --port/--root added),
  * waits for it to exit and returns its wait status, or -1 on timeout
  * (it is killed).  Output goes to <dir>/stdout and <dir>/stderr. */
