@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,8 +214,15 @@ char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx
                           h->mutex_name[0] ? h->mutex_name : "?",
                           h->where[0] ? h->where : "?",
                           h->owner > 0 ? "" : "no thread");
-                if (h->owner > 0)
-                    sb_printf(&out, "thread %ld", h->owner);
+                if (h->owner > 0) {
+                    bool alive = false;
+                    for (size_t j = 0; j < nt; j++)
+                        alive |= (t[j].lwp == h->owner);
+                    /* A lock whose owner is gone will never be released:
+                     * the owner exited (or was cancelled) holding it. */
+                    sb_printf(&out, "thread %ld%s", h->owner,
+                              alive ? "" : ", which has exited holding it");
+                }
             } else if (h->blocked_in[0]) {
                 sb_printf(&out, "%sthread %ld blocked in %s at %s",
                           blocked++ ? "; " : "", h->lwp, h->blocked_in,
