@@ -30,13 +30,15 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@scripts/install-deps.sh
 	@mkdir -p build && touch $@
 
-build/%/CMakeCache.txt: | $(DEPS_STAMP)
+# Static pattern rules: GNU make skips implicit-rule search for .PHONY
+# targets, so plain "build-%:" rules would silently do nothing.
+$(addprefix build/,$(addsuffix /CMakeCache.txt,$(PRESETS))): build/%/CMakeCache.txt: | $(DEPS_STAMP)
 	cmake --preset $* >/dev/null
 
-build-%: build/%/CMakeCache.txt
+$(addprefix build-,$(PRESETS)): build-%: build/%/CMakeCache.txt
 	cmake --build --preset $*
 
-test-%: build-%
+$(addprefix test-,$(PRESETS)): test-%: build-%
 	ctest --preset $* $(CTEST_ARGS)
 
 # The detection tests (release flavor) run the tsan and valgrind flavors'

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +19,26 @@
 extern char **environ;
 
 /* The registry the signal handler walks.  Slots are written under
- * group_lock and read without it by the handler: a pid_t store is atomic
- * on every platform we run on, and a stale read at worst kills a group
- * that is already gone (ESRCH). */
+ * group_lock and read without it by the handler, so they are C11 atomics
+ * (lock-free, hence async-signal-safe): "a pid_t store is atomic anyway"
+ * is the reasoning our own stats-counter scenario teaches against, and
+ * TSan, running racelab's tests, rightly called it a race.  A stale read
+ * at worst kills a group that is already gone (ESRCH). */
 #define MAX_GROUPS 256
-static volatile pid_t groups[MAX_GROUPS];
+static _Atomic pid_t groups[MAX_GROUPS];
 static pthread_mutex_t group_lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile sig_atomic_t interrupted;
+static atomic_int interrupted;      /* the signal, set by the handler */
 
 static void on_signal(int sig)
 {
     int saved = errno;
 
-    for (int i = 0; i < MAX_GROUPS; i++)
-        if (groups[i] > 0)
-            kill(-groups[i], SIGKILL);
-    interrupted = sig;
+    for (int i = 0; i < MAX_GROUPS; i++) {
+        pid_t pg = atomic_load_explicit(&groups[i], memory_order_relaxed);
+        if (pg > 0)
+            kill(-pg, SIGKILL);
+    }
+    atomic_store(&interrupted, sig);
     /* A second ^C kills racelab at once (temp dirs may stay then). */
     signal(sig, SIG_DFL);
     errno = saved;
@@ -57,20 +62,20 @@ void proc_setup(void)
 
 int proc_interrupted(void)
 {
-    return interrupted;
+    return atomic_load(&interrupted);
 }
 
 static void group_add(pid_t pg)
 {
     pthread_mutex_lock(&group_lock);
     for (int i = 0; i < MAX_GROUPS; i++)
-        if (groups[i] == 0) {
-            groups[i] = pg;
+        if (atomic_load_explicit(&groups[i], memory_order_relaxed) == 0) {
+            atomic_store(&groups[i], pg);
             break;
         }
     pthread_mutex_unlock(&group_lock);
     /* Raced with the handler: it may have run before the slot was set. */
-    if (interrupted)
+    if (atomic_load(&interrupted))
         kill(-pg, SIGKILL);
 }
 
@@ -78,8 +83,8 @@ static void group_remove(pid_t pg)
 {
     pthread_mutex_lock(&group_lock);
     for (int i = 0; i < MAX_GROUPS; i++)
-        if (groups[i] == pg)
-            groups[i] = 0;
+        if (atomic_load_explicit(&groups[i], memory_order_relaxed) == pg)
+            atomic_store(&groups[i], 0);
     pthread_mutex_unlock(&group_lock);
 }
 
