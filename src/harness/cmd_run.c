@@ -436,6 +436,13 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
             sp->duration = duration;
             sp->timeout = tmo;
             sp->seed = seed + (unsigned long)r;
+            /* Run 1 of a cell with base seed S has seed S, so this
+             * repeats the load mix and the chaos decisions exactly; the
+             * OS scheduler's part of the interleaving it cannot repeat. */
+            sp->repro = xasprintf("racelab run %s --variant %s --tool %s --runs 1 "
+                                  "--seed %lu --duration %g%s%s", c->scenario,
+                                  c->variant, c->tool, sp->seed, duration,
+                                  chaos ? " --chaos " : "", chaos ? chaos : "");
             sp->chaos = chaos;      /* the servers link the wrappers */
             sp->symptom = s->symptom;
             sp->slow_ms = tool_slow_ms(t, s->slow_ms);
@@ -482,6 +489,7 @@ out:
         for (size_t i = 0; i < njobs; i++) {
             struct run_spec *sp = &jobv[i].spec;
             free((char *)sp->label);
+            free((char *)sp->repro);
             sv_free(&sp->argv);
             sv_free(&sp->http_paths);
             run_output_free(&jobv[i].out);

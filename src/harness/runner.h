@@ -16,6 +16,8 @@
 
 struct run_spec {
     const char *label;          /* "cache-race buggy tsan" */
+    const char *repro;          /* the command that repeats this run (same
+                                   seed, same chaos), or NULL */
     int tool;                   /* TOOL_* */
     struct strvec argv;         /* program and its arguments */
     bool server;                /* a racelab-server: we add --host/--port/--root
