@@ -11,6 +11,12 @@ racelab measured: buggy cells count runs with a true-positive detection
 (tool none: with the symptom).  Cells measured in several files add up.
 Only rate lines change; kinds and locations stay as written, and racelab's
 verdict checks them.  Prints what it changed.
+
+Buggy cells take the new measurement (rates depend on the load, and
+racelab's load is the one its verdicts use).  Fixed cells accumulate:
+k/n already recorded plus what was measured now, since every clean run,
+by racelab or by scenarios/measure.sh, is evidence of cleanliness.
+With --accumulate, buggy cells accumulate too (for repeated racelab runs).
 """
 import json
 import os
@@ -31,7 +37,7 @@ def measured(cell):
     return k, runs
 
 
-def main(paths):
+def main(paths, accumulate_all=False):
     totals = {}
     for path in paths:
         with open(path) as f:
@@ -60,6 +66,10 @@ def main(paths):
                 continue
             if section in cells and re.match(r"rate\s*=", line):
                 k, n = cells.pop(section)
+                old = re.match(r"rate\s*=\s*(\d+)/(\d+)", line)
+                if old and (accumulate_all or section[0] == "fixed"):
+                    k += int(old.group(1))
+                    n += int(old.group(2))
                 new = re.sub(r"(rate\s*=\s*)\S+", r"\g<1>%d/%d" % (k, n), line, count=1)
                 if new != line:
                     print("%s [expect.%s.%s]: %s -> %d/%d" % (
@@ -74,6 +84,9 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    acc = "--accumulate" in args
+    args = [a for a in args if a != "--accumulate"]
+    if not args:
         sys.exit(__doc__)
-    main(sys.argv[1:])
+    main(args, acc)
