@@ -1,7 +1,7 @@
 # racelab - a thin front for CMake presets (see CMakePresets.json).
 #
 #   make            build the release flavor (build/release/)
-#   make test       run the test suite on the release and tsan flavors
+#   make test       run the test suite on the release, tsan and asan flavors
 #                   (builds the valgrind flavor too, for the detection tests)
 #   make tsan       every scenario under ThreadSanitizer, judged against
 #                   its manifest (the detection matrix)
@@ -43,9 +43,12 @@ $(addprefix test-,$(PRESETS)): test-%: build-%
 
 # The detection tests (release flavor) run the tsan and valgrind flavors'
 # executables too, so every flavor they need is built before any test runs.
-test: build-release build-tsan build-valgrind
+# The asan flavor runs the suite too (and the parser fuzz smoke), so racelab
+# itself and the server are checked by ASan+UBSan on every run.
+test: build-release build-tsan build-valgrind build-asan
 	ctest --preset release $(CTEST_ARGS)
 	ctest --preset tsan $(CTEST_ARGS)
+	ctest --preset asan $(CTEST_ARGS)
 
 tsan: build-release build-tsan
 	build/release/racelab matrix --tools tsan $(MATRIX_ARGS)
