@@ -44,7 +44,7 @@ def wilson(k, n):
     if n == 0: return (0.0, 1.0)
     z = 1.96; p = k / n
     d = 1 + z*z/n; c = p + z*z/(2*n); r = z*math.sqrt(p*(1-p)/n + z*z/(4*n*n))
-    return ((c - r)/d, (c + r)/d)
+    return (max(0.0, (c - r)/d), min(1.0, (c + r)/d))
 
 cells = {}
 for s in ("none", "random", "pct"):

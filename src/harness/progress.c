@@ -69,7 +69,8 @@ void progress_begin(const char *label)
     pthread_mutex_unlock(&lock);
 }
 
-void progress_end(const char *label, const struct run_record *rec)
+void progress_end(const char *label, const struct run_record *rec,
+                  const char *repro)
 {
     pthread_mutex_lock(&lock);
     done++;
@@ -86,6 +87,12 @@ void progress_end(const char *label, const struct run_record *rec)
         fprintf(stderr, "[%zu/%zu] %s: %s%s (%.1f s)%s%s\n", done, total, label,
                 run_outcome_name(rec->outcome), nf, rec->seconds,
                 rec->reason ? ": " : "", rec->reason ? rec->reason : "");
+    }
+    if (!quiet && repro != NULL && (rec->symptom || rec->outcome == RUN_FINDING
+                                    || rec->outcome == RUN_HANG
+                                    || rec->outcome == RUN_CRASH)) {
+        clear_bar();
+        fprintf(stderr, "  repeat with: %s\n", repro);
     }
     draw_bar();
     pthread_mutex_unlock(&lock);

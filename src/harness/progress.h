@@ -9,7 +9,10 @@
 
 void progress_start(size_t total, bool quiet);
 void progress_begin(const char *label);
-void progress_end(const char *label, const struct run_record *rec);
+/* Ends a run; for a failing run (finding, hang, crash, symptom) prints
+ * REPRO, the command that repeats it, when REPRO is not NULL. */
+void progress_end(const char *label, const struct run_record *rec,
+                  const char *repro);
 void progress_finish(void);
 /* Prints a line without tearing the bar. */
 void progress_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

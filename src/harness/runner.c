@@ -998,12 +998,8 @@ static void *pool_worker(void *arg)
             break;
         progress_begin(p->jobs[i].spec.label);
         run_one(&p->jobs[i].spec, &p->jobs[i].out);
-        progress_end(p->jobs[i].spec.label, &p->jobs[i].out.rec);
-        const struct run_record *rec = &p->jobs[i].out.rec;
-        if (p->jobs[i].spec.repro != NULL && (rec->symptom
-                || rec->outcome == RUN_FINDING || rec->outcome == RUN_HANG
-                || rec->outcome == RUN_CRASH))
-            progress_note("  repeat with: %s", p->jobs[i].spec.repro);
+        progress_end(p->jobs[i].spec.label, &p->jobs[i].out.rec,
+                     p->jobs[i].spec.repro);
     }
     return NULL;
 }
