@@ -258,6 +258,14 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
         sv_push_own(argv, xasprintf("--xml-file=%s/vg.xml", r->tmp));
         sv_push(argv, "--error-exitcode=0");
         sv_push(argv, "--child-silent-after-fork=yes");
+        if (s->chaos && strncmp(s->chaos, "none", 4) != 0) {
+            /* Valgrind runs one thread at a time; under --chaos let its
+             * own scheduler help: a fair (ticket) lock hands the CPU to
+             * waiting threads round-robin instead of to whoever wins the
+             * futex.  (Valgrind 3.19 has no command-line option for its
+             * scheduling quantum.) */
+            sv_push(argv, "--fair-sched=yes");
+        }
         supp = xasprintf("%s/sanitizers/valgrind.supp", s->source);
         if (access(supp, R_OK) == 0)
             sv_push_own(argv, xasprintf("--suppressions=%s", supp));

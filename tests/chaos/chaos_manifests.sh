@@ -9,7 +9,8 @@
 # threads just after they release a lock, it crashes in most runs.  The
 # bound asserted is loose (at least 3 of 6 runs) so the test is not flaky;
 # bench/chaos.sh carries the real figures.  The fixed variant must stay
-# clean under every strategy, with and without TSan.
+# clean under every strategy, with no tool, TSan and Helgrind (which also
+# gets Valgrind's --fair-sched=yes under chaos).
 set -eu
 racelab=$1
 tmp=$(mktemp -d /tmp/racelab-chaos-test.XXXXXX)
@@ -26,7 +27,7 @@ echo "cache-race buggy, --chaos random: symptom in $k/6 runs"
 [ "$k" -ge 3 ] || { echo "FAIL: expected the crash in at least 3 of 6 runs under chaos" >&2; exit 1; }
 
 for strategy in random pct; do
-    for tool in none tsan; do
+    for tool in none tsan helgrind; do
         status=0
         "$racelab" run cache-race --variant fixed --tool "$tool" --runs 2 \
             --chaos "$strategy" --quiet --json "$tmp/fixed.json" > /dev/null || status=$?
