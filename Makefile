@@ -50,17 +50,22 @@ test: build-release build-tsan build-valgrind build-asan
 	ctest --preset tsan $(CTEST_ARGS)
 	ctest --preset asan $(CTEST_ARGS)
 
+# Each matrix also leaves build/matrix-<tools>.{html,json,xml,sarif}: the
+# HTML page is the detection matrix to look at.
+REPORTS = --html build/matrix-$(1).html --json build/matrix-$(1).json \
+          --junit build/matrix-$(1).xml --sarif build/matrix-$(1).sarif
+
 tsan: build-release build-tsan
-	build/release/racelab matrix --tools tsan $(MATRIX_ARGS)
+	build/release/racelab matrix --tools tsan $(call REPORTS,tsan) $(MATRIX_ARGS)
 
 helgrind: build-release build-valgrind
-	build/release/racelab matrix --tools helgrind $(MATRIX_ARGS)
+	build/release/racelab matrix --tools helgrind $(call REPORTS,helgrind) $(MATRIX_ARGS)
 
 drd: build-release build-valgrind
-	build/release/racelab matrix --tools drd $(MATRIX_ARGS)
+	build/release/racelab matrix --tools drd $(call REPORTS,drd) $(MATRIX_ARGS)
 
 matrix: build-release build-tsan build-valgrind
-	build/release/racelab matrix --tools tsan,helgrind,drd,none $(MATRIX_ARGS)
+	build/release/racelab matrix --tools tsan,helgrind,drd,none $(call REPORTS,all) $(MATRIX_ARGS)
 
 asan: test-asan
 
