@@ -164,10 +164,12 @@ static bool send_response(struct conn *c, int status, const char *ctype,
     return hlen > 0 && send_all(c->fd, iov, 2);
 }
 
-/* An error page.  Never echoes request bytes back. */
+/* An error page.  Never echoes request bytes back.  Counts the response
+ * in stats before sending it, like every response (see serve_file). */
 static bool send_error(struct conn *c, int status, bool head_only,
                        bool keep_alive, const char *extra)
 {
+    stats_count(STATS_REQUEST);
     char body[128];
     int n = snprintf(body, sizeof(body), "<h1>%d %s</h1>\n", status,
                      http_status_text(status));
@@ -242,7 +244,6 @@ static int serve_file(struct conn *c, const char *rel, bool head_only,
         int status;
         int fd = open_file(rel, &st, name, sizeof(name), &status);
         if (fd < 0) {
-            stats_count(STATS_REQUEST);
             *ok = send_error(c, status, head_only, keep_alive, NULL);
             *sent = 0;
             return status;
@@ -263,15 +264,15 @@ static int serve_file(struct conn *c, const char *rel, bool head_only,
         char *data = read_file(fd, len);
         close(fd);
         if (data == NULL) {
-            stats_count(STATS_REQUEST);
-            *ok = send_error(c, 500, head_only, false, NULL) && false;
+            send_error(c, 500, head_only, false, NULL);
+            *ok = false;
             *sent = 0;
             return 500;
         }
         e = cache_put(rel, data, len, ctype, time(NULL));
         if (e == NULL) {
-            stats_count(STATS_REQUEST);
-            *ok = send_error(c, 500, head_only, false, NULL) && false;
+            send_error(c, 500, head_only, false, NULL);
+            *ok = false;
             *sent = 0;
             return 500;
         }
@@ -301,11 +302,9 @@ static bool handle_request(struct conn *c, const struct http_request *req)
 
     if (req->method == HTTP_OTHER) {
         status = 405;
-        stats_count(STATS_REQUEST);
         ok = send_error(c, status, false, keep, "Allow: GET, HEAD\r\n");
     } else if ((status = path_from_target(req->target, req->target_len,
                                           rel, sizeof(rel))) != 0) {
-        stats_count(STATS_REQUEST);
         ok = send_error(c, status, head_only, keep, NULL);
     } else if (strcmp(rel, "-/stats") == 0) {
         char body[1024];
@@ -318,7 +317,6 @@ static bool handle_request(struct conn *c, const struct http_request *req)
         sent = n < 0 ? 0 : (size_t)n;
     } else if (strncmp(rel, "-/", 2) == 0 || strcmp(rel, "-") == 0) {
         status = 404;       /* "/-/" belongs to the server, never to files */
-        stats_count(STATS_REQUEST);
         ok = send_error(c, status, head_only, keep, NULL);
     } else {
         status = serve_file(c, rel, head_only, keep, &sent, &ok);
@@ -409,7 +407,6 @@ static bool conn_process(struct conn *c)
         if (rc == 0)
             return true;            /* incomplete: wait for more */
         if (rc < 0) {
-            stats_count(STATS_REQUEST);
             send_error(c, -rc, false, false, NULL);
             return false;
         }
@@ -433,7 +430,6 @@ static void conn_serve(void *arg)
     for (;;) {
         if (c->in_len == c->in_cap && !conn_grow(c)) {
             /* Full buffer and still no complete head: too large. */
-            stats_count(STATS_REQUEST);
             send_error(c, 431, false, false, NULL);
             conn_close(c);
             return;
@@ -454,7 +450,6 @@ static void conn_serve(void *arg)
              * (slowloris): a request gets the idle timeout as a whole. */
             if (c->in_len > 0 && c->partial_since > 0
                 && now_seconds() - c->partial_since >= srv.opt->idle_timeout) {
-                stats_count(STATS_REQUEST);
                 send_error(c, 408, false, false, NULL);
                 conn_close(c);
                 return;
@@ -570,7 +565,6 @@ static void reap_idle(bool all)
         struct conn *c = doomed;
         doomed = c->next;
         if (c->in_len > 0) {        /* half a request: tell them why */
-            stats_count(STATS_REQUEST);
             send_error(c, 408, false, false, NULL);
         }
         conn_free(c);
