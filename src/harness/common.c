@@ -89,47 +89,23 @@ char *session_create(void)
     return tmpl;
 }
 
-static void fold_finding(struct cell_result *c, struct finding *f, bool tp,
-                         bool *seen_this_run)
-{
-    for (size_t i = 0; i < c->nfindings; i++)
-        if (strcmp(c->findings[i].finding.fingerprint, f->fingerprint) == 0) {
-            if (!seen_this_run[i]) {
-                c->findings[i].runs_seen++;
-                seen_this_run[i] = true;
-            }
-            c->findings[i].true_positive |= tp;
-            finding_free(f);
-            memset(f, 0, sizeof *f);
-            return;
-        }
-    c->findings = xrealloc(c->findings, (c->nfindings + 1) * sizeof *c->findings);
-    struct unique_finding *u = &c->findings[c->nfindings++];
-    memset(u, 0, sizeof *u);
-    u->finding = *f;            /* moved */
-    memset(f, 0, sizeof *f);
-    u->runs_seen = 1;
-    u->true_positive = tp;
-    u->expected_false_positive = c->expect.false_positive && !tp;
-    seen_this_run[c->nfindings - 1] = true;
-}
-
 void cell_collect(struct cell_result *c, struct job *jobs, size_t count)
 {
     c->runs = xcalloc(count + 1, sizeof *c->runs);
     c->nruns = count;
     for (size_t r = 0; r < count; r++) {
         struct run_output *o = &jobs[r].out;
-        /* findings first: they need o->tp */
-        /* at most one new unique finding per finding of this run */
-        bool *seen = xcalloc(c->nfindings + o->findings.count + 1, sizeof *seen);
-        for (size_t i = 0; i < o->findings.count; i++) {
-            struct finding *f = &o->findings.items[i];
-            if (!f->fingerprint[0])
-                finding_fingerprint(f);
-            fold_finding(c, f, o->tp && o->tp[i], seen);
+        const struct run_spec *sp = &jobs[r].spec;
+
+        /* The report library folds the run's findings into the cell and
+         * scores them; the runner's own per-finding match (o->tp) served
+         * early stop and the progress line, and is recomputed there. */
+        o->rec.nfindings = o->rec.true_positives = o->rec.false_positives = 0;
+        if (cell_result_add_run(c, &o->rec, &o->findings, sp->locs, sp->nlocs,
+                                RUNNER_MATCH_DEPTH) < 0) {
+            errorf("out of memory collecting findings");
+            abort();
         }
-        free(seen);
         c->runs[r] = o->rec;                /* moved: strings now the cell's */
         memset(&o->rec, 0, sizeof o->rec);
         run_output_free(o);

@@ -486,7 +486,7 @@ static off_t report_bytes(struct run *r)
 static bool finding_matches(const struct run_spec *s, const struct finding *f)
 {
     if (s->nlocs > 0)
-        return finding_at_locations(f, s->locs, s->nlocs, 16);
+        return finding_at_locations(f, s->locs, s->nlocs, RUNNER_MATCH_DEPTH);
     /* No locations (stress): any finding of an expected kind counts. */
     return s->expect_kinds == 0 || (s->expect_kinds & (1u << f->kind));
 }
@@ -930,7 +930,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
         for (size_t i = 0; i < out->findings.count; i++) {
             out->tp[i] = spec->nlocs > 0 &&
                          finding_at_locations(&out->findings.items[i], spec->locs,
-                                              spec->nlocs, 16);
+                                              spec->nlocs, RUNNER_MATCH_DEPTH);
             if (out->tp[i])
                 rec->true_positives++;
             else

@@ -14,6 +14,9 @@
 #include "report/result.h"
 #include "util.h"
 
+/* How many frames of each stack are searched for a manifest location. */
+#define RUNNER_MATCH_DEPTH 16
+
 struct run_spec {
     const char *label;          /* "cache-race buggy tsan" */
     const char *repro;          /* the command that repeats this run (same
