@@ -41,8 +41,9 @@ char *session_create(void);
 /* Folds the runs of JOBS[first..first+count) into CELL (moves records and
  * findings out of the jobs) and summarizes it. */
 void cell_collect(struct cell_result *cell, struct job *jobs, size_t count);
-/* The gate: 3 if any run hit an environment error, 1 if a cell failed. */
-int gate_status(const struct cell_result *cells, size_t n);
+/* The gate: 3 if any cell is an error (a run could not run, the tool did
+ * not run), 1 if a cell failed (or, with STRICT, was inconclusive), else 0. */
+int gate_status(const struct cell_result *cells, size_t n, bool strict);
 /* "racelab run x --tool tsan" for the report files. */
 char *command_line(int argc, char **argv, const char *sub);
 /* Parses a number option or prints a usage error; false on junk. */

@@ -31,6 +31,7 @@ static const char run_usage[] =
 "  --json FILE --junit FILE --sarif FILE --html FILE   reports\n"
 "  --chaos SPEC        perturb the schedule (src/chaos): random[:p=P], pct[:depth=D];\n"
 "                      each run gets its own seed unless SPEC names one\n"
+"  --strict            an inconclusive cell fails the gate (exit 1)\n"
 "  --keep-tmp          keep the temp dirs (debugging)\n"
 "  --quiet             no progress on stderr\n"
 "  --source-dir DIR    the racelab source tree (default: the build's, or\n"
@@ -55,7 +56,7 @@ static const char matrix_usage[] =
 enum {
     O_VARIANT = 256, O_TOOL, O_RUNS, O_CLIENTS, O_DURATION, O_TIMEOUT, O_JOBS,
     O_SEED, O_JSON, O_JUNIT, O_SARIF, O_HTML, O_SHARD, O_SCENARIOS, O_EARLY,
-    O_NO_EARLY, O_KEEP, O_QUIET, O_SOURCE, O_BUILD, O_HELP, O_CHAOS
+    O_NO_EARLY, O_KEEP, O_QUIET, O_SOURCE, O_BUILD, O_HELP, O_CHAOS, O_STRICT
 };
 
 static const char *flavor_of(int tool)
@@ -134,6 +135,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         {"keep-tmp", no_argument, 0, O_KEEP},
         {"quiet", no_argument, 0, O_QUIET},
         {"chaos", required_argument, 0, O_CHAOS},
+        {"strict", no_argument, 0, O_STRICT},
         {"source-dir", required_argument, 0, O_SOURCE},
         {"build-dir", required_argument, 0, O_BUILD},
         {"help", no_argument, 0, O_HELP},
@@ -145,7 +147,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     double duration = matrix ? 1.0 : 3.0, timeout = 0;
     unsigned long seed = 0;
     bool seed_set = false, early = matrix, early_flag = false, no_early_flag = false;
-    bool keep = false, quiet = false, scen_flag = false;
+    bool keep = false, quiet = false, scen_flag = false, strict = false;
     const char *chaos = NULL;
     struct outputs out = {0};
     struct strvec wanted;
@@ -195,6 +197,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
             seed_set = true;
             break;
         }
+        case O_STRICT: strict = true; break;
         case O_JSON: out.json = optarg; break;
         case O_JUNIT: out.junit = optarg; break;
         case O_SARIF: out.sarif = optarg; break;
@@ -479,7 +482,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     print_table(stdout, cells, ncells);
     fflush(stdout);
     cmd = command_line(argc, argv, sub);
-    status = gate_status(cells, ncells);
+    status = gate_status(cells, ncells, strict);
     if (outputs_write(&out, cells, ncells, cmd) < 0)
         status = EXIT_ENV;
     free(docroot);

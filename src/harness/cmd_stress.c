@@ -302,17 +302,9 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
     print_table(stdout, cells, ncells);
     fflush(stdout);
 
-    /* stress: any finding, crash or hang fails; env errors win. */
-    status = EXIT_OK;
-    for (size_t ci = 0; ci < ncells; ci++)
-        for (size_t r = 0; r < cells[ci].nruns; r++) {
-            const struct run_record *rec = &cells[ci].runs[r];
-            if (rec->outcome == RUN_ENV_ERROR)
-                status = EXIT_ENV;
-            else if (status == EXIT_OK && (rec->nfindings > 0 ||
-                     rec->outcome == RUN_CRASH || rec->outcome == RUN_HANG))
-                status = EXIT_FAILED;
-        }
+    /* Scored once, in the report library: any finding, crash, hang or
+     * oracle fails; errors win. */
+    status = gate_status(cells, ncells, false);
     cmd = command_line(argc, argv, "stress");
     if (outputs_write(&out, cells, ncells, cmd) < 0)
         status = EXIT_ENV;

@@ -113,18 +113,9 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t count)
     cell_result_summarize(c);
 }
 
-int gate_status(const struct cell_result *cells, size_t n)
+int gate_status(const struct cell_result *cells, size_t n, bool strict)
 {
-    bool failed = false;
-
-    for (size_t i = 0; i < n; i++) {
-        for (size_t r = 0; r < cells[i].nruns; r++)
-            if (cells[i].runs[r].outcome == RUN_ENV_ERROR)
-                return EXIT_ENV;
-        if (!cells[i].passed)
-            failed = true;
-    }
-    return failed ? EXIT_FAILED : EXIT_OK;
+    return cells_exit_status(cells, n, strict);
 }
 
 char *command_line(int argc, char **argv, const char *sub)

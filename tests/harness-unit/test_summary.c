@@ -64,7 +64,7 @@ static void test_summary_buggy_detected(void **state)
     assert_int_equal(c.tp, 1);
     assert_int_equal(c.fp, 0);
     assert_int_equal(c.fn, 0);
-    assert_true(c.passed);
+    assert_int_equal(c.status, CELL_PASS);
     assert_non_null(strstr(c.verdict, "data-race detected in 2/4 runs"));
     cell_result_free(&c);
 }
@@ -84,8 +84,8 @@ static void test_summary_buggy_missed_and_off_location(void **state)
     assert_int_equal(c.tp, 0);
     assert_int_equal(c.fp, 1);
     assert_int_equal(c.fn, 2);
-    assert_false(c.passed);
-    assert_non_null(strstr(c.verdict, "never detected"));
+    assert_int_equal(c.status, CELL_FAIL);
+    assert_non_null(strstr(c.verdict, "found only data-race elsewhere"));
     cell_result_free(&c);
 }
 
@@ -97,14 +97,14 @@ static void test_summary_buggy_expecting_nothing(void **state)
     cell_init(&c, "uaf", "buggy", "helgrind", 0);
     cell_add_run(&c, DATA("helgrind-uaf.xml"), 1.0, -1, NULL, 0);
     cell_result_summarize(&c);
-    assert_true(c.passed);
+    assert_int_equal(c.status, CELL_PASS);
     assert_int_equal(c.fn, 0);
     cell_result_free(&c);
 
     cell_init(&c, "race", "buggy", "helgrind", 0);
     cell_add_run(&c, DATA("helgrind-race.xml"), 1.0, 0.1, NULL, 0);
     cell_result_summarize(&c);
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_FAIL);
     cell_result_free(&c);
 }
 
@@ -116,7 +116,7 @@ static void test_summary_fixed_clean_and_dirty(void **state)
     for (int i = 0; i < 10; i++)
         cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
     cell_result_summarize(&c);
-    assert_true(c.passed);
+    assert_int_equal(c.status, CELL_PASS);
     assert_int_equal(c.detected_runs, 0);
     assert_near(c.rate_hi, 0.2775);
     cell_result_free(&c);
@@ -125,7 +125,7 @@ static void test_summary_fixed_clean_and_dirty(void **state)
     cell_init(&c, "race", "fixed", "tsan", 0);
     cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.3, race_locs, 2);
     cell_result_summarize(&c);
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.fp, 1);
     assert_int_equal(c.tp, 0);
     assert_int_equal(c.detected_runs, 0);
@@ -137,7 +137,7 @@ static void test_summary_fixed_clean_and_dirty(void **state)
     c.runs[0].outcome = RUN_HANG;
     c.runs[0].hang_report = strdup("T1 waits for M0 held by T2");
     cell_result_summarize(&c);
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.hangs, 1);
     cell_result_free(&c);
 }
@@ -150,7 +150,7 @@ static void test_summary_fixed_documented_false_positive(void **state)
     c.expect.false_positive = true;
     cell_add_run(&c, DATA("helgrind-race.xml"), 1.0, 0.4, race_locs, 2);
     cell_result_summarize(&c);
-    assert_true(c.passed);
+    assert_int_equal(c.status, CELL_PASS);
     assert_true(c.findings[0].expected_false_positive);
     assert_int_equal(c.fp, 0);
     assert_int_equal(c.tp, 0);
@@ -161,7 +161,7 @@ static void test_summary_fixed_documented_false_positive(void **state)
     c.expect.false_positive = true;
     cell_add_run(&c, DATA("helgrind-lockorder.xml"), 1.0, 0.4, NULL, 0);
     cell_result_summarize(&c);
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.fp, 1);
     cell_result_free(&c);
 }
@@ -176,22 +176,22 @@ static void test_summary_tool_none_symptom(void **state)
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
     c.runs[1].symptom = true;
     cell_result_summarize(&c);
-    assert_true(c.passed);
+    assert_int_equal(c.status, CELL_PASS);
     assert_int_equal(c.detected_runs, 1);
     assert_int_equal(c.symptom_runs, 1);
     c.expect.symptom = false;
     cell_result_summarize(&c);
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_FAIL);
     cell_result_free(&c);
 
     cell_init(&c, "race", "fixed", "none", 0);
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
     cell_result_summarize(&c);
-    assert_true(c.passed);
+    assert_int_equal(c.status, CELL_PASS);
     c.runs[0].outcome = RUN_CRASH;
     c.runs[0].signal = 11;
     cell_result_summarize(&c);
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.crashes, 1);
     cell_result_free(&c);
 }
@@ -208,7 +208,7 @@ static void test_summary_stress_counts_any_finding(void **state)
     assert_int_equal(c.first_detection_run, 2);
     assert_near(c.first_detection_seconds, 1.7);
     assert_int_equal(c.tp + c.fp + c.fn, 0);   /* nothing to score against */
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_FAIL);
     cell_result_free(&c);
 }
 
@@ -224,9 +224,118 @@ static void test_summary_env_error_fails_and_is_not_a_trial(void **state)
     cell_result_summarize(&c);
     assert_int_equal(c.env_errors, 1);
     assert_near(c.rate, 1.0);          /* 1 of 1 real trial */
-    assert_false(c.passed);
+    assert_int_equal(c.status, CELL_ERROR);
     assert_non_null(strstr(c.verdict, "exec valgrind"));
     cell_result_free(&c);
+}
+
+
+static void test_summary_buggy_missed_is_inconclusive_not_pass(void **state)
+{
+    struct cell_result c;
+
+    /* intermittent at the recorded rate: 2 clean runs cannot decide */
+    cell_init(&c, "race", "buggy", "tsan", K(FINDING_DATA_RACE));
+    c.expect.rate = strdup("1/4");
+    cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
+    cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
+    cell_result_summarize(&c);
+    assert_int_equal(c.status, CELL_INCONCLUSIVE);
+    /* (3/4)^n <= 0.001 first at n = 25 */
+    assert_int_equal(c.runs_needed, 25);
+    assert_non_null(strstr(c.verdict, "25 runs would decide"));
+    cell_result_free(&c);
+
+    /* no rate recorded: still inconclusive, never a pass */
+    cell_init(&c, "race", "buggy", "tsan", K(FINDING_DATA_RACE));
+    cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
+    cell_result_summarize(&c);
+    assert_int_equal(c.status, CELL_INCONCLUSIVE);
+    assert_int_equal(c.runs_needed, 0);
+    cell_result_free(&c);
+
+    /* a rate of 13/13 and 3 clean runs: the miss contradicts it, a fail */
+    cell_init(&c, "race", "buggy", "tsan", K(FINDING_DATA_RACE));
+    c.expect.rate = strdup("13/13");
+    for (int i = 0; i < 3; i++)
+        cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
+    cell_result_summarize(&c);
+    assert_int_equal(c.status, CELL_FAIL);
+    cell_result_free(&c);
+}
+
+static void test_summary_none_counts_crashes_and_hangs(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race", "buggy", "none", 0);
+    c.expect.symptom = true;
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    c.runs[0].outcome = RUN_CRASH;
+    c.runs[0].signal = 6;
+    c.runs[1].outcome = RUN_HANG;
+    cell_result_summarize(&c);
+    assert_int_equal(c.detected_runs, 2);
+    assert_near(c.rate, 1.0);
+    assert_int_equal(c.status, CELL_PASS);
+    cell_result_free(&c);
+
+    /* the symptom never seen: inconclusive with a runs count */
+    cell_init(&c, "race", "buggy", "none", 0);
+    c.expect.symptom = true;
+    c.expect.rate = strdup("1/2");
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    cell_result_summarize(&c);
+    assert_int_equal(c.status, CELL_INCONCLUSIVE);
+    assert_int_equal(c.runs_needed, 10);
+    cell_result_free(&c);
+}
+
+static void test_summary_fixed_fails_on_any_oracle(void **state)
+{
+    struct cell_result c;
+
+    /* a "fix" that drops counts: no detector finding, but the stats
+     * oracle fired; that is a fail, whatever the tool */
+    cell_init(&c, "stats", "fixed", "tsan", 0);
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    c.runs[0].oracles = strdup("stats-mismatch: requests 9812 != 10000");
+    cell_result_summarize(&c);
+    assert_int_equal(c.status, CELL_FAIL);
+    assert_non_null(strstr(c.verdict, "stats-mismatch"));
+    cell_result_free(&c);
+
+    cell_init(&c, "stats", "fixed", "none", 0);
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    c.runs[0].oracles = strdup("slow-request: 2.1 s");
+    cell_result_summarize(&c);
+    assert_int_equal(c.status, CELL_FAIL);
+    cell_result_free(&c);
+}
+
+static void test_summary_tool_error_is_error(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "prog", NULL, "helgrind", 0);
+    c.expect.known = false;
+    cell_add_run(&c, NULL, 0.1, -1, NULL, 0);
+    c.runs[0].outcome = RUN_TOOL_ERROR;
+    c.runs[0].reason = strdup("valgrind: Unknown option: --bogus");
+    cell_result_summarize(&c);
+    assert_int_equal(c.status, CELL_ERROR);
+    assert_non_null(strstr(c.verdict, "Unknown option: --bogus"));
+    assert_int_equal(cells_exit_status(&c, 1, false), 3);
+    cell_result_free(&c);
+}
+
+static void test_runs_to_decide(void **state)
+{
+    assert_int_equal(runs_to_decide(1.0), 1);
+    assert_int_equal(runs_to_decide(0.5), 10);
+    assert_int_equal(runs_to_decide(0.05), 135);
+    assert_int_equal(runs_to_decide(0.0), 0);
 }
 
 static void test_run_outcome_names(void **state)
@@ -236,6 +345,8 @@ static void test_run_outcome_names(void **state)
     assert_string_equal(run_outcome_name(RUN_HANG), "hang");
     assert_string_equal(run_outcome_name(RUN_CRASH), "crash");
     assert_string_equal(run_outcome_name(RUN_ENV_ERROR), "env-error");
+    assert_string_equal(run_outcome_name(RUN_TOOL_ERROR), "tool-error");
+    assert_string_equal(cell_status_name(CELL_INCONCLUSIVE), "inconclusive");
 }
 
 int main(void)
@@ -250,6 +361,11 @@ int main(void)
         cmocka_unit_test(test_summary_tool_none_symptom),
         cmocka_unit_test(test_summary_stress_counts_any_finding),
         cmocka_unit_test(test_summary_env_error_fails_and_is_not_a_trial),
+        cmocka_unit_test(test_summary_buggy_missed_is_inconclusive_not_pass),
+        cmocka_unit_test(test_summary_none_counts_crashes_and_hangs),
+        cmocka_unit_test(test_summary_fixed_fails_on_any_oracle),
+        cmocka_unit_test(test_summary_tool_error_is_error),
+        cmocka_unit_test(test_runs_to_decide),
         cmocka_unit_test(test_run_outcome_names),
     };
 

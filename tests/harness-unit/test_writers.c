@@ -73,7 +73,8 @@ static int setup(void **state)
         cell_result_summarize(&c[i]);
     }
     *state = fx;
-    return c[0].passed && c[1].passed && !c[2].passed && c[3].passed ? 0 : -1;
+    return c[0].status == CELL_PASS && c[1].status == CELL_PASS &&
+           c[2].status == CELL_FAIL && c[3].status == CELL_PASS ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -127,7 +128,7 @@ static void test_writer_json_schema(void **state)
         "runs", "detected_runs", "finding_runs", "symptom_runs", "hangs",
         "crashes", "env_errors", "detection_rate", "rate_ci95",
         "first_detection_run", "first_detection_seconds", "median_seconds",
-        "tp", "fp", "fn", "passed", "verdict", "expected", "runs_detail",
+        "tp", "fp", "fn", "status", "passed", "verdict", "expected", "runs_detail",
         "findings",
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)

@@ -16,6 +16,7 @@ static const char *const kind_names[FINDING_KIND_COUNT] = {
     [FINDING_DESTROY_LOCKED] = "destroy-locked",
     [FINDING_PTHREAD_MISUSE] = "pthread-misuse",
     [FINDING_OTHER] = "other",
+    [FINDING_EXIT_STATUS] = "exit-status",
 };
 
 const char *finding_kind_name(enum finding_kind kind)

@@ -19,13 +19,15 @@ enum finding_kind {
     FINDING_DESTROY_LOCKED,      /* destroy of a locked mutex */
     FINDING_PTHREAD_MISUSE,      /* other pthread API misuse (cond wait etc.) */
     FINDING_OTHER,
+    FINDING_EXIT_STATUS,         /* the program exited non-zero by itself
+                                    (racelab's own finding, no stacks) */
     FINDING_KIND_COUNT
 };
 
 /* Stable names used in manifests and every output: "data-race",
  * "lock-order-inversion", "thread-leak", "heap-use-after-free",
  * "signal-unsafe-call", "unlock-unlocked", "destroy-locked",
- * "pthread-misuse", "other". */
+ * "pthread-misuse", "other", "exit-status". */
 const char *finding_kind_name(enum finding_kind kind);
 /* Returns the kind for NAME, or -1. */
 int finding_kind_from_name(const char *name);

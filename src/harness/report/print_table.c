@@ -32,6 +32,19 @@ static void print_totals(FILE *out, const struct cell_result *cells, size_t n)
     }
 }
 
+/* The last line: how many cells ended in each state. */
+static void print_status_counts(FILE *out, const struct cell_result *cells,
+                                size_t n)
+{
+    size_t k[4] = {0};
+
+    for (size_t i = 0; i < n; i++)
+        k[cells[i].status]++;
+    fprintf(out, "\n%zu cell%s: %zu pass, %zu fail, %zu inconclusive, %zu error\n",
+            n, n == 1 ? "" : "s", k[CELL_PASS], k[CELL_FAIL],
+            k[CELL_INCONCLUSIVE], k[CELL_ERROR]);
+}
+
 void print_table(FILE *out, const struct cell_result *cells, size_t n)
 {
     int wsc = 8, wvar = 7;
@@ -62,7 +75,8 @@ void print_table(FILE *out, const struct cell_result *cells, size_t n)
                 "  %s  %s\n", wsc, c->scenario ? c->scenario : "-", wvar,
                 c->variant ? c->variant : "-", c->tool ? c->tool : "-",
                 c->nruns, det, 100.0 * c->rate, ci, first, c->tp, c->fp, c->fn,
-                c->passed ? "PASS" : "FAIL", c->verdict ? c->verdict : "");
+                rl_status_upper(c->status), c->verdict ? c->verdict : "");
     }
     print_totals(out, cells, n);
+    print_status_counts(out, cells, n);
 }

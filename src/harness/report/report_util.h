@@ -33,6 +33,8 @@ const struct stack *rl_primary_stack(const struct finding *f);
 const struct frame *rl_first_file_frame(const struct stack *s);
 
 bool rl_cell_is_fixed(const struct cell_result *c);
+/* "PASS", "FAIL", "INCONCLUSIVE", "ERROR". */
+const char *rl_status_upper(enum cell_status s);
 
 /* Per-tool totals over cells that have a manifest (tool "none" and
  * `stress` cells are not scored). */

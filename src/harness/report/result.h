@@ -19,9 +19,27 @@ enum run_outcome {
     RUN_FINDING,        /* at least one finding */
     RUN_HANG,           /* watchdog or timeout fired */
     RUN_CRASH,          /* died of a signal (see run_record.signal) */
-    RUN_ENV_ERROR       /* could not start, tool missing, never listened... */
+    RUN_ENV_ERROR,      /* could not start, build missing, never listened... */
+    RUN_TOOL_ERROR      /* the detector itself failed: Valgrind exited before
+                           writing its XML, a TSan CHECK failure, a Valgrind
+                           internal assertion.  run_record.reason quotes the
+                           tool's own line.  Like env-error: exit 3. */
 };
 const char *run_outcome_name(enum run_outcome o);   /* "clean", ... */
+/* True for outcomes that mean nothing was tested (env-error, tool-error). */
+bool run_outcome_is_error(enum run_outcome o);
+
+/* How a cell ended.  PASS and FAIL rest on evidence; INCONCLUSIVE means the
+ * runs could not decide (a buggy cell that expects a finding or symptom
+ * and saw none: cell_result.runs_needed says how many runs would decide);
+ * ERROR means a run could not be made or the tool did not run (exit 3). */
+enum cell_status { CELL_PASS, CELL_FAIL, CELL_INCONCLUSIVE, CELL_ERROR };
+const char *cell_status_name(enum cell_status s);   /* "pass", "fail",
+                                                       "inconclusive", "error" */
+
+/* A finding against a baseline (--baseline FILE): not compared, in the
+ * baseline already (known), or not in it (new). */
+enum baseline_state { BASELINE_NONE, BASELINE_NEW, BASELINE_KNOWN };
 
 /* One run of one program under one tool. */
 struct run_record {
@@ -33,7 +51,12 @@ struct run_record {
     bool symptom;               /* the scenario's symptom oracle fired */
     char *symptom_detail;       /* e.g. "stats requests 9812 < sent 10000" */
     char *hang_report;          /* wait-for cycle text, or NULL */
-    char *reason;               /* env error / crash reason, or NULL */
+    char *reason;               /* env/tool error or crash reason, or NULL */
+    char *oracles;              /* every oracle that fired, with its figure:
+                                   "stats-mismatch: requests 9812 != 10000;
+                                   slow-request: 1.8 s", or NULL if none */
+    char *schedule;             /* controlled scheduler decisions (racelab
+                                   cc programs), or NULL */
     unsigned long seed;
     size_t nfindings;           /* findings in this run (before dedup) */
     size_t true_positives;      /* findings at the manifest's locations */
@@ -46,6 +69,7 @@ struct unique_finding {
     size_t runs_seen;           /* runs in which it appeared */
     bool true_positive;         /* matched the manifest's locations */
     bool expected_false_positive;   /* the manifest documents it as a trap */
+    enum baseline_state baseline;   /* BASELINE_NONE without --baseline */
 };
 
 struct cell_result;
@@ -97,8 +121,18 @@ struct cell_result {
     struct unique_finding *findings;
     size_t nfindings;
 
-    bool passed;                /* expectations held */
-    char *verdict;              /* one line: why it passed or failed */
+    enum cell_status status;    /* filled by cell_result_summarize() */
+    size_t runs_needed;         /* INCONCLUSIVE: total runs that would make
+                                   the cell conclusive at the recorded rate
+                                   (P(miss) <= 0.1%); 0 if no rate known */
+    char *verdict;              /* one line: why it passed, failed or could
+                                   not decide */
+    char *guarantee;            /* stress --min-rate/--confidence: "no race
+                                   with per-run rate >= 0.2 at 95%: 14 runs",
+                                   or NULL */
+    /* --baseline: findings new / known; baseline findings not seen. */
+    size_t baseline_new, baseline_known, baseline_fixed;
+    struct finding *fixed_findings;     /* the baseline_fixed ones */
 };
 
 void cell_result_free(struct cell_result *c);
@@ -118,6 +152,15 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
 
 /* Computes the aggregates and the verdict from runs[] and expect. */
 void cell_result_summarize(struct cell_result *c);
+
+/* The gate over summarized cells: 3 if any cell is an error (a run could
+ * not run or its tool did not), else 1 if any failed (with STRICT, or was
+ * inconclusive), else 0.  The exit codes of run, matrix, stress, merge. */
+int cells_exit_status(const struct cell_result *cells, size_t n, bool strict);
+
+/* Runs needed so that a bug with per-run RATE is seen at least once with
+ * probability 99.9%: ceil(ln 0.001 / ln(1 - RATE)); 0 if RATE <= 0. */
+size_t runs_to_decide(double rate);
 
 /* 95% Wilson score interval for K successes in N trials. */
 void wilson_interval(size_t k, size_t n, double *lo, double *hi);

@@ -15,6 +15,23 @@ const char *run_outcome_name(enum run_outcome o)
     case RUN_HANG: return "hang";
     case RUN_CRASH: return "crash";
     case RUN_ENV_ERROR: return "env-error";
+    case RUN_TOOL_ERROR: return "tool-error";
+    }
+    return "unknown";
+}
+
+bool run_outcome_is_error(enum run_outcome o)
+{
+    return o == RUN_ENV_ERROR || o == RUN_TOOL_ERROR;
+}
+
+const char *cell_status_name(enum cell_status s)
+{
+    switch (s) {
+    case CELL_PASS: return "pass";
+    case CELL_FAIL: return "fail";
+    case CELL_INCONCLUSIVE: return "inconclusive";
+    case CELL_ERROR: return "error";
     }
     return "unknown";
 }
@@ -50,6 +67,8 @@ static void free_run(struct run_record *r)
     free(r->symptom_detail);
     free(r->hang_report);
     free(r->reason);
+    free(r->oracles);
+    free(r->schedule);
 }
 
 void cell_result_free(struct cell_result *c)
@@ -69,7 +88,12 @@ void cell_result_free(struct cell_result *c)
     for (size_t i = 0; i < c->nfindings; i++)
         finding_free(&c->findings[i].finding);
     free(c->findings);
+    for (size_t i = 0; i < c->baseline_fixed; i++)
+        if (c->fixed_findings)
+            finding_free(&c->fixed_findings[i]);
+    free(c->fixed_findings);
     free(c->verdict);
+    free(c->guarantee);
     memset(c, 0, sizeof *c);
 }
 
@@ -190,12 +214,15 @@ static double median(double *v, size_t n)
 
 static bool run_detected(const struct cell_result *c, const struct run_record *r)
 {
-    if (r->outcome == RUN_ENV_ERROR)
+    bool broke = r->outcome == RUN_CRASH || r->outcome == RUN_HANG;
+
+    if (run_outcome_is_error(r->outcome))
         return false;
-    if (is_none_tool(c))
-        return r->symptom;
-    if (!c->expect.known)
-        return r->nfindings > 0 || r->outcome == RUN_FINDING;
+    if (!c->expect.known)       /* stress: anything wrong is a detection */
+        return r->nfindings > 0 || r->outcome == RUN_FINDING || broke ||
+               r->symptom || r->oracles;
+    if (is_none_tool(c))        /* a crash or a hang is what "none" sees */
+        return r->symptom || broke;
     return r->true_positives > 0;
 }
 
@@ -217,7 +244,7 @@ static void count_runs(struct cell_result *c)
         c->symptom_runs += r->symptom;
         c->hangs += r->outcome == RUN_HANG;
         c->crashes += r->outcome == RUN_CRASH;
-        c->env_errors += r->outcome == RUN_ENV_ERROR;
+        c->env_errors += run_outcome_is_error(r->outcome);
         if (all)
             all[nall++] = r->seconds;
         if (run_detected(c, r)) {
@@ -291,19 +318,11 @@ static unsigned found_kinds(const struct cell_result *c, bool tp_only)
     return m;
 }
 
-static const char *first_reason(const struct cell_result *c,
-                                 enum run_outcome o)
-{
-    for (size_t i = 0; i < c->nruns; i++)
-        if (c->runs[i].outcome == o && c->runs[i].reason)
-            return c->runs[i].reason;
-    return "no reason recorded";
-}
+static void set_verdict(struct cell_result *c, enum cell_status st,
+                        const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void set_verdict(struct cell_result *c, bool pass, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_verdict(struct cell_result *c, bool pass, const char *fmt, ...)
+static void set_verdict(struct cell_result *c, enum cell_status st,
+                        const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -313,12 +332,12 @@ static void set_verdict(struct cell_result *c, bool pass, const char *fmt, ...)
     va_end(ap);
     free(c->verdict);
     c->verdict = strdup(buf);
-    c->passed = pass;
+    c->status = st;
 }
 
-/* The chance that a bug the manifest saw in K of M runs shows in none of
- * N runs, (1 - K/M)^N; -1 when RATE is not "K/M" with 0 < K <= M. */
-static double miss_probability(const char *rate, size_t n)
+/* The recorded per-run rate K/M of an expectation, or -1 when RATE is not
+ * "K/M" with 0 < K <= M. */
+static double recorded_rate(const char *rate)
 {
     unsigned long k, m;
     char tail;
@@ -326,40 +345,93 @@ static double miss_probability(const char *rate, size_t n)
     if (rate == NULL || sscanf(rate, "%lu/%lu%c", &k, &m, &tail) != 2
         || k == 0 || m == 0 || k > m)
         return -1;
-    return pow(1.0 - (double)k / (double)m, (double)n);
+    return (double)k / (double)m;
 }
 
-/* Below this, never seeing the bug contradicts the recorded rate. */
+/* Below this chance of missing a bug in every run, a miss decides. */
 #define MISS_TOLERANCE 0.001
+
+size_t runs_to_decide(double rate)
+{
+    if (rate <= 0.0)
+        return 0;
+    if (rate >= 1.0)
+        return 1;
+    return (size_t)ceil(log(MISS_TOLERANCE) / log(1.0 - rate));
+}
+
+/* A buggy cell saw nothing it expected in N runs.  Not a pass: the bug is
+ * there.  A fail when the recorded rate makes the miss implausible (the
+ * detector or the load no longer does what the manifest says), else
+ * inconclusive with the number of runs that would decide. */
+static void missed(struct cell_result *c, size_t n, const char *what)
+{
+    double p = recorded_rate(c->expect.rate);
+
+    c->runs_needed = runs_to_decide(p);
+    if (p > 0 && pow(1.0 - p, (double)n) < MISS_TOLERANCE)
+        set_verdict(c, CELL_FAIL, "%s never seen in %zu runs, though the "
+                    "recorded rate is %s (P(miss) = %.2g)", what, n,
+                    c->expect.rate, pow(1.0 - p, (double)n));
+    else if (p > 0)
+        set_verdict(c, CELL_INCONCLUSIVE, "%s not seen in %zu runs; at the "
+                    "recorded rate %s, %zu runs would decide", what, n,
+                    c->expect.rate, c->runs_needed);
+    else
+        set_verdict(c, CELL_INCONCLUSIVE, "%s not seen in %zu runs; no rate "
+                    "is recorded, so no number of runs is known to decide",
+                    what, n);
+}
+
+/* Runs in which an oracle other than the expected symptom fired. */
+static size_t oracle_runs(const struct cell_result *c)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < c->nruns; i++)
+        k += c->runs[i].oracles != NULL;
+    return k;
+}
+
+static const char *first_oracles(const struct cell_result *c)
+{
+    for (size_t i = 0; i < c->nruns; i++)
+        if (c->runs[i].oracles)
+            return c->runs[i].oracles;
+    return "";
+}
 
 static void verdict_none(struct cell_result *c)
 {
     size_t n = c->nruns - c->env_errors;
 
     if (rl_cell_is_fixed(c)) {
-        if (c->symptom_runs || c->hangs || c->crashes)
-            set_verdict(c, false, "symptom in %zu, hangs %zu, crashes %zu of "
-                        "%zu runs of the fixed variant", c->symptom_runs,
-                        c->hangs, c->crashes, n);
+        if (c->hangs || c->crashes)
+            set_verdict(c, CELL_FAIL, "fixed variant: %zu hangs, %zu crashes "
+                        "in %zu runs", c->hangs, c->crashes, n);
+        else if (c->symptom_runs || oracle_runs(c))
+            set_verdict(c, CELL_FAIL, "fixed variant: an oracle fired in "
+                        "%zu/%zu runs (%s)", c->symptom_runs > oracle_runs(c)
+                        ? c->symptom_runs : oracle_runs(c), n, first_oracles(c));
         else
-            set_verdict(c, true, "no symptom in %zu runs", n);
+            set_verdict(c, CELL_PASS, "every oracle clean in %zu runs", n);
         return;
     }
-    double pmiss = miss_probability(c->expect.rate, n);
-    if (c->expect.symptom && c->symptom_runs == 0 && pmiss >= MISS_TOLERANCE) {
-        set_verdict(c, true, "symptom not seen in %zu runs: consistent with "
-                    "the recorded rate %s (P(none) = %.1f%%)", n,
-                    c->expect.rate, 100 * pmiss);
+    if (!c->expect.symptom) {
+        if (c->detected_runs)
+            set_verdict(c, CELL_FAIL, "unexpected symptom in %zu/%zu runs",
+                        c->detected_runs, n);
+        else
+            set_verdict(c, CELL_PASS, "no symptom in %zu runs, as expected", n);
         return;
     }
-    if ((c->symptom_runs > 0) == c->expect.symptom)
-        set_verdict(c, true, c->expect.symptom ? "symptom in %zu/%zu runs, "
-                    "as expected" : "no symptom in %zu/%zu runs, as expected",
-                    c->expect.symptom ? c->symptom_runs : n - c->symptom_runs, n);
-    else
-        set_verdict(c, false, c->expect.symptom ? "expected the symptom, seen "
-                    "in %zu/%zu runs" : "unexpected symptom in %zu/%zu runs",
-                    c->symptom_runs, n);
+    if (c->detected_runs == 0) {
+        missed(c, n, "the symptom");
+        return;
+    }
+    set_verdict(c, CELL_PASS, "symptom in %zu/%zu runs (%zu crashes, %zu "
+                "hangs), first at run %ld", c->detected_runs, n, c->crashes,
+                c->hangs, c->first_detection_run);
 }
 
 static void verdict_fixed(struct cell_result *c)
@@ -367,20 +439,24 @@ static void verdict_fixed(struct cell_result *c)
     char kinds[256];
     unsigned stray = found_kinds(c, false) &
                      (c->expect.false_positive ? ~c->expect.kinds : ~0u);
+    size_t n = c->nruns - c->env_errors;
 
     kinds_text(found_kinds(c, false), kinds, sizeof kinds);
     if (c->hangs || c->crashes)
-        set_verdict(c, false, "fixed variant: %zu hangs, %zu crashes in %zu runs",
-                    c->hangs, c->crashes, c->nruns);
+        set_verdict(c, CELL_FAIL, "fixed variant: %zu hangs, %zu crashes in "
+                    "%zu runs", c->hangs, c->crashes, n);
     else if (stray)
-        set_verdict(c, false, "fixed variant: %zu unique finding(s) (%s) in "
-                    "%zu/%zu runs", c->nfindings, kinds, c->finding_runs,
-                    c->nruns);
+        set_verdict(c, CELL_FAIL, "fixed variant: %zu unique finding(s) (%s) "
+                    "in %zu/%zu runs", c->nfindings, kinds, c->finding_runs, n);
+    else if (oracle_runs(c))
+        set_verdict(c, CELL_FAIL, "fixed variant: an oracle fired in %zu/%zu "
+                    "runs (%s)", oracle_runs(c), n, first_oracles(c));
     else if (c->nfindings)
-        set_verdict(c, true, "documented false positive (%s) in %zu/%zu runs",
-                    kinds, c->finding_runs, c->nruns);
+        set_verdict(c, CELL_PASS, "documented false positive (%s) in %zu/%zu "
+                    "runs", kinds, c->finding_runs, n);
     else
-        set_verdict(c, true, "no findings in %zu runs", c->nruns);
+        set_verdict(c, CELL_PASS, "no findings and every oracle clean in %zu "
+                    "runs", n);
 }
 
 static void verdict_buggy(struct cell_result *c)
@@ -393,66 +469,82 @@ static void verdict_buggy(struct cell_result *c)
     kinds_text(found_kinds(c, false), got, sizeof got);
     if (c->expect.kinds == 0) {
         if (c->nfindings)
-            set_verdict(c, false, "expected no findings, got %zu unique (%s) "
-                        "in %zu/%zu runs", c->nfindings, got, c->finding_runs, n);
+            set_verdict(c, CELL_FAIL, "expected no findings, got %zu unique "
+                        "(%s) in %zu/%zu runs", c->nfindings, got,
+                        c->finding_runs, n);
         else
-            set_verdict(c, true, "no findings in %zu runs, as expected", n);
+            set_verdict(c, CELL_PASS, "no findings in %zu runs, as expected", n);
         return;
     }
     if (c->expect.false_positive) {
-        bool ok = !(found_kinds(c, false) & ~c->expect.kinds);
+        bool extra = found_kinds(c, false) & ~c->expect.kinds;
 
-        set_verdict(c, ok, ok ? "documented false positive (%s) in %zu/%zu runs"
-                    : "findings beyond the documented trap: %s in %zu/%zu runs",
-                    got[0] ? got : "none", c->finding_runs, n);
+        if (extra)
+            set_verdict(c, CELL_FAIL, "findings beyond the documented trap: "
+                        "%s in %zu/%zu runs", got, c->finding_runs, n);
+        else if (c->nfindings == 0)
+            missed(c, n, "the documented false positive");
+        else
+            set_verdict(c, CELL_PASS, "documented false positive (%s) in "
+                        "%zu/%zu runs", got, c->finding_runs, n);
         return;
     }
     missing = c->expect.kinds & ~found_kinds(c, true);
-    double pmiss = miss_probability(c->expect.rate, n);
-    if (missing && c->detected_runs == 0 && c->fp == 0 && pmiss >= MISS_TOLERANCE) {
-        /* A bug the manifest records as intermittent may be missed by a
-         * few runs; only a miss that the rate makes unlikely fails. */
-        set_verdict(c, true, "%s not detected in %zu runs: consistent with "
-                    "the recorded rate %s (P(none) = %.1f%%)", want, n,
-                    c->expect.rate, 100 * pmiss);
+    if (missing && c->detected_runs == 0 && c->fp > 0) {
+        set_verdict(c, CELL_FAIL, "expected %s at the known locations; found "
+                    "only %s elsewhere (%zu unexpected finding(s)) in %zu runs",
+                    want, got, c->fp, n);
         return;
     }
     if (missing) {
+        char what[300];
+
         kinds_text(missing, want, sizeof want);
-        set_verdict(c, false, "expected %s at the known locations, never "
-                    "detected in %zu runs (found: %s; %zu off-location)",
-                    want, n, got[0] ? got : "nothing", c->fp);
+        snprintf(what, sizeof what, "%s at the known locations", want);
+        missed(c, n, what);
         return;
     }
-    set_verdict(c, true, "%s detected in %zu/%zu runs, first at run %ld "
+    set_verdict(c, CELL_PASS, "%s detected in %zu/%zu runs, first at run %ld "
                 "(%.1f s)%s", want, c->detected_runs, n, c->first_detection_run,
-                c->first_detection_seconds, c->fp ? ", plus off-location findings"
+                c->first_detection_seconds, c->fp ? ", plus unexpected findings"
                 : "");
 }
 
 static void verdict_stress(struct cell_result *c)
 {
     size_t n = c->nruns - c->env_errors;
+    size_t orc = oracle_runs(c);
 
     if (c->nfindings || c->hangs || c->crashes)
-        set_verdict(c, false, "%zu unique finding(s) in %zu/%zu runs, %zu hangs, "
-                    "%zu crashes", c->nfindings, c->finding_runs, n, c->hangs,
-                    c->crashes);
-    else if (is_none_tool(c) && c->symptom_runs)
-        set_verdict(c, false, "symptom in %zu/%zu runs", c->symptom_runs, n);
+        set_verdict(c, CELL_FAIL, "%zu unique finding(s) in %zu/%zu runs, "
+                    "%zu hangs, %zu crashes", c->nfindings, c->finding_runs, n,
+                    c->hangs, c->crashes);
+    else if (c->symptom_runs || orc)
+        set_verdict(c, CELL_FAIL, "an oracle fired in %zu/%zu runs (%s)",
+                    c->symptom_runs > orc ? c->symptom_runs : orc, n,
+                    first_oracles(c));
     else
-        set_verdict(c, true, "clean in %zu runs", n);
+        set_verdict(c, CELL_PASS, "clean in %zu runs", n);
+}
+
+static const char *first_error(const struct cell_result *c)
+{
+    for (size_t i = 0; i < c->nruns; i++)
+        if (run_outcome_is_error(c->runs[i].outcome) && c->runs[i].reason)
+            return c->runs[i].reason;
+    return "no reason recorded";
 }
 
 void cell_result_summarize(struct cell_result *c)
 {
+    c->runs_needed = 0;
     count_runs(c);
     score(c);
     if (c->env_errors)
-        set_verdict(c, false, "%zu of %zu runs could not run: %s",
-                    c->env_errors, c->nruns, first_reason(c, RUN_ENV_ERROR));
+        set_verdict(c, CELL_ERROR, "%zu of %zu runs could not run: %s",
+                    c->env_errors, c->nruns, first_error(c));
     else if (c->nruns == 0)
-        set_verdict(c, false, "no runs");
+        set_verdict(c, CELL_ERROR, "no runs");
     else if (!c->expect.known)
         verdict_stress(c);
     else if (is_none_tool(c))
@@ -461,4 +553,18 @@ void cell_result_summarize(struct cell_result *c)
         verdict_fixed(c);
     else
         verdict_buggy(c);
+}
+
+int cells_exit_status(const struct cell_result *cells, size_t n, bool strict)
+{
+    bool failed = false;
+
+    for (size_t i = 0; i < n; i++) {
+        if (cells[i].status == CELL_ERROR)
+            return 3;
+        if (cells[i].status == CELL_FAIL ||
+            (strict && cells[i].status == CELL_INCONCLUSIVE))
+            failed = true;
+    }
+    return failed ? 1 : 0;
 }

@@ -174,3 +174,14 @@ int rl_close_out(FILE *f, const char *path, char *err, size_t errlen)
     }
     return 0;
 }
+
+const char *rl_status_upper(enum cell_status s)
+{
+    switch (s) {
+    case CELL_PASS: return "PASS";
+    case CELL_FAIL: return "FAIL";
+    case CELL_INCONCLUSIVE: return "INCONCLUSIVE";
+    case CELL_ERROR: return "ERROR";
+    }
+    return "?";
+}

@@ -65,10 +65,10 @@ static void matrix_cell(FILE *f, const struct cell_result *c)
         fputs("<td class=\"none\">&ndash;</td>", f);
         return;
     }
-    fprintf(f, "<td class=\"%s\" title=\"", c->passed ? "pass" : "fail");
+    fprintf(f, "<td class=\"%s\" title=\"", cell_status_name(c->status));
     H(f, c->verdict);
     fprintf(f, "\"><b>%s</b> %zu/%zu<br><span class=\"small\">CI95 "
-            "[%.2f, %.2f]", c->passed ? "PASS" : "FAIL", c->detected_runs,
+            "[%.2f, %.2f]", rl_status_upper(c->status), c->detected_runs,
             c->nruns - c->env_errors, c->rate_lo, c->rate_hi);
     if (c->first_detection_run > 0)
         fprintf(f, "<br>first: run %ld, %.1f s", c->first_detection_run,

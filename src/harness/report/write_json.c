@@ -137,7 +137,14 @@ static json_t *json_cell(const struct cell_result *c)
     json_object_set_new(o, "tp", json_integer((json_int_t)c->tp));
     json_object_set_new(o, "fp", json_integer((json_int_t)c->fp));
     json_object_set_new(o, "fn", json_integer((json_int_t)c->fn));
-    json_object_set_new(o, "passed", json_boolean(c->passed));
+    json_object_set_new(o, "status", json_string(cell_status_name(c->status)));
+    json_object_set_new(o, "passed", json_boolean(c->status == CELL_PASS));
+    if (c->status == CELL_INCONCLUSIVE)
+        json_object_set_new(o, "runs_needed", c->runs_needed
+                            ? json_integer((json_int_t)c->runs_needed)
+                            : json_null());
+    if (c->guarantee)
+        json_object_set_new(o, "guarantee", json_string(c->guarantee));
     json_object_set_new(o, "verdict", str_or_null(c->verdict));
     json_object_set_new(o, "expected", json_expected(&c->expect));
     json_object_set_new(o, "runs_detail", runs);

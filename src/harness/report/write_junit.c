@@ -52,12 +52,14 @@ static double cell_seconds(const struct cell_result *c)
 int write_junit(const char *path, const struct cell_result *cells, size_t n,
                 char *err, size_t errlen)
 {
-    size_t failures = 0;
+    size_t failures = 0, errors = 0, skipped = 0;
     double total = 0;
     FILE *f;
 
     for (size_t i = 0; i < n; i++) {
-        failures += !cells[i].passed;
+        failures += cells[i].status == CELL_FAIL;
+        errors += cells[i].status == CELL_ERROR;
+        skipped += cells[i].status == CELL_INCONCLUSIVE;
         total += cell_seconds(&cells[i]);
     }
     f = rl_open_out(path, err, errlen);
@@ -65,10 +67,10 @@ int write_junit(const char *path, const struct cell_result *cells, size_t n,
         return -1;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"racelab\" tests=\"%zu\" failures=\"%zu\" "
-            "time=\"%.3f\">\n"
+            "errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n"
             "  <testsuite name=\"racelab\" tests=\"%zu\" failures=\"%zu\" "
-            "errors=\"0\" time=\"%.3f\">\n", n, failures, total, n, failures,
-            total);
+            "errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n", n, failures,
+            errors, skipped, total, n, failures, errors, skipped, total);
     for (size_t i = 0; i < n; i++) {
         const struct cell_result *c = &cells[i];
 
@@ -79,15 +81,27 @@ int write_junit(const char *path, const struct cell_result *cells, size_t n,
         fputc('.', f);
         rl_xml_escape(f, c->tool ? c->tool : "unknown");
         fprintf(f, "\" time=\"%.3f\"", cell_seconds(c));
-        if (c->passed) {
+        if (c->status == CELL_PASS) {
             fputs("/>\n", f);
             continue;
         }
-        fputs(">\n      <failure message=\"", f);
-        rl_xml_escape(f, c->verdict ? c->verdict : "failed");
-        fputs("\" type=\"racelab.verdict\">", f);
-        junit_details(f, c);
-        fputs("</failure>\n    </testcase>\n", f);
+        if (c->status == CELL_INCONCLUSIVE) {
+            /* JUnit's place for "could not decide" */
+            fputs(">\n      <skipped message=\"inconclusive: ", f);
+            rl_xml_escape(f, c->verdict ? c->verdict : "");
+            fputs("\"/>\n    </testcase>\n", f);
+            continue;
+        }
+        {
+            const char *el = c->status == CELL_ERROR ? "error" : "failure";
+
+            fprintf(f, ">\n      <%s message=\"", el);
+            rl_xml_escape(f, c->verdict ? c->verdict : "failed");
+            fprintf(f, "\" type=\"racelab.%s\">", c->status == CELL_ERROR
+                    ? "tool-or-environment-error" : "verdict");
+            junit_details(f, c);
+            fprintf(f, "</%s>\n    </testcase>\n", el);
+        }
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
     return rl_close_out(f, path, err, errlen);

@@ -20,6 +20,8 @@ static const char *const kind_help[FINDING_KIND_COUNT] = {
     [FINDING_DESTROY_LOCKED] = "A mutex is destroyed while locked.",
     [FINDING_PTHREAD_MISUSE] = "A pthread API is used incorrectly.",
     [FINDING_OTHER] = "Another concurrency problem reported by the tool.",
+    [FINDING_EXIT_STATUS] = "The program exited with a non-zero status of "
+                            "its own (not on racelab's SIGTERM).",
 };
 
 static json_t *rules(void)
