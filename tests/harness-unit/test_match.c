@@ -57,12 +57,30 @@ static void test_match_wrong_line_or_file(void **state)
 
 static void test_match_depth_limits_frames(void **state)
 {
-    /* race.c:25 is frame #1 of the thread-creation stack */
-    struct location create = loc("programs/race.c", 25);
+    /* lockorder.c:13 is frame #1 of an acquisition stack (frame #0 is the
+     * interceptor) */
+    struct location lock13 = loc("programs/lockorder.c", 13);
+    struct finding_list l;
 
-    assert_false(finding_at_locations(&race.items[0], &create, 1, 1));
-    assert_true(finding_at_locations(&race.items[0], &create, 1, 2));
-    assert_true(finding_at_locations(&race.items[0], &create, 1, 0));
+    finding_list_init(&l);
+    parse_tsan(DATA("tsan-lockorder.log"), &l);
+    assert_false(finding_at_locations(&l.items[0], &lock13, 1, 1));
+    assert_true(finding_at_locations(&l.items[0], &lock13, 1, 2));
+    assert_true(finding_at_locations(&l.items[0], &lock13, 1, 0));
+    finding_list_free(&l);
+}
+
+static void test_match_ignores_background_stacks(void **state)
+{
+    /* race.c:25 is where the thread was created and race.c:15 where the
+     * mutex was: background, never where the bug is, at any depth */
+    struct location create = loc("programs/race.c", 25);
+    struct location mutex_made = loc("programs/race.c", 15);
+    struct location access = loc("programs/race.c", 27);
+
+    assert_false(finding_at_locations(&race.items[0], &create, 1, 0));
+    assert_false(finding_at_locations(&race.items[0], &mutex_made, 1, 4));
+    assert_true(finding_at_locations(&race.items[0], &access, 1, 1));
 }
 
 static void test_match_valgrind_dir_and_file(void **state)
@@ -84,6 +102,7 @@ int main(void)
         cmocka_unit_test(test_match_either_side_of_the_race),
         cmocka_unit_test(test_match_wrong_line_or_file),
         cmocka_unit_test(test_match_depth_limits_frames),
+        cmocka_unit_test(test_match_ignores_background_stacks),
         cmocka_unit_test(test_match_valgrind_dir_and_file),
     };
 

@@ -200,9 +200,51 @@ static void test_tsan_missing_file_names_path(void **state)
     finding_list_free(&l);
 }
 
+/* clang 14's TSan does not print a double-lock report for a blocking
+ * pthread_mutex_lock on this machine (the second lock blocks before its
+ * post-lock hook), so this report's shape is compiler-rt's own
+ * test/tsan/mutex_double_lock.cpp expectation, with our paths. */
+static void test_tsan_previously_acquired_is_not_created(void **state)
+{
+    static const char report[] =
+        "==================\n"
+        "WARNING: ThreadSanitizer: double lock of a mutex (pid=4242)\n"
+        "    #0 pthread_mutex_lock <null> (prog+0x6ef3a)\n"
+        "    #1 grow_table /src/table.c:14:5 (prog+0xd015c)\n"
+        "\n"
+        "  Location is global 'table_lock' of size 40 at 0x5555569ca260 (prog+0x1476260)\n"
+        "\n"
+        "  Mutex M10 (0x5555569ca260) created at:\n"
+        "    #0 pthread_mutex_lock <null> (prog+0x6ef3a)\n"
+        "    #1 worker /src/table.c:22:5 (prog+0xd015c)\n"
+        "\n"
+        "  Mutex M10 previously acquired by the same thread here:\n"
+        "    #0 pthread_mutex_lock <null> (prog+0x6ef3a)\n"
+        "    #1 worker /src/table.c:22:5 (prog+0xd015c)\n"
+        "\n"
+        "SUMMARY: ThreadSanitizer: double lock of a mutex /src/table.c:14:5 in grow_table\n"
+        "==================\n";
+    struct finding_list l;
+    char err[128];
+    const struct finding *f;
+
+    finding_list_init(&l);
+    assert_int_equal(tsan_parse_buffer(report, sizeof report - 1, &l, err,
+                                       sizeof err), 1);
+    f = &l.items[0];
+    assert_int_equal(f->kind, FINDING_PTHREAD_MISUSE);
+    assert_int_equal(f->nstacks, 3);
+    assert_string_equal(f->stacks[1].role, "mutex M10 created");
+    assert_true(f->stacks[1].context);
+    assert_string_equal(f->stacks[2].role, "mutex M10 previously acquired");
+    assert_false(f->stacks[2].context);
+    finding_list_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tsan_previously_acquired_is_not_created),
         cmocka_unit_test(test_tsan_race_racing_pair),
         cmocka_unit_test(test_tsan_lock_order_mutexes_held),
         cmocka_unit_test(test_tsan_thread_leak_creation_stack),

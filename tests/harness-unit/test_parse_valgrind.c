@@ -184,9 +184,30 @@ static void test_valgrind_rejects_non_xml(void **state)
     finding_list_free(&l);
 }
 
+static void test_drd_semaphore_error_is_pthread_misuse(void **state)
+{
+    struct finding_list l;
+    const struct finding *f;
+
+    finding_list_init(&l);
+    /* DRD 3.19 writes <kind>SemaphoreErr</kind> (not SemaErr) */
+    assert_int_equal(parse_vg(DATA("drd-sem_misuse.xml"), "drd", &l), 1);
+    f = &l.items[0];
+    assert_int_equal(f->kind, FINDING_PTHREAD_MISUSE);
+    assert_non_null(strstr(f->summary, "Semaphore reinitialization"));
+    assert_frame(&f->stacks[0].frames[1], "reload_config",
+                 "programs/sem_misuse.c", 11);
+    finding_list_free(&l);
+    /* Helgrind says nothing about it: a real capture, zero errors */
+    finding_list_init(&l);
+    assert_int_equal(parse_vg(DATA("helgrind-sem_misuse.xml"), "helgrind", &l), 0);
+    finding_list_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_drd_semaphore_error_is_pthread_misuse),
         cmocka_unit_test(test_helgrind_race_roles_and_threads),
         cmocka_unit_test(test_helgrind_lock_order_stacks),
         cmocka_unit_test(test_helgrind_mutex_misuse_kinds),

@@ -36,6 +36,10 @@ bool finding_at_locations(const struct finding *f, const struct location *locs,
         const struct stack *st = &f->stacks[s];
         size_t n = depth && depth < st->nframes ? depth : st->nframes;
 
+        /* Where a thread, mutex or block was made, or DRD's other
+         * segment, is background: a bug is where the accesses happen. */
+        if (st->context)
+            continue;
         for (size_t i = 0; i < n; i++)
             for (size_t l = 0; l < nlocs; l++)
                 if (frame_at(&st->frames[i], &locs[l]))

@@ -185,7 +185,12 @@ static void parse_header(struct parser *p, const char *h, size_t len)
             add_lock(p, s, hold + 20, strcspn(hold + 20, " "));
         return;
     }
-    if (strncmp(buf, "Mutex ", 6) == 0) {          /* Mutex M0 (0x..) created at */
+    if (strncmp(buf, "Mutex ", 6) == 0 && strstr(buf, " previously acquired")) {
+        /* double lock: "Mutex M0 previously acquired by the same thread
+         * here" is where it was locked first, not where it was made */
+        snprintf(role, sizeof role, "mutex %.*s previously acquired",
+                 (int)strcspn(buf + 6, " "), buf + 6);
+    } else if (strncmp(buf, "Mutex ", 6) == 0) {   /* Mutex M0 (0x..) created at */
         snprintf(role, sizeof role, "mutex %.*s created",
                  (int)strcspn(buf + 6, " "), buf + 6);
     } else if (strncmp(buf, "Thread T", 8) == 0) {  /* Thread T1 (...) created by */

@@ -100,6 +100,7 @@ static enum finding_kind drd_kind(const char *k, const char *what)
     }
     if (is(k, "MutexErr") || is(k, "CondErr") || is(k, "CondDestrErr") ||
         is(k, "CondRaceErr") || is(k, "CondWaitErr") || is(k, "SemaErr") ||
+        is(k, "SemaphoreErr") ||    /* what DRD 3.19 really writes */
         is(k, "BarrierErr") || is(k, "RwlockErr") || is(k, "InvalidThreadId"))
         return FINDING_PTHREAD_MISUSE;
     return FINDING_OTHER;          /* HoldtimeErr, GenericErr, ... */

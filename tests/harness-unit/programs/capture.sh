@@ -11,7 +11,7 @@ data=$here/../data
 build=${1:-/tmp/racelab-capture}
 mkdir -p "$build" "$data"
 
-progs="race lockorder thread_leak uaf signal_malloc unlock_unlocked destroy_locked"
+progs="race lockorder thread_leak uaf signal_malloc unlock_unlocked destroy_locked sem_misuse"
 
 for p in $progs; do
     clang -fsanitize=thread -g -O1 -pthread -o "$build/$p.tsan" "$here/$p.c"
