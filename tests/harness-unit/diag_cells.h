@@ -10,6 +10,7 @@
  *   3 cache-race/buggy/drd       INCONCLUSIVE  nothing seen, rate 1/10
  *   4 cache-race/fixed/tsan      FAIL  five findings, one hostile summary
  *   5 cache-race/fixed/none      PASS  clean: not listed under the table
+ *   6 lock-order/fixed/drd       ERROR the tool failed, a hostile reason
  */
 #ifndef RACELAB_TEST_DIAG_CELLS_H
 #define RACELAB_TEST_DIAG_CELLS_H
@@ -17,9 +18,10 @@
 #include "cells.h"
 
 #define DIAG_K(kind) (1u << (kind))
-enum { NDIAG = 6 };
+enum { NDIAG = 7 };
 
 #define DIAG_HOSTILE "<b>\"x\" & 'y'</b><script>alert(1)</script>"
+#define DIAG_TOOL_ERROR "valgrind: the 'impossible' happened: <&> in drd"
 #define DIAG_HANG                                                          \
     "watchdog: deadlock: thread 4376 holds 0x5602a0c0 (cache_lock) and "   \
     "waits for 0x5602a100 (stats_lock) at src/server/cache.c:88; "         \
@@ -123,6 +125,12 @@ static inline void diag_cells(struct cell_result *c)
 
     cell_init(&c[5], "cache-race", "fixed", "none", 0);
     cell_add_run(&c[5], NULL, 1.0, -1, NULL, 0);
+
+    cell_init(&c[6], "lock-order", "fixed", "drd", 0);
+    cell_add_run(&c[6], NULL, 0.5, -1, NULL, 0);
+    c[6].runs[0].outcome = RUN_TOOL_ERROR;
+    c[6].runs[0].exit_status = 1;
+    c[6].runs[0].reason = strdup(DIAG_TOOL_ERROR);
 
     for (int i = 0; i < NDIAG; i++) {
         diag_rebase(&c[i]);

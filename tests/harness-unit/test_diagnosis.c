@@ -63,7 +63,7 @@ static void test_diag_statuses(void **state)
     struct fixture *fx = *state;
     static const enum cell_status want[NDIAG] = {
         CELL_PASS, CELL_PASS, CELL_PASS, CELL_INCONCLUSIVE, CELL_FAIL,
-        CELL_PASS,
+        CELL_PASS, CELL_ERROR,
     };
 
     for (int i = 0; i < NDIAG; i++)
@@ -148,6 +148,16 @@ static void test_table_top_three_and_more(void **state)
     free(s);
     /* a passing cell without findings is not listed */
     assert_lacks(fx->table, "cache-race/fixed/none: PASS");
+}
+
+static void test_table_error_reason(void **state)
+{
+    struct fixture *fx = *state;
+    char *s = section(fx->table, "lock-order/fixed/drd: ERROR");
+
+    assert_contains(s, "  run 1, tool-error: " DIAG_TOOL_ERROR);
+    free(s);
+    assert_contains(fx->table, "7 cells: 4 pass, 1 fail, 1 inconclusive, 1 error");
 }
 
 static void test_frame_is_noise(void **state)
@@ -239,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_table_hang_cycle),
         cmocka_unit_test(test_table_inconclusive_verdict),
         cmocka_unit_test(test_table_top_three_and_more),
+        cmocka_unit_test(test_table_error_reason),
         cmocka_unit_test(test_frame_is_noise),
         cmocka_unit_test(test_parse_wait_cycle),
         cmocka_unit_test(test_source_lines),

@@ -234,7 +234,7 @@ static void test_html_summary_and_command(void **state)
     char *summary = text_of(element(fx->dom, "summary"));
 
     assert_true(strncmp(strchr(summary, '>') + 1,
-                        "6 cells: 4 pass, 1 fail, 1 inconclusive, 0 error",
+                        "7 cells: 4 pass, 1 fail, 1 inconclusive, 1 error",
                         48) == 0);
     free(summary);
     assert_contains(fx->text, "command: racelab matrix --runs 2 --html '<&>'");
@@ -245,8 +245,13 @@ static void test_html_summary_and_command(void **state)
 static void test_html_verdicts_visible(void **state)
 {
     struct fixture *fx = *state;
-    const char *matrix = element(fx->dom, "matrix");
+    const char *m = element(fx->dom, "matrix");
+    const char *end = strstr(m, "</table>");
+    char *raw, *matrix;
 
+    assert_non_null(end);
+    raw = strndup(m, (size_t)(end - m));
+    matrix = text_of(raw);
     for (int i = 0; i < NDIAG; i++) {
         char *v = fx->cells[i].verdict;
 
@@ -254,9 +259,17 @@ static void test_html_verdicts_visible(void **state)
         if (count(matrix, v) < 1 || count(fx->text, v) < 2)
             fail_msg("verdict of cell %d not shown: %s", i, v);
     }
+    /* and in the element made for it */
+    assert_int_equal(count(raw, "<div class=\"verdict\">"), NDIAG);
+    free(raw);
+    free(matrix);
     assert_contains(fx->dom, "<b>INCONCLUSIVE</b>");
     assert_contains(fx->dom, "<td class=\"inconclusive\">");
     assert_contains(fx->text, "66 runs would decide");
+    assert_contains(fx->dom, "<b>ERROR</b>");
+    /* the error cell's run row gives the tool's reason, as text */
+    assert_contains(fx->text, "tool-error");
+    assert_contains(fx->text, DIAG_TOOL_ERROR);
 }
 
 /* The race of cell 0: access A and B side by side, each with its stack

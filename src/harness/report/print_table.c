@@ -144,8 +144,18 @@ static void print_hang(FILE *out, const struct cell_result *c)
 
 static bool cell_worth_showing(const struct cell_result *c)
 {
-    return c->status == CELL_FAIL || c->status == CELL_INCONCLUSIVE ||
-           c->detected_runs > 0;
+    return c->status != CELL_PASS || c->detected_runs > 0;
+}
+
+/* Why the first run that broke did: an error's or crash's reason. */
+static void print_reason(FILE *out, const struct cell_result *c)
+{
+    for (size_t i = 0; i < c->nruns; i++)
+        if (c->runs[i].reason) {
+            fprintf(out, "  run %zu, %s: %s\n", i + 1,
+                    run_outcome_name(c->runs[i].outcome), c->runs[i].reason);
+            return;
+        }
 }
 
 static void print_findings(FILE *out, const struct cell_result *cells,
@@ -164,7 +174,8 @@ static void print_findings(FILE *out, const struct cell_result *cells,
             (c->status == CELL_PASS && c->nfindings == 0 && !hang))
             continue;
         if (!any)
-            fputs("\nFINDINGS (cells that failed, could not decide or detected)\n", out);
+            fputs("\nFINDINGS (failed, inconclusive, error and detecting cells)\n",
+                  out);
         any = true;
         fprintf(out, "\n%s/%s/%s: %s\n", c->scenario ? c->scenario : "-",
                 c->variant ? c->variant : "-", c->tool ? c->tool : "-",
@@ -185,6 +196,8 @@ static void print_findings(FILE *out, const struct cell_result *cells,
             fprintf(out, "  \u2026 %zu more finding%s\n", shown - TOP_FINDINGS,
                     shown - TOP_FINDINGS == 1 ? "" : "s");
         print_hang(out, c);
+        if (c->status == CELL_ERROR)
+            print_reason(out, c);
     }
 }
 
