@@ -24,9 +24,10 @@ enum { NDIAG = 7 };
 #define DIAG_TOOL_ERROR "valgrind: the 'impossible' happened: <&> in drd"
 #define DIAG_HANG                                                          \
     "watchdog: deadlock: thread 4376 holds 0x5602a0c0 (cache_lock) and "   \
-    "waits for 0x5602a100 (stats_lock) at src/server/cache.c:88; "         \
+    "waits for 0x5602a100 (stats_lock) at "                                \
+    "tests/harness-unit/programs/lockorder.c:13; "                         \
     "thread 4378 holds 0x5602a100 (stats_lock) and waits for 0x5602a0c0 "  \
-    "(cache_lock) at src/server/stats.c:41\n"                              \
+    "(cache_lock) at tests/harness-unit/programs/lockorder.c:26\n"         \
     "stacks (2 threads, from gdb):\n  thread 4376:\n"                      \
     "    #0 <script>alert('gdb')</script> at x.c:1\n"
 

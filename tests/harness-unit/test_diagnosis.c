@@ -113,9 +113,12 @@ static void test_table_hang_cycle(void **state)
 
     assert_contains(s, "hang in run 1: wait-for cycle of 2 threads");
     assert_contains(s, "thread 4376 holds cache_lock, waits for stats_lock "
-                       "at src/server/cache.c:88");
+                       "at tests/harness-unit/programs/lockorder.c:13");
     assert_contains(s, "thread 4378 holds stats_lock, waits for cache_lock "
-                       "at src/server/stats.c:41");
+                       "at tests/harness-unit/programs/lockorder.c:26");
+    /* each thread's lock call, read from the source */
+    assert_contains(s, "lockorder.c:13\n      | pthread_mutex_lock(&b);");
+    assert_contains(s, "lockorder.c:26\n      | pthread_mutex_lock(&a);");
     assert_contains(s, "(thread 4378 waits for what thread 4376 holds: a cycle)");
     free(s);
 }
@@ -202,11 +205,11 @@ static void test_parse_wait_cycle(void **state)
     assert_string_equal(w[0].held_name, "cache_lock");
     assert_string_equal(w[0].wait_addr, "0x5602a100");
     assert_string_equal(w[0].wait_name, "stats_lock");
-    assert_string_equal(w[0].where, "src/server/cache.c:88");
+    assert_string_equal(w[0].where, "tests/harness-unit/programs/lockorder.c:13");
     assert_int_equal(w[1].thread, 4378);
     assert_string_equal(w[1].held_name, "stats_lock");
     assert_string_equal(w[1].wait_name, "cache_lock");
-    assert_string_equal(w[1].where, "src/server/stats.c:41");
+    assert_string_equal(w[1].where, "tests/harness-unit/programs/lockorder.c:26");
     /* the limit holds, and a report without a cycle has none */
     assert_int_equal(rl_parse_wait_cycle(DIAG_HANG, w, 1), 1);
     assert_int_equal(rl_parse_wait_cycle("timeout: no mutex wait-for cycle: "

@@ -346,7 +346,16 @@ static void test_html_cycle_svg(void **state)
     free(t);
     free(s);
     assert_contains(fx->text, "thread 4376 holds cache_lock and waits for "
-                              "stats_lock at src/server/cache.c:88");
+                              "stats_lock at tests/harness-unit/programs/"
+                              "lockorder.c:13");
+    /* with the lock call's source, highlighted */
+    {
+        const char *cyc = strstr(cell, "<ol class=\"cycle\">");
+
+        assert_non_null(cyc);
+        assert_contains(cyc, "<mark class=\"hl\"><span class=\"ln\">13</span>");
+        assert_contains(cyc, "<mark class=\"hl\"><span class=\"ln\">26</span>");
+    }
 }
 
 /* Hostile text stays text; no script ran or failed; nothing external. */

@@ -236,3 +236,22 @@ size_t rl_parse_wait_cycle(const char *hang_report, struct rl_wait *out,
     }
     return k;
 }
+
+bool rl_where_frame(const char *where, char *buf, size_t len,
+                    struct frame *out)
+{
+    const char *colon = where ? strrchr(where, ':') : NULL;
+    char *end;
+    long line;
+
+    if (!colon || colon == where || len == 0)
+        return false;
+    line = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || line <= 0 || line > 10000000)
+        return false;
+    snprintf(buf, len, "%.*s", (int)(colon - where), where);
+    out->function = NULL;
+    out->file = buf;
+    out->line = (int)line;
+    return true;
+}

@@ -61,6 +61,11 @@ struct rl_wait {
 size_t rl_parse_wait_cycle(const char *hang_report, struct rl_wait *out,
                            size_t max);
 
+/* Splits WHERE ("file:line", as in rl_wait.where) into a frame of FILE
+ * (BUF, LEN bytes) and LINE; false when WHERE does not end in ":N". */
+bool rl_where_frame(const char *where, char *buf, size_t len,
+                    struct frame *out);
+
 /* write_html with the command line shown under the summary (NULL: none).
  * write_html(path, ...) is write_html_command(path, ..., NULL, ...). */
 int write_html_command(const char *path, const struct cell_result *cells,

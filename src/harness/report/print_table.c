@@ -51,6 +51,14 @@ static void print_status_counts(FILE *out, const struct cell_result *cells,
 /* Findings shown per cell; the rest are counted in a "... N more" line. */
 enum { TOP_FINDINGS = 3 };
 
+/* A source line under a site, indented to the site's location column. */
+static void print_source(FILE *out, int indent, const char *src)
+{
+    while (*src == ' ')
+        src++;
+    fprintf(out, "%*s| %s\n", indent, "", src);
+}
+
 /* "  write (thread 1) main  tests/x.c:27" and, below it, the source line. */
 static void print_site(FILE *out, const char *indent, const struct stack *s)
 {
@@ -73,13 +81,8 @@ static void print_site(FILE *out, const char *indent, const struct stack *s)
             fprintf(out, ":%d", fr->line);
     }
     fputc('\n', out);
-    if (fr->file && rl_source_line(fr->file, fr->line, src, sizeof src) >= 0) {
-        const char *t = src;
-
-        while (*t == ' ')
-            t++;
-        fprintf(out, "%*s| %s\n", 28, "", t);
-    }
+    if (fr->file && rl_source_line(fr->file, fr->line, src, sizeof src) >= 0)
+        print_source(out, 28, src);
 }
 
 static const char *finding_class(const struct cell_result *c,
@@ -135,9 +138,16 @@ static void print_hang(FILE *out, const struct cell_result *c)
         return;
     }
     fprintf(out, "wait-for cycle of %zu threads\n", k);
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
+        struct frame fr;
+        char file[256], src[200];
+
         fprintf(out, "    thread %ld holds %s, waits for %s at %s\n",
                 w[i].thread, w[i].held_name, w[i].wait_name, w[i].where);
+        if (rl_where_frame(w[i].where, file, sizeof file, &fr) &&
+            rl_source_line(fr.file, fr.line, src, sizeof src) >= 0)
+            print_source(out, 6, src);
+    }
     fprintf(out, "    (thread %ld waits for what thread %ld holds: a cycle)\n",
             w[k - 1].thread, w[0].thread);
 }

@@ -443,7 +443,8 @@ static void hang_html(FILE *f, size_t cell, size_t run, const char *rep)
 {
     struct rl_wait w[16];
     size_t k = rl_parse_wait_cycle(rep, w, 16);
-    char id[48];
+    char id[48], file[256];
+    struct frame fr;
 
     fprintf(f, "<div class=\"hang\"><h4>hang in run %zu</h4>\n", run + 1);
     if (k > 0) {
@@ -458,6 +459,8 @@ static void hang_html(FILE *f, size_t cell, size_t run, const char *rep)
             H(f, w[j].wait_name);
             fputs("</code> at ", f);
             H(f, w[j].where);
+            if (rl_where_frame(w[j].where, file, sizeof file, &fr))
+                excerpt_html(f, &fr);
             fputs("</li>", f);
         }
         fputs("</ol>\n", f);
