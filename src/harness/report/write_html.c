@@ -294,8 +294,8 @@ static void side_html(FILE *f, const char *label, const struct stack *s)
     fprintf(f, "<div class=\"side side-%s\"><h5>%s: ", label,
             label[0] == 'a' ? "access A" : "access B");
     if (!s) {
-        fputs("none</h5><p class=\"small\">the report names one stack "
-              "only</p></div>\n", f);
+        fputs("none</h5><p class=\"small\">the tool's report names no "
+              "other access</p></div>\n", f);
         return;
     }
     stack_head(f, s);
@@ -391,7 +391,7 @@ static void cycle_svg(FILE *f, const struct rl_wait *w, size_t k,
                       const char *id)
 {
     size_t nodes = 2 * k;
-    double r = 90 + 30.0 * (double)k, cx = r + 110, cy = r + 50;
+    double r = 100 + 30.0 * (double)k, cx = r + 110, cy = r + 50;
     double px[32], py[32];
     const double pi = 3.14159265358979323846;
 
@@ -424,7 +424,7 @@ static void cycle_svg(FILE *f, const struct rl_wait *w, size_t k,
         fprintf(f, "<g class=\"node thread\" data-thread=\"%ld\"><title>",
                 w[j].thread);
         H(f, w[j].where);
-        fprintf(f, "</title><ellipse cx=\"%.0f\" cy=\"%.0f\" rx=\"70\" "
+        fprintf(f, "</title><ellipse cx=\"%.0f\" cy=\"%.0f\" rx=\"92\" "
                 "ry=\"26\"/>", px[t], py[t]);
         svg_text(f, px[t], py[t] - 2, NULL, label);
         svg_text(f, px[t], py[t] + 13, "small", where ? where + 1 : w[j].where);
