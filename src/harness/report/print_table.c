@@ -131,8 +131,10 @@ static void print_hang(FILE *out, const struct cell_result *c)
     if (!rep)
         return;
     k = rl_parse_wait_cycle(rep, w, 16);
-    fprintf(out, "  hang in run %zu%s: ", first + 1,
-            hung > 1 ? " (first of several)" : "");
+    fprintf(out, "  hang in run %zu", first + 1);
+    if (hung > 1)
+        fprintf(out, " (first of %zu runs with a hang report)", hung);
+    fputs(": ", out);
     if (k == 0) {
         fprintf(out, "%.*s\n", (int)strcspn(rep, "\n"), rep);
         return;
@@ -157,7 +159,8 @@ static bool cell_worth_showing(const struct cell_result *c)
     return c->status != CELL_PASS || c->detected_runs > 0;
 }
 
-/* Why the first run that broke did: an error's or crash's reason. */
+/* Why the first run that has a reason broke: the tool's or environment's
+ * error, or the crash. */
 static void print_reason(FILE *out, const struct cell_result *c)
 {
     for (size_t i = 0; i < c->nruns; i++)
@@ -206,7 +209,7 @@ static void print_findings(FILE *out, const struct cell_result *cells,
             fprintf(out, "  \u2026 %zu more finding%s\n", shown - TOP_FINDINGS,
                     shown - TOP_FINDINGS == 1 ? "" : "s");
         print_hang(out, c);
-        if (c->status == CELL_ERROR)
+        if (c->status != CELL_PASS)
             print_reason(out, c);
     }
 }
