@@ -5,6 +5,8 @@
 #include "diag_cells.h"
 #include "diagnosis.h"
 
+#include <unistd.h>
+
 struct fixture {
     struct cell_result cells[NDIAG];
     char *table;
@@ -163,6 +165,29 @@ static void test_table_error_reason(void **state)
     assert_contains(fx->table, "7 cells: 4 pass, 1 fail, 1 inconclusive, 1 error");
 }
 
+/* write_html() names the command that made the page: this process's. */
+static void test_html_self_command(void **state)
+{
+    struct fixture *fx = *state;
+    char path[] = "/tmp/racelab-diag-XXXXXX", err[256] = "", *buf = NULL;
+    size_t cap = 0;
+    int fd = mkstemp(path);
+    FILE *f;
+
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(write_html(path, fx->cells, NDIAG, err, sizeof err), 0);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_true(getdelim(&buf, &cap, '\0', f) > 0);
+    fclose(f);
+    unlink(path);
+    assert_contains(buf, "<p id=\"command\">command: <code>test_report_diagnosis"
+                         "</code></p>");
+    assert_contains(buf, "7 cells: ");
+    free(buf);
+}
+
 static void test_frame_is_noise(void **state)
 {
     static const struct {
@@ -253,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_table_inconclusive_verdict),
         cmocka_unit_test(test_table_top_three_and_more),
         cmocka_unit_test(test_table_error_reason),
+        cmocka_unit_test(test_html_self_command),
         cmocka_unit_test(test_frame_is_noise),
         cmocka_unit_test(test_parse_wait_cycle),
         cmocka_unit_test(test_source_lines),

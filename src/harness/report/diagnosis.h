@@ -66,8 +66,10 @@ size_t rl_parse_wait_cycle(const char *hang_report, struct rl_wait *out,
 bool rl_where_frame(const char *where, char *buf, size_t len,
                     struct frame *out);
 
-/* write_html with the command line shown under the summary (NULL: none).
- * write_html(path, ...) is write_html_command(path, ..., NULL, ...). */
+/* write_html with COMMAND shown under the summary (NULL: none).
+ * write_html() shows this process's own command line (/proc/self/cmdline,
+ * quoted like common.c's command_line()); callers that have the string
+ * they gave write_json can pass it here instead. */
 int write_html_command(const char *path, const struct cell_result *cells,
                        size_t n, const char *command, char *err,
                        size_t errlen);

@@ -9,6 +9,7 @@
 #include "report_util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -548,8 +549,44 @@ int write_html_command(const char *path, const struct cell_result *cells,
     return rl_close_out(f, path, err, errlen);
 }
 
+/* This process's command line as the JSON records it ("racelab matrix
+ * --runs 2 ..."), from /proc/self/cmdline; NULL if unreadable. */
+static char *self_command(void)
+{
+    FILE *f = fopen("/proc/self/cmdline", "r");
+    char buf[8192], *out = NULL;
+    size_t len, outlen = 0;
+    FILE *m;
+
+    if (!f)
+        return NULL;
+    len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    if (len == 0)
+        return NULL;
+    buf[len] = '\0';
+    m = open_memstream(&out, &outlen);
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {
+        const char *arg = buf + i, *slash = strrchr(arg, '/');
+        bool quote = strpbrk(arg, " \t'\"$") != NULL;
+
+        if (i == 0)
+            fputs(slash ? slash + 1 : arg, m);
+        else
+            fprintf(m, quote ? " '%s'" : " %s", arg);
+    }
+    fclose(m);
+    return out;
+}
+
 int write_html(const char *path, const struct cell_result *cells, size_t n,
                char *err, size_t errlen)
 {
-    return write_html_command(path, cells, n, NULL, err, errlen);
+    char *command = self_command();
+    int rc = write_html_command(path, cells, n, command, err, errlen);
+
+    free(command);
+    return rc;
 }
