@@ -7,9 +7,10 @@
 #   --bench  also install the servers and load generators bench/ compares to
 set -eu
 
+# chromium: tests/html opens the HTML report in headless Chromium.
 BUILD_PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev \
 libinih-dev libjansson-dev libexpat1-dev valgrind gdb curl wrk apache2-utils \
-util-linux procps"
+util-linux procps chromium"
 BENCH_PKGS="nginx-light lighttpd"
 
 pkgs="$BUILD_PKGS"

@@ -1,5 +1,8 @@
 /* print_table.c - the terminal summary: one aligned row per cell, then
- * per-tool TP/FP/FN, precision and recall. */
+ * per-tool TP/FP/FN, precision and recall, then the top findings of every
+ * cell that failed, could not decide or detected something: both sites
+ * with their source lines, and a hang's wait-for cycle. */
+#include "diagnosis.h"
 #include "result.h"
 #include "report_util.h"
 
@@ -45,6 +48,172 @@ static void print_status_counts(FILE *out, const struct cell_result *cells,
             k[CELL_INCONCLUSIVE], k[CELL_ERROR]);
 }
 
+/* Findings shown per cell; the rest are counted in a "... N more" line. */
+enum { TOP_FINDINGS = 3 };
+
+/* A source line under a site, indented to the site's location column. */
+static void print_source(FILE *out, int indent, const char *src)
+{
+    while (*src == ' ')
+        src++;
+    fprintf(out, "%*s| %s\n", indent, "", src);
+}
+
+/* "  write (thread 1) main  tests/x.c:27" and, below it, the source line. */
+static void print_site(FILE *out, const char *indent, const struct stack *s)
+{
+    const struct frame *fr = rl_top_frame(s);
+    char src[200];
+    int role_w;
+
+    role_w = fprintf(out, "%s%s", indent, s->role ? s->role : "stack");
+    if (s->thread >= 0)
+        role_w += fprintf(out, " (T%d)", s->thread);
+    fprintf(out, "%*s", role_w < 28 ? 28 - role_w : 1, "");
+    if (!fr) {
+        fputs("(no frames outside the tools)\n", out);
+        return;
+    }
+    fprintf(out, "%s", fr->function ? fr->function : "??");
+    if (fr->file) {
+        fprintf(out, "  %s", rl_source_relative(fr->file));
+        if (fr->line > 0)
+            fprintf(out, ":%d", fr->line);
+    }
+    fputc('\n', out);
+    if (fr->file && rl_source_line(fr->file, fr->line, src, sizeof src) >= 0)
+        print_source(out, 28, src);
+}
+
+static const char *finding_class(const struct cell_result *c,
+                                 const struct unique_finding *u)
+{
+    if (unique_finding_is_tp(c, u))
+        return "true positive";
+    if (u->expected_false_positive)
+        return "expected false positive";
+    if (unique_finding_is_fp(c, u))
+        return "false positive";
+    return "unclassified";
+}
+
+static void print_finding(FILE *out, const struct cell_result *c,
+                          const struct unique_finding *u)
+{
+    const struct stack *a, *b;
+
+    fprintf(out, "  %s, %s, %zu/%zu run%s [%s]\n",
+            finding_kind_name(u->finding.kind), finding_class(c, u),
+            u->runs_seen, c->nruns, c->nruns == 1 ? "" : "s",
+            u->finding.fingerprint);
+    rl_finding_sites(&u->finding, &a, &b);
+    if (a)
+        print_site(out, "    ", a);
+    if (b)
+        print_site(out, "    ", b);
+}
+
+/* The first run's wait-for cycle, one thread a line; else the first line
+ * of its hang report. */
+static void print_hang(FILE *out, const struct cell_result *c)
+{
+    struct rl_wait w[16];
+    size_t hung = 0, first = 0, k;
+    const char *rep = NULL;
+
+    for (size_t i = 0; i < c->nruns; i++)
+        if (c->runs[i].hang_report) {
+            if (!hung++) {
+                rep = c->runs[i].hang_report;
+                first = i;
+            }
+        }
+    if (!rep)
+        return;
+    k = rl_parse_wait_cycle(rep, w, 16);
+    fprintf(out, "  hang in run %zu", first + 1);
+    if (hung > 1)
+        fprintf(out, " (first of %zu runs with a hang report)", hung);
+    fputs(": ", out);
+    if (k == 0) {
+        fprintf(out, "%.*s\n", (int)strcspn(rep, "\n"), rep);
+        return;
+    }
+    fprintf(out, "wait-for cycle of %zu threads\n", k);
+    for (size_t i = 0; i < k; i++) {
+        struct frame fr;
+        char file[256], src[200];
+
+        fprintf(out, "    thread %ld holds %s, waits for %s at %s\n",
+                w[i].thread, w[i].held_name, w[i].wait_name, w[i].where);
+        if (rl_where_frame(w[i].where, file, sizeof file, &fr) &&
+            rl_source_line(fr.file, fr.line, src, sizeof src) >= 0)
+            print_source(out, 6, src);
+    }
+    fprintf(out, "    (thread %ld waits for what thread %ld holds: a cycle)\n",
+            w[k - 1].thread, w[0].thread);
+}
+
+static bool cell_worth_showing(const struct cell_result *c)
+{
+    return c->status != CELL_PASS || c->detected_runs > 0;
+}
+
+/* Why the first run that has a reason broke: the tool's or environment's
+ * error, or the crash. */
+static void print_reason(FILE *out, const struct cell_result *c)
+{
+    for (size_t i = 0; i < c->nruns; i++)
+        if (c->runs[i].reason) {
+            fprintf(out, "  run %zu, %s: %s\n", i + 1,
+                    run_outcome_name(c->runs[i].outcome), c->runs[i].reason);
+            return;
+        }
+}
+
+static void print_findings(FILE *out, const struct cell_result *cells,
+                           size_t n)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct cell_result *c = &cells[i];
+        size_t shown = 0;
+        bool hang = false;
+
+        for (size_t r = 0; r < c->nruns; r++)
+            hang |= c->runs[r].hang_report != NULL;
+        if (!cell_worth_showing(c) ||
+            (c->status == CELL_PASS && c->nfindings == 0 && !hang))
+            continue;
+        if (!any)
+            fputs("\nFINDINGS (failed, inconclusive, error and detecting cells)\n",
+                  out);
+        any = true;
+        fprintf(out, "\n%s/%s/%s: %s\n", c->scenario ? c->scenario : "-",
+                c->variant ? c->variant : "-", c->tool ? c->tool : "-",
+                rl_status_upper(c->status));
+        if (c->verdict)
+            fprintf(out, "  verdict: %s\n", c->verdict);
+        /* True positives first: they are what the cell is about. */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t j = 0; j < c->nfindings; j++) {
+                const struct unique_finding *u = &c->findings[j];
+
+                if (unique_finding_is_tp(c, u) != (pass == 0))
+                    continue;
+                if (shown++ < TOP_FINDINGS)
+                    print_finding(out, c, u);
+            }
+        if (shown > TOP_FINDINGS)
+            fprintf(out, "  \u2026 %zu more finding%s\n", shown - TOP_FINDINGS,
+                    shown - TOP_FINDINGS == 1 ? "" : "s");
+        print_hang(out, c);
+        if (c->status != CELL_PASS)
+            print_reason(out, c);
+    }
+}
+
 void print_table(FILE *out, const struct cell_result *cells, size_t n)
 {
     int wsc = 8, wvar = 7;
@@ -77,6 +246,7 @@ void print_table(FILE *out, const struct cell_result *cells, size_t n)
                 c->nruns, det, 100.0 * c->rate, ci, first, c->tp, c->fp, c->fn,
                 rl_status_upper(c->status), c->verdict ? c->verdict : "");
     }
+    print_findings(out, cells, n);
     print_totals(out, cells, n);
     print_status_counts(out, cells, n);
 }
