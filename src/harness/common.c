@@ -102,7 +102,8 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t count)
          * early stop and the progress line, and is recomputed there. */
         o->rec.nfindings = o->rec.true_positives = o->rec.false_positives = 0;
         if (cell_result_add_run(c, &o->rec, &o->findings, sp->locs, sp->nlocs,
-                                RUNNER_MATCH_DEPTH) < 0) {
+                                sp->match_depth ? sp->match_depth
+                                                : RUNNER_MATCH_DEPTH) < 0) {
             errorf("out of memory collecting findings");
             abort();
         }

@@ -10,6 +10,8 @@
  */
 #include "runner.h"
 #include "hang.h"
+#include "tool_health.h"
+#include "watchdog.h"
 #include "http.h"
 #include "loadgen.h"
 #include "manifest.h"
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -86,6 +89,19 @@ struct run {
     double last_log_check;
     bool expected_seen;
     bool sent_term;
+    /* phases */
+    struct strvec argv, env;    /* the program's command line, environment */
+    struct strbuf notes;        /* facts that are not oracles ("stopped
+                                   early ...", "report partly unreadable") */
+    int errfd, loadfd, pidfd;
+    bool hung, stopped_early, load_ended;
+    long vm_base, vm_end;
+    bool have_stats;
+    long long stats_requests, stats_entries;
+    double t_load;
+    double last_health_check;
+    struct block_watch blocks;
+    double last_block_sample;
 };
 
 /* RACELAB_DEBUG=1: phase timestamps on stderr, to see where a run's time
@@ -145,7 +161,7 @@ static void env_error(struct run *r, const char *fmt, ...)
     va_list ap;
     char *s;
 
-    if (r->out->rec.outcome == RUN_ENV_ERROR)
+    if (run_outcome_is_error(r->out->rec.outcome))
         return;
     va_start(ap, fmt);
     if (vasprintf(&s, fmt, ap) < 0)
@@ -154,6 +170,39 @@ static void env_error(struct run *r, const char *fmt, ...)
     r->out->rec.outcome = RUN_ENV_ERROR;
     free(r->out->rec.reason);
     r->out->rec.reason = s;
+}
+
+/* The detector did not run (or died): the run tested nothing.  QUOTE is
+ * the tool's own line (taken). */
+static void tool_error(struct run *r, char *quote)
+{
+    struct run_record *rec = &r->out->rec;
+
+    if (rec->outcome == RUN_TOOL_ERROR) {
+        free(quote);
+        return;
+    }
+    rec->outcome = RUN_TOOL_ERROR;
+    free(rec->reason);
+    rec->reason = xasprintf("%s did not run properly: %s",
+                            tool_names[r->spec->tool], quote);
+    free(quote);
+}
+
+/* Checks the tool's output for its own failure; true if it failed.
+ * FINISHED: the tool process has exited by itself or on SIGTERM. */
+static bool check_tool_health(struct run *r, bool finished)
+{
+    char *quote = NULL;
+
+    if (r->spec->tool == TOOL_TSAN)
+        quote = tsan_runtime_failure(r->tmp);
+    else if (r->spec->tool == TOOL_HELGRIND || r->spec->tool == TOOL_DRD)
+        quote = valgrind_failure(r->tmp, finished);
+    if (!quote)
+        return false;
+    tool_error(r, quote);
+    return true;
 }
 
 /* The tail of run-N/NAME (the program's stderr, say), one line, for
@@ -483,10 +532,15 @@ static off_t report_bytes(struct run *r)
     return total;
 }
 
+static size_t match_depth(const struct run_spec *s)
+{
+    return s->match_depth ? s->match_depth : RUNNER_MATCH_DEPTH;
+}
+
 static bool finding_matches(const struct run_spec *s, const struct finding *f)
 {
     if (s->nlocs > 0)
-        return finding_at_locations(f, s->locs, s->nlocs, RUNNER_MATCH_DEPTH);
+        return finding_at_locations(f, s->locs, s->nlocs, match_depth(s));
     /* No locations (stress): any finding of an expected kind counts. */
     return s->expect_kinds == 0 || (s->expect_kinds & (1u << f->kind));
 }
@@ -588,113 +642,161 @@ static bool is_crash(struct run *r, int *sig)
     return r->spec->server && !r->sent_term;
 }
 
-void run_one(const struct run_spec *spec, struct run_output *out)
+/* --- phases of a run ---------------------------------------------------- */
+
+static void note(struct run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note(struct run *r, const char *fmt, ...)
 {
-    struct run R, *r = &R;
-    struct run_record *rec = &out->rec;
-    struct strvec argv, env;
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    sb_printf(&r->notes, "%s%s", r->notes.len ? "; " : "", s ? s : "");
+    free(s);
+}
+
+static bool uses_port(const struct run_spec *s)
+{
+    for (size_t i = 0; i < s->argv.n; i++)
+        if (strstr(s->argv.v[i], "{port}"))
+            return true;
+    return false;
+}
+
+/* A pidfd turns the program's exit into a poll() event, so a run ends the
+ * moment the program does (no polling interval of dead time). */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* Waits up to SECONDS for the fds of interest (the program's stdout, the
+ * load's, the program's exit). */
+static void wait_events(struct run *r, double seconds)
+{
+    struct pollfd pfd[3];
+    int np = 0;
+
+    if (r->prog.out_fd >= 0)
+        pfd[np++] = (struct pollfd){r->prog.out_fd, POLLIN, 0};
+    if (r->load.out_fd >= 0)
+        pfd[np++] = (struct pollfd){r->load.out_fd, POLLIN, 0};
+    if (r->pidfd >= 0 && !r->prog.exited)
+        pfd[np++] = (struct pollfd){r->pidfd, POLLIN, 0};
+    if (np)
+        poll(pfd, (nfds_t)np, (int)(seconds * 1000));
+    else
+        sleep_seconds(seconds);
+}
+
+/* Phase 1: the temp dir, the command line, the program in its group. */
+static int phase_start(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
     char err[512];
-    int errfd = -1, loadfd = -1;
-    long vm_base = -1, vm_end = -1;
-    bool hung = false, stopped_early = false, have_stats = false;
-    bool load_ended = false;    /* the load process exited by itself */
-    long long stats_requests = -1, stats_entries = -1;
-    double t_load = 0;
-
-    memset(out, 0, sizeof *out);
-    finding_list_init(&out->findings);
-    rec->outcome = RUN_CLEAN;
-    rec->exit_status = -1;
-    rec->first_finding_seconds = -1;
-    rec->seed = spec->seed;
-
-    memset(r, 0, sizeof *r);
-    r->spec = spec;
-    r->out = out;
-    r->prog.out_fd = r->load.out_fd = -1;
-    sb_init(&r->oracles);
-    sv_init(&r->fired);
-    sv_init(&argv);
-    sv_init(&env);
 
     r->tmp = xasprintf("%s/run-%d", spec->session, spec->index);
     if (mkdir(r->tmp, 0700) < 0) {
         env_error(r, "mkdir %s: %s", r->tmp, strerror(errno));
-        goto finish;
+        return -1;
     }
     r->port = spec->server ? 0 : free_port();
-    build_argv(r, &argv, &env);
-
+    build_argv(r, &r->argv, &r->env);
     {
         char *p = xasprintf("%s/stderr", r->tmp);
-        errfd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        r->errfd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         free(p);
     }
-    struct spawn_opts po = {argv.v, env.v, SPAWN_DEVNULL, SPAWN_PIPE,
-                            errfd >= 0 ? errfd : SPAWN_DEVNULL, false};
+    struct spawn_opts po = {r->argv.v, r->env.v, SPAWN_DEVNULL, SPAWN_PIPE,
+                            r->errfd >= 0 ? r->errfd : SPAWN_DEVNULL, false};
     r->t0 = now_mono();
     if (proc_spawn(&r->prog, &po, err, sizeof err) < 0) {
         env_error(r, "could not start %s: %s", spec->argv.v[0], err);
-        goto finish;
+        return -1;
     }
+    r->pidfd = open_pidfd(r->prog.pid);
     set_nonblock(r->prog.out_fd);
+    return 0;
+}
 
-    /* Startup: wait for "listening on" (server) or a connectable port. */
-    {
-        double limit = tool_startup_seconds(spec->tool);
-        bool need_port = spec->server ||
-                         ((spec->profile || spec->load_cmd) &&
-                          spec->argv.n > 0 && r->port > 0);
-        bool uses_port = false;
-        for (size_t i = 0; i < spec->argv.n; i++)
-            uses_port |= strstr(spec->argv.v[i], "{port}") != NULL;
-        if (!spec->server && !uses_port)
-            need_port = false;
-        if (limit > spec->timeout)
-            limit = spec->timeout;
-        while (need_port) {
-            if (proc_interrupted())
-                goto finish;
-            if (spec->server) {
-                struct pollfd pfd = {r->prog.out_fd, POLLIN, 0};
-                if (r->prog.out_fd >= 0)
-                    poll(&pfd, 1, 50);
-                else
-                    sleep_seconds(0.05);
-                int p = drain_prog(r);
-                if (p > 0) {
-                    r->port = p;
-                    trace(r, "listening on port %d", p);
-                    break;
-                }
-            } else {
-                if (port_accepts(r->port))
-                    break;
-                sleep_seconds(0.05);
+/* The program died or stalled before listening: the tool's own failure
+ * if it has one (exit 3 as tool-error, with its words), else "never
+ * listened" with the tail of its stderr. */
+static void never_listened(struct run *r, const char *how)
+{
+    char *tail;
+
+    if (check_tool_health(r, r->prog.exited))
+        return;
+    tail = file_tail(r, "stderr");
+    env_error(r, "never listened: %s %s: %s", r->spec->argv.v[0], how, tail);
+    free(tail);
+}
+
+/* Phase 2: a server's "listening on" line, or a {port} that accepts. */
+static int phase_listen(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    double limit = tool_startup_seconds(spec->tool);
+
+    if (!spec->server && !(uses_port(spec) && r->port > 0))
+        return 0;
+    if (limit > spec->timeout)
+        limit = spec->timeout;
+    for (;;) {
+        if (proc_interrupted())
+            return -1;
+        if (spec->server) {
+            wait_events(r, 0.05);
+            int p = drain_prog(r);
+            if (p > 0) {
+                r->port = p;
+                trace(r, "listening on port %d", p);
+                return 0;
             }
-            if (proc_poll(&r->prog)) {
-                char desc[64], *tail = file_tail(r, "stderr");
-                proc_describe(r->prog.status, desc, sizeof desc);
-                env_error(r, "never listened: %s %s before listening: %s",
-                          spec->argv.v[0], desc, tail);
-                free(tail);
-                goto finish;
+        } else {
+            if (port_accepts(r->port)) {
+                trace(r, "port %d accepts", r->port);
+                return 0;
             }
-            if (now_mono() - r->t0 > limit) {
-                char *tail = file_tail(r, "stderr");
-                env_error(r, "never listened: %s did not listen within %.0f s: %s",
-                          spec->argv.v[0], limit, tail);
-                free(tail);
-                goto finish;
-            }
+            wait_events(r, 0.02);
+            drain_prog(r);
+        }
+        if (proc_poll(&r->prog)) {
+            char desc[64], how[96];
+            proc_describe(r->prog.status, desc, sizeof desc);
+            snprintf(how, sizeof how, "%s before listening", desc);
+            never_listened(r, how);
+            return -1;
+        }
+        if (now_mono() - r->t0 > limit) {
+            char how[96];
+            snprintf(how, sizeof how, "did not listen within %.0f s", limit);
+            never_listened(r, how);
+            return -1;
         }
     }
+}
 
-    /* Load. */
+/* Phase 3: the load, from a separate process. */
+static int phase_load(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    char err[512], portbuf[16];
+
+    snprintf(portbuf, sizeof portbuf, "%d", r->port);
     if (spec->profile) {
-        char portbuf[16];
         struct strvec la;
-        snprintf(portbuf, sizeof portbuf, "%d", r->port);
         sv_init(&la);
         sv_push(&la, runner_self_exe);
         sv_push(&la, "__loadgen");
@@ -710,97 +812,132 @@ void run_one(const struct run_spec *spec, struct run_output *out)
             sv_push(&la, spec->http_paths.v[i]);
         }
         char *lp = xasprintf("%s/load.stderr", r->tmp);
-        loadfd = open(lp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        r->loadfd = open(lp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         free(lp);
         struct spawn_opts lo = {la.v, NULL, SPAWN_DEVNULL, SPAWN_PIPE,
-                                loadfd >= 0 ? loadfd : SPAWN_DEVNULL, false};
+                                r->loadfd >= 0 ? r->loadfd : SPAWN_DEVNULL, false};
         int rc = proc_spawn(&r->load, &lo, err, sizeof err);
         sv_free(&la);
         if (rc < 0) {
             env_error(r, "could not start the load generator: %s", err);
-            goto finish;
+            return -1;
         }
         set_nonblock(r->load.out_fd);
     } else if (spec->load_cmd) {
-        char portbuf[16];
-        snprintf(portbuf, sizeof portbuf, "%d", r->port);
         char *a = str_replace(spec->load_cmd, "{port}", portbuf);
         char *cmd = str_replace(a, "{tmp}", r->tmp);
         char *la[] = {"/bin/sh", "-c", cmd, NULL};
         struct spawn_opts lo = {la, NULL, SPAWN_DEVNULL,
-                                errfd >= 0 ? errfd : SPAWN_DEVNULL,
-                                errfd >= 0 ? errfd : SPAWN_DEVNULL, false};
+                                r->errfd >= 0 ? r->errfd : SPAWN_DEVNULL,
+                                r->errfd >= 0 ? r->errfd : SPAWN_DEVNULL, false};
         int rc = proc_spawn(&r->load, &lo, err, sizeof err);
         free(a);
         free(cmd);
         if (rc < 0) {
             env_error(r, "could not start the --load command: %s", err);
-            goto finish;
+            return -1;
         }
     }
-    t_load = r->last_progress = now_mono();
+    r->t_load = r->last_progress = now_mono();
     trace(r, "load started");
+    return 0;
+}
 
-    /* Watch. */
-    {
-        double hang_s = spec->hang_seconds;
-        bool have_load = r->load.pid > 0;
-        double base_at = t_load + (spec->duration > 3 ? 1.0 : spec->duration / 3);
+/* The blocked-threads watchdog: every thread asleep in futex() with no CPU
+ * progress for the window is a deadlock, whatever the load is doing. */
+static bool watch_blocked(struct run *r, double now)
+{
+    struct thread_sample ts;
+    bool blocked;
 
-        for (;;) {
-            struct pollfd pfd[2];
-            int np = 0;
-            if (r->prog.out_fd >= 0)
-                pfd[np++] = (struct pollfd){r->prog.out_fd, POLLIN, 0};
-            if (r->load.out_fd >= 0)
-                pfd[np++] = (struct pollfd){r->load.out_fd, POLLIN, 0};
-            if (np)
-                poll(pfd, (nfds_t)np, 100);
-            else
-                sleep_seconds(0.1);
-            drain_prog(r);
+    if (now - r->last_block_sample < 0.25 || r->prog.exited)
+        return false;
+    r->last_block_sample = now;
+    if (!thread_sample(r->prog.pid, &ts))
+        return false;
+    blocked = thread_sample_blocked(&ts, r->spec->tool == TOOL_TSAN);
+    if (!block_watch_update(&r->blocks, &ts, blocked, now))
+        return false;
+    fire(r, "hang", "every thread blocked (%d in a futex wait) with no CPU "
+         "progress for %.1f s", ts.futex_waits, now - r->blocks.since);
+    return true;
+}
+
+/* Phase 4: watch until the load or the program ends, or something fires. */
+static void phase_watch(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    bool have_load = r->load.pid > 0;
+    double base_at = r->t_load + (spec->duration > 3 ? 1.0 : spec->duration / 3);
+
+    block_watch_init(&r->blocks, spec->block_window > 0 ? spec->block_window
+                                                          : RUNNER_BLOCK_WINDOW);
+    r->vm_base = r->vm_end = -1;
+    for (;;) {
+        wait_events(r, 0.1);
+        drain_prog(r);
+        drain_load(r);
+        double now = now_mono();
+
+        if (proc_interrupted())
+            return;
+        if (r->vm_base < 0 && spec->server && now >= base_at)
+            r->vm_base = proc_vmsize_kb(r->prog.pid);
+        check_reports(r);
+        if (now - r->last_health_check >= 0.25) {
+            r->last_health_check = now;
+            /* A TSan CHECK failure ends the run at once: the runtime is
+             * broken and nothing more it says can be trusted. */
+            if (check_tool_health(r, false))
+                return;
+        }
+        if (have_load && proc_poll(&r->load)) {
             drain_load(r);
-            double now = now_mono();
-
-            if (proc_interrupted())
-                goto finish;
-            if (vm_base < 0 && spec->server && now >= base_at)
-                vm_base = proc_vmsize_kb(r->prog.pid);
-            check_reports(r);
-            if (have_load && proc_poll(&r->load)) {
-                drain_load(r);
-                load_ended = true;
-                break;
-            }
-            if (proc_poll(&r->prog))
-                break;
-            if (!have_load && spec->duration > 0 && now - t_load >= spec->duration)
-                break;
-            if (have_load && spec->load_cmd && spec->duration > 0 &&
-                now - t_load >= spec->duration)
-                break;
-            if (spec->profile && r->inflight > 0 && now - r->last_progress > hang_s) {
-                hung = true;
-                fire(r, "hang", "no request completed for %.1f s while %lld "
-                     "clients waited (%lld responses before)", now - r->last_progress,
-                     r->inflight, r->completed);
-                capture_hang(r, "watchdog");
-                break;
-            }
-            if (now - r->t0 > spec->timeout) {
-                hung = true;
-                fire(r, "hang", "the run exceeded --timeout %.0f s", spec->timeout);
-                capture_hang(r, "timeout");
-                break;
-            }
-            if (r->expected_seen) {
-                stopped_early = true;
-                break;
-            }
+            r->load_ended = true;
+            return;
+        }
+        if (proc_poll(&r->prog))
+            return;
+        if (!have_load && spec->duration > 0 && now - r->t_load >= spec->duration)
+            return;
+        if (have_load && spec->load_cmd && spec->duration > 0 &&
+            now - r->t_load >= spec->duration)
+            return;
+        if (spec->profile && r->inflight > 0 &&
+            now - r->last_progress > spec->hang_seconds) {
+            r->hung = true;
+            fire(r, "hang", "no request completed for %.1f s while %lld "
+                 "clients waited (%lld responses before)", now - r->last_progress,
+                 r->inflight, r->completed);
+            capture_hang(r, "watchdog");
+            return;
+        }
+        if (watch_blocked(r, now)) {
+            r->hung = true;
+            capture_hang(r, "watchdog");
+            return;
+        }
+        if (now - r->t0 > spec->timeout) {
+            r->hung = true;
+            fire(r, "hang", "the run exceeded --timeout %.0f s", spec->timeout);
+            capture_hang(r, "timeout");
+            return;
+        }
+        if (r->expected_seen) {
+            r->stopped_early = true;
+            return;
         }
     }
-    trace(r, "watch ended: %lld responses%s%s", r->completed, hung ? ", hung" : "",
-          stopped_early ? ", early stop" : "");
+}
+
+/* Phase 5: oracles that need the live server (not after an early stop or
+ * a hang: the server may be deadlocked, and the load was cut short). */
+static void phase_live_oracles(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    struct http_resp resp;
+    char err[256];
+
     /* The load is over (or abandoned): its group goes now, so a stuck
      * client cannot keep a connection open during shutdown. */
     if (r->load.pid > 0) {
@@ -808,31 +945,33 @@ void run_one(const struct run_spec *spec, struct run_output *out)
             proc_signal(&r->load, SIGKILL);
         proc_finish(&r->load);
     }
-
-    /* Oracles that need the live server (not after an early stop: the
-     * server may be deadlocked, and the load was cut short anyway). */
-    if (!hung && !stopped_early && !r->prog.exited && spec->server) {
-        struct http_resp resp;
-        vm_end = proc_vmsize_kb(r->prog.pid);
-        if (http_get(r->port, "/-/stats", spec->hang_seconds, &resp,
-                     err, sizeof err) == HTTP_OK) {
-            if (resp.status == 200 && resp.body) {
-                have_stats = json_number(resp.body, "requests", &stats_requests);
-                json_number(resp.body, "cache_entries", &stats_entries);
-            }
-            http_resp_free(&resp);
-        } else if (!proc_poll(&r->prog)) {
-            sb_printf(&r->oracles, "%sGET /-/stats failed: %s",
-                      r->oracles.len ? "; " : "", err);
+    if (r->hung || r->stopped_early || r->prog.exited || !spec->server ||
+        run_outcome_is_error(r->out->rec.outcome))
+        return;
+    r->vm_end = proc_vmsize_kb(r->prog.pid);
+    r->stats_requests = r->stats_entries = -1;
+    if (http_get(r->port, "/-/stats", spec->hang_seconds, &resp,
+                 err, sizeof err) == HTTP_OK) {
+        if (resp.status == 200 && resp.body) {
+            r->have_stats = json_number(resp.body, "requests", &r->stats_requests);
+            json_number(resp.body, "cache_entries", &r->stats_entries);
         }
+        http_resp_free(&resp);
+    } else if (!proc_poll(&r->prog)) {
+        fire(r, "stats-unavailable", "GET /-/stats failed: %s", err);
     }
+}
 
-    /* Shutdown. */
+/* Phase 6: SIGTERM, a grace period, SIGKILL. */
+static void phase_shutdown(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+
     trace(r, "shutdown");
     if (!r->prog.exited && !proc_poll(&r->prog)) {
-        if (hung) {
+        if (r->hung || r->out->rec.outcome == RUN_TOOL_ERROR) {
             proc_signal(&r->prog, SIGKILL);
-        } else if (stopped_early) {
+        } else if (r->stopped_early) {
             /* The expected finding is in: a short grace for the report's
              * last bytes, then the group goes.  Not a shutdown-hang: a
              * deadlocked server cannot exit, and that is known already. */
@@ -841,106 +980,170 @@ void run_one(const struct run_spec *spec, struct run_output *out)
             if (!proc_wait(&r->prog, 0.3))
                 proc_signal(&r->prog, SIGKILL);
         } else {
+            double limit = tool_shutdown_seconds(spec->tool);
             kill(r->prog.pid, SIGTERM);
             r->sent_term = true;
-            double limit = tool_shutdown_seconds(spec->tool);
             if (!proc_wait(&r->prog, limit)) {
                 fire(r, "shutdown-hang", "still running %.0f s after SIGTERM", limit);
                 capture_hang(r, "shutdown");
-                hung = true;
+                r->hung = true;
                 proc_signal(&r->prog, SIGKILL);
             }
         }
     }
     proc_wait(&r->prog, 10);
-    rec->seconds = now_mono() - r->t0;
+    r->out->rec.seconds = now_mono() - r->t0;
     trace(r, "exited");
     if (r->prog.exited && WIFEXITED(r->prog.status))
-        rec->exit_status = WEXITSTATUS(r->prog.status);
+        r->out->rec.exit_status = WEXITSTATUS(r->prog.status);
     proc_finish(&r->prog);
+}
 
-    /* Post-mortem oracles. */
-    {
-        int sig;
-        if (r->prog.exited && is_crash(r, &sig)) {
-            char desc[128], *tail = file_tail(r, "stderr");
-            proc_describe(r->prog.status, desc, sizeof desc);
-            rec->outcome = RUN_CRASH;
-            rec->signal = sig;
-            if (WIFEXITED(r->prog.status) && sig)
-                snprintf(desc + strlen(desc), sizeof desc - strlen(desc),
-                         " after SIG%s (ThreadSanitizer:DEADLYSIGNAL)",
-                         sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-            fire(r, "crash", "%s%s", desc, r->sent_term ? " during shutdown" : "");
-            free(rec->reason);
-            rec->reason = xasprintf("%s %s: %s", spec->argv.v[0], desc, tail);
-            free(tail);
-        }
+/* An exit status the program chose itself, other than the one expected,
+ * is a finding (racelab's own, no stacks). */
+static void add_exit_status_finding(struct run *r, int status)
+{
+    struct finding f;
+
+    memset(&f, 0, sizeof f);
+    f.tool = xstrdup(tool_names[r->spec->tool]);
+    f.kind = FINDING_EXIT_STATUS;
+    f.summary = xasprintf("%s exited with status %d (expected %d)",
+                          r->spec->argv.v[0], status, r->spec->expect_exit);
+    finding_fingerprint(&f);
+    finding_list_push(&r->out->findings, &f);
+}
+
+/* Phase 7: crash, exit status and the tool's health, after the exit. */
+static void phase_postmortem(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    struct run_record *rec = &r->out->rec;
+    int sig, st = r->prog.status;
+    bool killed_by_us = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+
+    if (!r->prog.exited)
+        return;
+    if (!run_outcome_is_error(rec->outcome) &&
+        check_tool_health(r, !killed_by_us))
+        return;
+    if (is_crash(r, &sig)) {
+        char desc[128], *tail = file_tail(r, "stderr");
+        proc_describe(st, desc, sizeof desc);
+        rec->outcome = RUN_CRASH;
+        rec->signal = sig;
+        if (WIFEXITED(st) && sig)
+            snprintf(desc + strlen(desc), sizeof desc - strlen(desc),
+                     " after SIG%s (ThreadSanitizer:DEADLYSIGNAL)",
+                     sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+        fire(r, "crash", "%s%s", desc, r->sent_term ? " during shutdown" : "");
+        free(rec->reason);
+        rec->reason = xasprintf("%s %s: %s", spec->argv.v[0], desc, tail);
+        free(tail);
+        return;
     }
-    if (spec->profile && r->lr.have && !hung && !stopped_early) {
-        if (have_stats && strcmp(spec->profile, "paths") != 0 &&
-            stats_requests != r->lr.responses)
-            fire(r, "stats-mismatch", "stats requests %lld != responses received %lld",
-                 stats_requests, r->lr.responses);
-        if (stats_entries >= 0 && strcmp(spec->profile, "paths") != 0 &&
-            stats_entries > r->lr.distinct)
-            fire(r, "cache-duplicates", "cache_entries %lld > distinct paths "
-                 "fetched %lld", stats_entries, r->lr.distinct);
-        if (r->lr.max_ms > spec->slow_ms)
-            fire(r, "slow-request", "%s took %lld ms (threshold %.0f ms)",
-                 r->lr.slow_req, r->lr.max_ms, spec->slow_ms);
-        if (r->lr.wrong > 0 || r->lr.errors > 0)
-            fire(r, "wrong-response", "%lld wrong, %lld failed of %lld: %s",
-                 r->lr.wrong, r->lr.errors, r->lr.requests, r->lr.first_error);
-    } else if (spec->profile && load_ended && !r->lr.have && !proc_interrupted()) {
+    /* TSan's exitcode=66 says "I reported something", not the program. */
+    if (WIFEXITED(st) && !r->sent_term && !spec->server &&
+        WEXITSTATUS(st) != spec->expect_exit &&
+        !(spec->tool == TOOL_TSAN && WEXITSTATUS(st) == 66))
+        add_exit_status_finding(r, WEXITSTATUS(st));
+}
+
+/* Phase 8: the oracles on what the load saw, and whether it saw anything. */
+static void phase_load_oracles(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    const struct load_result *lr = &r->lr;
+    bool scenario_load = spec->profile && strcmp(spec->profile, "paths") != 0;
+
+    if (run_outcome_is_error(r->out->rec.outcome) || proc_interrupted())
+        return;
+    if (spec->profile && !lr->have && r->load_ended) {
         char desc[64], *tail = file_tail(r, "load.stderr");
         proc_describe(r->load.status, desc, sizeof desc);
         env_error(r, "the load generator ended without a result (%s): %s", desc,
                   tail);
         free(tail);
+        return;
     }
-    if (vm_base > 0 && vm_end > 0 &&
-        (double)(vm_end - vm_base) / 1024.0 > spec->memory_growth_mb)
+    if (!spec->profile || !lr->have || r->hung || r->stopped_early)
+        return;
+    /* No green without evidence: a program that answered nothing was not
+     * exercised, whatever its detector says. */
+    if (lr->responses == 0 && r->out->rec.outcome != RUN_CRASH) {
+        env_error(r, "the program answered none of %lld requests (%lld "
+                  "transport errors: %s)", lr->requests, lr->errors,
+                  lr->first_error[0] ? lr->first_error : "no detail");
+        return;
+    }
+    if (r->have_stats && scenario_load && r->stats_requests != lr->responses)
+        fire(r, "stats-mismatch", "stats requests %lld != responses received %lld",
+             r->stats_requests, lr->responses);
+    if (r->stats_entries >= 0 && scenario_load && r->stats_entries > lr->distinct)
+        fire(r, "cache-duplicates", "cache_entries %lld > distinct paths "
+             "fetched %lld", r->stats_entries, lr->distinct);
+    if (lr->max_ms > spec->slow_ms)
+        fire(r, "slow-request", "%s took %lld ms (threshold %.0f ms)",
+             lr->slow_req, lr->max_ms, spec->slow_ms);
+    if (lr->wrong > 0 || (scenario_load && lr->errors > 0))
+        fire(r, "wrong-response", "%lld wrong, %lld failed of %lld: %s",
+             lr->wrong, lr->errors, lr->requests, lr->first_error);
+    if (r->vm_base > 0 && r->vm_end > 0 &&
+        (double)(r->vm_end - r->vm_base) / 1024.0 > spec->memory_growth_mb)
         fire(r, "memory-growth", "VmSize grew %.1f MiB (%ld -> %ld KiB, threshold "
-             "%.0f MiB)", (double)(vm_end - vm_base) / 1024.0, vm_base, vm_end,
-             spec->memory_growth_mb);
+             "%.0f MiB)", (double)(r->vm_end - r->vm_base) / 1024.0, r->vm_base,
+             r->vm_end, spec->memory_growth_mb);
     {
-        const char *log = access_log_arg(argv.v);
+        const char *log = access_log_arg(r->argv.v);
         char detail[256];
         long lines;
-        if (log && !stopped_early && !hung &&
-            access_log_garbled(log, detail, sizeof detail, &lines))
+        if (log && access_log_garbled(log, detail, sizeof detail, &lines))
             fire(r, "log-garbled", "%s", detail);
     }
-    if (stopped_early)
-        sb_printf(&r->oracles, "%sstopped early after the expected finding at %.2f s",
-                  r->oracles.len ? "; " : "", rec->first_finding_seconds);
+}
 
-    /* The tool's verdict. */
-    {
-        int n = parse_reports(r, &out->findings, false, err, sizeof err);
-        if (n < 0 && rec->outcome != RUN_ENV_ERROR) {
-            /* a truncated report after a kill is expected; say so */
-            n = parse_reports(r, &out->findings, true, err, sizeof err);
-            sb_printf(&r->oracles, "%sreport partly unreadable: %s",
-                      r->oracles.len ? "; " : "", err);
-        }
-        rec->nfindings = out->findings.count;
-        out->tp = xcalloc(out->findings.count + 1, sizeof *out->tp);
-        for (size_t i = 0; i < out->findings.count; i++) {
-            out->tp[i] = spec->nlocs > 0 &&
-                         finding_at_locations(&out->findings.items[i], spec->locs,
-                                              spec->nlocs, RUNNER_MATCH_DEPTH);
-            if (out->tp[i])
-                rec->true_positives++;
-            else
-                rec->false_positives++;
-        }
-        if (rec->nfindings > 0 && rec->first_finding_seconds < 0)
-            rec->first_finding_seconds = rec->seconds;   /* e.g. at exit */
+/* Phase 9: what the tool wrote, parsed and matched. */
+static void phase_reports(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    struct run_output *out = r->out;
+    struct run_record *rec = &out->rec;
+    char err[512];
+    int n;
+
+    if (r->stopped_early)
+        note(r, "stopped early after the expected finding at %.2f s",
+             rec->first_finding_seconds);
+    if (run_outcome_is_error(rec->outcome))
+        return;
+    n = parse_reports(r, &out->findings, false, err, sizeof err);
+    if (n < 0) {
+        /* a truncated report after a kill is expected; say so */
+        parse_reports(r, &out->findings, true, err, sizeof err);
+        note(r, "report partly unreadable: %s", err);
     }
+    rec->nfindings = out->findings.count;
+    out->tp = xcalloc(out->findings.count + 1, sizeof *out->tp);
+    for (size_t i = 0; i < out->findings.count; i++) {
+        out->tp[i] = spec->nlocs > 0 &&
+                     finding_at_locations(&out->findings.items[i], spec->locs,
+                                          spec->nlocs, match_depth(spec));
+        if (out->tp[i])
+            rec->true_positives++;
+        else
+            rec->false_positives++;
+    }
+    if (rec->nfindings > 0 && rec->first_finding_seconds < 0)
+        rec->first_finding_seconds = rec->seconds;   /* e.g. at exit */
+}
 
-finish:
+/* Last: kill and reap what is left, close files, remove the temp dir,
+ * settle the outcome and move the texts into the record. */
+static void phase_finish(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    struct run_record *rec = &r->out->rec;
+
     if (r->load.pid > 0)
         proc_finish(&r->load);
     if (r->prog.pid > 0) {
@@ -948,33 +1151,79 @@ finish:
         if (rec->seconds == 0)
             rec->seconds = now_mono() - r->t0;
     }
-    if (errfd >= 0)
-        close(errfd);
-    if (loadfd >= 0)
-        close(loadfd);
-    if (proc_interrupted() && rec->outcome != RUN_ENV_ERROR) {
+    if (r->errfd >= 0)
+        close(r->errfd);
+    if (r->loadfd >= 0)
+        close(r->loadfd);
+    if (r->pidfd >= 0)
+        close(r->pidfd);
+    if (proc_interrupted() && !run_outcome_is_error(rec->outcome)) {
         rec->outcome = RUN_ENV_ERROR;
         free(rec->reason);
         rec->reason = xstrdup("interrupted");
     }
     if (rec->outcome == RUN_CLEAN || rec->outcome == RUN_FINDING) {
-        if (hung)
+        if (r->hung)
             rec->outcome = RUN_HANG;
         else if (rec->nfindings > 0)
             rec->outcome = RUN_FINDING;
     }
     rec->symptom = spec->symptom && sv_contains(&r->fired, spec->symptom);
+    /* Every oracle that fired, with its figure; the notes after them. */
+    if (r->oracles.len)
+        rec->oracles = xstrdup(r->oracles.buf);
+    if (r->oracles.len && r->notes.len)
+        sb_printf(&r->oracles, "; %s", r->notes.buf);
+    else if (r->notes.len)
+        sb_printf(&r->oracles, "%s", r->notes.buf);
     if (r->oracles.len)
         rec->symptom_detail = sb_steal(&r->oracles);
     sb_free(&r->oracles);
+    sb_free(&r->notes);
     sv_free(&r->fired);
-    sv_free(&argv);
-    sv_free(&env);
+    sv_free(&r->argv);
+    sv_free(&r->env);
     if (r->tmp) {
         if (!spec->keep_tmp && rm_rf(r->tmp) < 0)
             warnf("rm -rf %s: %s", r->tmp, strerror(errno));
         free(r->tmp);
     }
+}
+
+void run_one(const struct run_spec *spec, struct run_output *out)
+{
+    struct run R, *r = &R;
+    struct run_record *rec = &out->rec;
+
+    memset(out, 0, sizeof *out);
+    finding_list_init(&out->findings);
+    rec->outcome = RUN_CLEAN;
+    rec->exit_status = -1;
+    rec->first_finding_seconds = -1;
+    rec->seed = spec->seed;
+
+    memset(r, 0, sizeof *r);
+    r->spec = spec;
+    r->out = out;
+    r->prog.out_fd = r->load.out_fd = -1;
+    r->errfd = r->loadfd = r->pidfd = -1;
+    sb_init(&r->oracles);
+    sb_init(&r->notes);
+    sv_init(&r->fired);
+    sv_init(&r->argv);
+    sv_init(&r->env);
+
+    if (phase_start(r) == 0 && phase_listen(r) == 0 && phase_load(r) == 0) {
+        phase_watch(r);
+        trace(r, "watch ended: %lld responses%s%s", r->completed,
+              r->hung ? ", hung" : "", r->stopped_early ? ", early stop" : "");
+        phase_live_oracles(r);
+        phase_shutdown(r);
+        phase_postmortem(r);
+        phase_load_oracles(r);
+        phase_reports(r);
+    }
+    phase_finish(r);
 }
 
 void run_output_free(struct run_output *o)
@@ -984,6 +1233,8 @@ void run_output_free(struct run_output *o)
     free(o->rec.symptom_detail);
     free(o->rec.hang_report);
     free(o->rec.reason);
+    free(o->rec.oracles);
+    free(o->rec.schedule);
     memset(o, 0, sizeof *o);
 }
 

@@ -14,8 +14,13 @@
 #include "report/result.h"
 #include "util.h"
 
-/* How many frames of each stack are searched for a manifest location. */
-#define RUNNER_MATCH_DEPTH 16
+/* How many top frames of each access stack are searched for a manifest
+ * location (--match-depth).  Background stacks never count (match.h). */
+#define RUNNER_MATCH_DEPTH 4
+
+/* Seconds every thread may sit blocked in futex() with no CPU progress
+ * before the run is a hang (--hang-window). */
+#define RUNNER_BLOCK_WINDOW 3.0
 
 struct run_spec {
     const char *label;          /* "cache-race buggy tsan" */
@@ -44,6 +49,11 @@ struct run_spec {
     size_t nlocs;
     unsigned expect_kinds;
     bool early_stop;            /* stop once an expected finding appeared */
+    size_t match_depth;         /* 0: RUNNER_MATCH_DEPTH */
+    /* The program's own exit status: anything but EXPECT_EXIT (when it
+     * ends by itself, not on our SIGTERM) is an exit-status finding. */
+    int expect_exit;
+    double block_window;        /* 0: RUNNER_BLOCK_WINDOW */
     /* Where. */
     const char *source, *session, *docroot;
     unsigned nfiles;
