@@ -23,28 +23,86 @@ static const char usage[] =
 "  --tool LIST         tsan, helgrind, drd, none (default: tsan if PROGRAM is\n"
 "                      built with -fsanitize=thread, else helgrind)\n"
 "  --runs N            (default 1)\n"
-"  --http PATH         load from the built-in client: GET PATH (repeatable)\n"
+"  --http PATH         load from the built-in client: GET PATH (repeatable);\n"
+"                      with {port} and neither --http nor --load: GET /\n"
 "  --load 'CMD'        load from CMD, run by /bin/sh ({port} substituted) in\n"
 "                      its own process group; the run ends when CMD exits\n"
-"                      (no --http/--load: the run ends when PROGRAM exits)\n"
+"                      (no {port}: the run ends when PROGRAM exits)\n"
 "  --clients N         built-in client concurrency (default 8)\n"
 "  --duration SECONDS  load (or, without load, the run) lasts at most this,\n"
 "                      then PROGRAM gets SIGTERM (default: 5 when ARGS use\n"
 "                      {port}, else until PROGRAM exits)\n"
 "  --timeout SECONDS   limit per run (default 120)\n"
-"  --chaos SPEC        perturb the schedule (src/chaos; LD_PRELOAD of\n"
-"                      librlchaos.so, not for TSan-built programs)\n"
+"  --expect-exit N     PROGRAM's normal exit status (default 0); any other\n"
+"                      status it exits with by itself is a finding\n"
+"  --hang-window S     every thread blocked this long, no CPU progress: a\n"
+"                      hang (default 3)\n"
+"  --chaos SPEC        perturb the schedule: random[:p=P], pct[:depth=D]\n"
+"                      (LD_PRELOAD of librlchaos.so; not for TSan builds)\n"
+"  --strict            an inconclusive result fails (exit 1)\n"
 "  --jobs N --seed N --early-stop --json FILE --junit FILE --sarif FILE\n"
 "  --html FILE --keep-tmp --quiet                as for `racelab run`\n"
-"Exit: 0 no finding, 1 a finding (or crash/hang), 2 usage, 3 environment.\n";
+"Exit: 0 no finding, 1 a finding (or crash, hang, oracle, exit status),\n"
+"2 usage, 3 environment (the tool did not run, the program never listened\n"
+"or answered nothing).\n";
 
 enum {
     O_TOOL = 256, O_RUNS, O_CLIENTS, O_DURATION, O_TIMEOUT, O_JOBS, O_SEED,
     O_JSON, O_JUNIT, O_SARIF, O_HTML, O_HTTP, O_LOAD, O_EARLY, O_KEEP, O_QUIET,
-    O_SOURCE, O_HELP, O_CHAOS
+    O_SOURCE, O_HELP, O_CHAOS, O_EXPECT_EXIT, O_HANG_WINDOW, O_STRICT
 };
 
-int cmd_stress(int argc, char **argv, struct paths *paths)
+/* Everything the command line says. */
+struct stress_opts {
+    bool tools[TOOL_COUNT], tool_set, seed_set, early, keep, quiet, strict;
+    long runs, clients, jobs, expect_exit;
+    double duration, timeout, hang_window;
+    unsigned long seed;
+    const char *load_cmd, *chaos;
+    struct strvec http;
+    struct outputs out;
+    int prog_argc;              /* PROGRAM ARGS... */
+    char **prog_argv;
+    bool uses_port;
+};
+
+/* The subcommand's state between phases. */
+struct stress {
+    struct stress_opts o;
+    struct paths *paths;
+    char *program, *preload, *session;
+    struct cell_result *cells;
+    size_t ncells, njobs;
+    struct job *jobv;
+};
+
+static int parse_tool_list(struct stress_opts *o, const char *arg)
+{
+    struct strvec v;
+    int rc = 0;
+
+    sv_init(&v);
+    sv_split(&v, arg, false);
+    for (size_t i = 0; i < v.n && rc == 0; i++) {
+        int t = tool_from_name(v.v[i]);
+        if (t < 0) {
+            errorf("--tool: unknown tool '%s' (known: tsan, helgrind, drd, none)",
+                   v.v[i]);
+            rc = -1;
+        } else
+            o->tools[t] = true;
+    }
+    o->tool_set = v.n > 0;
+    if (rc == 0 && !o->tool_set) {
+        errorf("--tool: empty list");
+        rc = -1;
+    }
+    sv_free(&v);
+    return rc;
+}
+
+/* Phase 1: the options.  0, 1 (--help printed) or -1 (usage error). */
+static int stress_parse(struct stress *st, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"tool", required_argument, 0, O_TOOL},
@@ -64,272 +122,321 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         {"early-stop", no_argument, 0, O_EARLY},
         {"keep-tmp", no_argument, 0, O_KEEP},
         {"chaos", required_argument, 0, O_CHAOS},
+        {"expect-exit", required_argument, 0, O_EXPECT_EXIT},
+        {"hang-window", required_argument, 0, O_HANG_WINDOW},
+        {"strict", no_argument, 0, O_STRICT},
         {"quiet", no_argument, 0, O_QUIET},
         {"source-dir", required_argument, 0, O_SOURCE},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    bool tools[TOOL_COUNT] = {0}, tool_set = false, seed_set = false;
-    bool early = false, keep = false, quiet = false;
-    long runs = 1, clients = 8, jobs = default_jobs();
-    double duration = 0, timeout = 120;
-    unsigned long seed = 0;
-    const char *load_cmd = NULL, *chaos = NULL;
-    char *preload = NULL;
-    struct strvec http;
-    struct outputs out = {0};
-    int o, status = EXIT_USAGE;
-    char *program = NULL, *session = NULL, *cmd = NULL;
-    struct cell_result *cells = NULL;
-    size_t ncells = 0, njobs = 0;
-    struct job *jobv = NULL;
+    struct stress_opts *o = &st->o;
+    int c;
 
-    sv_init(&http);
     optind = 1;
     opterr = 0;
     /* "+": stop at PROGRAM, its own flags are not ours */
-    while ((o = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-        switch (o) {
-        case O_TOOL: {
-            struct strvec v;
-            sv_init(&v);
-            sv_split(&v, optarg, false);
-            for (size_t i = 0; i < v.n; i++) {
-                int t = tool_from_name(v.v[i]);
-                if (t < 0) {
-                    errorf("--tool: unknown tool '%s' (known: tsan, helgrind, drd, "
-                           "none)", v.v[i]);
-                    sv_free(&v);
-                    goto out;
-                }
-                tools[t] = true;
-            }
-            tool_set = v.n > 0;
-            sv_free(&v);
-            if (!tool_set) {
-                errorf("--tool: empty list");
-                goto out;
-            }
+    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+        switch (c) {
+        case O_TOOL:
+            if (parse_tool_list(o, optarg) < 0) return -1;
             break;
-        }
         case O_RUNS:
-            if (!opt_long("--runs", optarg, 1, 100000, &runs)) goto out;
+            if (!opt_long("--runs", optarg, 1, 100000, &o->runs)) return -1;
             break;
         case O_CLIENTS:
-            if (!opt_long("--clients", optarg, 1, 1024, &clients)) goto out;
+            if (!opt_long("--clients", optarg, 1, 1024, &o->clients)) return -1;
             break;
         case O_DURATION:
-            if (!opt_seconds("--duration", optarg, &duration)) goto out;
+            if (!opt_seconds("--duration", optarg, &o->duration)) return -1;
             break;
         case O_TIMEOUT:
-            if (!opt_seconds("--timeout", optarg, &timeout)) goto out;
+            if (!opt_seconds("--timeout", optarg, &o->timeout)) return -1;
+            break;
+        case O_HANG_WINDOW:
+            if (!opt_seconds("--hang-window", optarg, &o->hang_window)) return -1;
             break;
         case O_JOBS:
-            if (!opt_long("--jobs", optarg, 1, 256, &jobs)) goto out;
+            if (!opt_long("--jobs", optarg, 1, 256, &o->jobs)) return -1;
+            break;
+        case O_EXPECT_EXIT:
+            if (!opt_long("--expect-exit", optarg, 0, 255, &o->expect_exit))
+                return -1;
             break;
         case O_SEED: {
             long v;
-            if (!opt_long("--seed", optarg, 0, 0x7fffffffL, &v)) goto out;
-            seed = (unsigned long)v;
-            seed_set = true;
+            if (!opt_long("--seed", optarg, 0, 0x7fffffffL, &v)) return -1;
+            o->seed = (unsigned long)v;
+            o->seed_set = true;
             break;
         }
-        case O_JSON: out.json = optarg; break;
-        case O_JUNIT: out.junit = optarg; break;
-        case O_SARIF: out.sarif = optarg; break;
-        case O_HTML: out.html = optarg; break;
+        case O_JSON: o->out.json = optarg; break;
+        case O_JUNIT: o->out.junit = optarg; break;
+        case O_SARIF: o->out.sarif = optarg; break;
+        case O_HTML: o->out.html = optarg; break;
         case O_HTTP:
             if (optarg[0] != '/') {
                 errorf("--http: expected a path starting with '/', got '%s'", optarg);
-                goto out;
+                return -1;
             }
-            sv_push(&http, optarg);
+            sv_push(&o->http, optarg);
             break;
-        case O_LOAD: load_cmd = optarg; break;
-        case O_EARLY: early = true; break;
-        case O_KEEP: keep = true; break;
+        case O_LOAD: o->load_cmd = optarg; break;
+        case O_EARLY: o->early = true; break;
+        case O_KEEP: o->keep = true; break;
+        case O_STRICT: o->strict = true; break;
         case O_CHAOS:
-            if (!chaos_spec_ok(optarg)) goto out;
-            chaos = optarg;
+            if (!chaos_spec_ok(optarg)) return -1;
+            o->chaos = optarg;
             break;
-        case O_QUIET: quiet = true; break;
-        case O_SOURCE: paths->source = optarg; break;
+        case O_QUIET: o->quiet = true; break;
+        case O_SOURCE: st->paths->source = optarg; break;
         case O_HELP:
             fputs(usage, stdout);
-            status = EXIT_OK;
-            goto out;
+            return 1;
         case ':':
             errorf("stress: option %s needs a value", argv[optind - 1]);
-            goto out;
+            return -1;
         default:
             errorf("stress: unknown option '%s' (see racelab stress --help)",
                    argv[optind - 1]);
-            goto out;
+            return -1;
         }
     }
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
     if (optind >= argc) {
         errorf("stress: which program? (racelab stress [options] -- PROGRAM ARGS...)");
-        goto out;
+        return -1;
     }
-    if (http.n && load_cmd) {
+    o->prog_argc = argc - optind;
+    o->prog_argv = argv + optind;
+    if (o->http.n && o->load_cmd) {
         errorf("stress: conflicting flags --http and --load (choose one load source)");
-        goto out;
+        return -1;
     }
-    bool uses_port = false;
-    for (int i = optind; i < argc; i++)
-        uses_port |= strstr(argv[i], "{port}") != NULL;
-    if (http.n && !uses_port) {
+    for (int i = 0; i < o->prog_argc; i++)
+        o->uses_port |= strstr(o->prog_argv[i], "{port}") != NULL;
+    if (o->http.n && !o->uses_port) {
         errorf("stress: --http needs {port} in the program's arguments (where "
                "should the client connect?)");
-        goto out;
+        return -1;
     }
-    /* A program given a port is a server: with no load it would never end,
-     * so it gets a duration too (then SIGTERM), not a --timeout hang. */
-    if ((http.n || uses_port) && duration == 0)
-        duration = 5;
+    /* A program given a port is a server: it must be exercised, so with
+     * no load of its own it gets the built-in client's GET /, and a
+     * duration (then SIGTERM), not a --timeout hang. */
+    if (o->uses_port && !o->http.n && !o->load_cmd) {
+        sv_push(&o->http, "/");
+        if (!o->quiet)
+            progress_note("{port} and no --http/--load: sending GET / from %ld "
+                          "clients (say --http PATH or --load CMD to choose)",
+                          o->clients);
+    }
+    if (o->uses_port && o->duration == 0)
+        o->duration = 5;
+    return 0;
+}
 
-    program = which(argv[optind]);
-    if (!program) {
-        errorf("stress: %s: %s", argv[optind],
-               strchr(argv[optind], '/') ? "not found or not executable"
-                                         : "not found in PATH");
-        status = EXIT_ENV;
-        goto out;
-    }
-    if (!tool_set) {
-        char *vg = which("valgrind");
-        tools[binary_has_tsan(program) ? TOOL_TSAN : vg ? TOOL_HELGRIND : TOOL_NONE] = true;
+/* Phase 2: the program and the tools it can run under.  0, or an exit
+ * status (usage or environment error, printed). */
+static int stress_check(struct stress *st)
+{
+    struct stress_opts *o = &st->o;
+    bool tsan_build;
+    char *vg = which("valgrind");
+
+    st->program = which(o->prog_argv[0]);
+    if (!st->program) {
+        errorf("stress: %s: %s", o->prog_argv[0],
+               strchr(o->prog_argv[0], '/') ? "not found or not executable"
+                                            : "not found in PATH");
         free(vg);
+        return EXIT_ENV;
     }
-    if (tools[TOOL_TSAN] && !binary_has_tsan(program)) {
+    tsan_build = binary_has_tsan(st->program);
+    if (!o->tool_set)
+        o->tools[tsan_build ? TOOL_TSAN : vg ? TOOL_HELGRIND : TOOL_NONE] = true;
+    free(vg);
+    if (o->tools[TOOL_TSAN] && !tsan_build) {
         errorf("stress: %s is not built with -fsanitize=thread (no __tsan_init); "
                "rebuild it with clang -fsanitize=thread or use --tool helgrind|drd|none",
-               program);
-        status = EXIT_ENV;
-        goto out;
+               st->program);
+        return EXIT_ENV;
     }
-    if ((tools[TOOL_HELGRIND] || tools[TOOL_DRD])) {
-        char *vg = which("valgrind");
+    if (o->tools[TOOL_HELGRIND] || o->tools[TOOL_DRD]) {
+        vg = which("valgrind");
         if (!vg) {
             errorf("valgrind is not installed (needed for --tool helgrind/drd): "
                    "apt-get install valgrind");
-            status = EXIT_ENV;
-            goto out;
+            return EXIT_ENV;
         }
         free(vg);
-        if (binary_has_tsan(program)) {
+        if (tsan_build) {
             errorf("stress: %s is built with -fsanitize=thread; valgrind cannot "
-                   "run it (use --tool tsan, or a build without TSan)", program);
-            status = EXIT_ENV;
-            goto out;
+                   "run it (use --tool tsan, or a build without TSan)", st->program);
+            return EXIT_ENV;
         }
     }
-    if (outputs_check(&out) < 0) {
-        status = EXIT_ENV;
-        goto out;
+    if (o->chaos && strcmp(o->chaos, "none") != 0) {
+        /* The preload cannot act on a TSan build: its interceptors are in
+         * the executable and win.  Saying nothing would mean a run that
+         * looks perturbed and is not. */
+        if (tsan_build) {
+            errorf("--chaos: %s is a TSan build, whose own interceptors shadow "
+                   "racelab's preload, so it cannot be perturbed; run a plain "
+                   "build with --tool none|helgrind|drd --chaos, or drop --chaos",
+                   st->program);
+            return EXIT_USAGE;
+        }
+        st->preload = chaos_preload_path();
+        if (!st->preload) {
+            errorf("--chaos: librlchaos.so not found beside racelab (build it: "
+                   "cmake --build --preset release)");
+            return EXIT_ENV;
+        }
     }
-    if (chaos) {
-        preload = chaos_preload_path();
-        if (!preload && (tools[TOOL_NONE] || tools[TOOL_HELGRIND] || tools[TOOL_DRD]))
-            warnf("--chaos: librlchaos.so not found beside racelab; programs not "
-                  "linked with the chaos wrappers run unperturbed");
-    }
-    if (tools[TOOL_TSAN])
+    if (outputs_check(&o->out) < 0)
+        return EXIT_ENV;
+    if (o->tools[TOOL_TSAN])
         check_tsan_aslr();
-    session = session_create();
-    if (!session) {
-        status = EXIT_ENV;
-        goto out;
-    }
-    if (!seed_set)
-        seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16)) & 0x7fffffff;
+    return 0;
+}
 
-    cells = xcalloc(TOOL_COUNT, sizeof *cells);
-    jobv = xcalloc((size_t)TOOL_COUNT * (size_t)runs + 1, sizeof *jobv);
-    const char *base = strrchr(program, '/') ? strrchr(program, '/') + 1 : program;
+/* Phase 3: one cell per tool, --runs jobs per cell. */
+static void stress_plan(struct stress *st)
+{
+    struct stress_opts *o = &st->o;
+    const char *base = strrchr(st->program, '/') ? strrchr(st->program, '/') + 1
+                                                 : st->program;
+
+    if (!o->seed_set)
+        o->seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
+                  & 0x7fffffff;
+    st->cells = xcalloc(TOOL_COUNT, sizeof *st->cells);
+    st->jobv = xcalloc((size_t)TOOL_COUNT * (size_t)o->runs + 1, sizeof *st->jobv);
     for (int t = 0; t < TOOL_COUNT; t++) {
-        if (!tools[t])
+        if (!o->tools[t])
             continue;
-        struct cell_result *c = &cells[ncells++];
+        struct cell_result *c = &st->cells[st->ncells++];
         c->scenario = xstrdup(base);
-        c->variant = NULL;
         c->tool = xstrdup(tool_names[t]);
-        c->executable = xstrdup(program);
-        for (long r = 0; r < runs; r++) {
-            struct run_spec *sp = &jobv[njobs++].spec;
+        c->executable = xstrdup(st->program);
+        for (long r = 0; r < o->runs; r++) {
+            struct run_spec *sp = &st->jobv[st->njobs++].spec;
             sp->label = xasprintf("%s %s #%ld", base, tool_names[t], r + 1);
             sp->tool = t;
             sv_init(&sp->argv);
-            sv_push(&sp->argv, program);
-            for (int i = optind + 1; i < argc; i++)
-                sv_push(&sp->argv, argv[i]);
-            sp->server = false;
+            sv_push(&sp->argv, st->program);
+            for (int i = 1; i < o->prog_argc; i++)
+                sv_push(&sp->argv, o->prog_argv[i]);
             sv_init(&sp->http_paths);
-            for (size_t i = 0; i < http.n; i++)
-                sv_push(&sp->http_paths, http.v[i]);
-            sp->profile = http.n ? "paths" : NULL;
-            sp->load_cmd = load_cmd;
-            sp->clients = (int)clients;
-            sp->duration = duration;
-            sp->timeout = timeout;
-            sp->seed = seed + (unsigned long)r;
-            sp->chaos = chaos;
-            sp->chaos_preload = preload;
-            sp->slow_ms = tool_slow_ms(t, 0);
+            for (size_t i = 0; i < o->http.n; i++)
+                sv_push(&sp->http_paths, o->http.v[i]);
+            sp->profile = o->http.n ? "paths" : NULL;
+            sp->load_cmd = o->load_cmd;
+            sp->clients = (int)o->clients;
+            sp->duration = o->duration;
+            sp->timeout = o->timeout;
+            sp->seed = o->seed + (unsigned long)r;
+            sp->repro = xasprintf("racelab stress --tool %s --runs 1 --seed %lu%s%s "
+                                  "-- %s ...", tool_names[t], sp->seed,
+                                  o->chaos ? " --chaos " : "",
+                                  o->chaos ? o->chaos : "", base);
+            sp->chaos = o->chaos;
+            sp->chaos_preload = st->preload;
+            sp->slow_ms = 1e12;             /* strangers' latency is theirs */
             sp->memory_growth_mb = 1e12;    /* no memory oracle on strangers */
             sp->hang_seconds = tool_hang_seconds(t, 0);
-            sp->early_stop = early && t != TOOL_NONE;
-            sp->source = paths->source;
-            sp->session = session;
-            sp->docroot = NULL;
+            sp->block_window = o->hang_window;
+            sp->expect_exit = (int)o->expect_exit;
+            sp->early_stop = o->early && t != TOOL_NONE;
+            sp->source = st->paths->source;
+            sp->session = st->session;
             sp->nfiles = DOCROOT_MIN_FILES;
-            sp->index = (int)njobs;
-            sp->keep_tmp = keep;
+            sp->index = (int)st->njobs;
+            sp->keep_tmp = o->keep;
         }
     }
+}
 
-    progress_start(njobs, quiet);
-    run_jobs(jobv, njobs, (int)jobs);
+/* Phase 4: run, fold, score (once, in the report library), report. */
+static int stress_execute(struct stress *st, int argc, char **argv)
+{
+    struct stress_opts *o = &st->o;
+    int status;
+    char *cmd;
+
+    progress_start(st->njobs, o->quiet);
+    run_jobs(st->jobv, st->njobs, (int)o->jobs);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");
-        status = EXIT_INTERRUPTED;
-        goto out;
+        return EXIT_INTERRUPTED;
     }
-    for (size_t ci = 0; ci < ncells; ci++)
-        cell_collect(&cells[ci], &jobv[ci * (size_t)runs], (size_t)runs);
-    print_table(stdout, cells, ncells);
+    for (size_t ci = 0; ci < st->ncells; ci++)
+        cell_collect(&st->cells[ci], &st->jobv[ci * (size_t)o->runs],
+                     (size_t)o->runs);
+    print_table(stdout, st->cells, st->ncells);
     fflush(stdout);
-
-    /* Scored once, in the report library: any finding, crash, hang or
-     * oracle fails; errors win. */
-    status = gate_status(cells, ncells, false);
+    status = gate_status(st->cells, st->ncells, o->strict);
     cmd = command_line(argc, argv, "stress");
-    if (outputs_write(&out, cells, ncells, cmd) < 0)
+    if (outputs_write(&o->out, st->cells, st->ncells, cmd) < 0)
         status = EXIT_ENV;
-
-out:
-    for (size_t i = 0; i < njobs; i++) {
-        free((char *)jobv[i].spec.label);
-        sv_free(&jobv[i].spec.argv);
-        sv_free(&jobv[i].spec.http_paths);
-        run_output_free(&jobv[i].out);
-    }
-    free(jobv);
-    for (size_t i = 0; i < ncells; i++)
-        cell_result_free(&cells[i]);
-    free(cells);
-    if (session) {
-        if (!keep)
-            rm_rf(session);
-        else
-            progress_note("kept %s", session);
-        free(session);
-    }
-    sv_free(&http);
-    free(program);
-    free(preload);
     free(cmd);
     return status;
+}
+
+static void stress_free(struct stress *st)
+{
+    for (size_t i = 0; i < st->njobs; i++) {
+        free((char *)st->jobv[i].spec.label);
+        free((char *)st->jobv[i].spec.repro);
+        sv_free(&st->jobv[i].spec.argv);
+        sv_free(&st->jobv[i].spec.http_paths);
+        run_output_free(&st->jobv[i].out);
+    }
+    free(st->jobv);
+    for (size_t i = 0; i < st->ncells; i++)
+        cell_result_free(&st->cells[i]);
+    free(st->cells);
+    if (st->session) {
+        if (!st->o.keep)
+            rm_rf(st->session);
+        else
+            progress_note("kept %s", st->session);
+        free(st->session);
+    }
+    sv_free(&st->o.http);
+    free(st->program);
+    free(st->preload);
+}
+
+int cmd_stress(int argc, char **argv, struct paths *paths)
+{
+    struct stress st;
+    int rc;
+
+    memset(&st, 0, sizeof st);
+    st.paths = paths;
+    st.o.runs = 1;
+    st.o.clients = 8;
+    st.o.jobs = default_jobs();
+    st.o.timeout = 120;
+    sv_init(&st.o.http);
+    rc = stress_parse(&st, argc, argv);
+    if (rc != 0) {
+        stress_free(&st);
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    rc = stress_check(&st);
+    if (rc == 0) {
+        st.session = session_create();
+        if (!st.session)
+            rc = EXIT_ENV;
+    }
+    if (rc == 0) {
+        stress_plan(&st);
+        rc = stress_execute(&st, argc, argv);
+    }
+    stress_free(&st);
+    return rc;
 }

@@ -307,6 +307,8 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
         sv_push_own(argv, xasprintf("--xml-file=%s/vg.xml", r->tmp));
         sv_push(argv, "--error-exitcode=0");
         sv_push(argv, "--child-silent-after-fork=yes");
+        /* no gdbserver: its FIFOs in $TMPDIR outlive a killed valgrind */
+        sv_push(argv, "--vgdb=no");
         if (s->chaos && strncmp(s->chaos, "none", 4) != 0) {
             /* Valgrind runs one thread at a time; under --chaos let its
              * own scheduler help: a fair (ticket) lock hands the CPU to
@@ -1022,9 +1024,8 @@ static void phase_postmortem(struct run *r)
     int sig, st = r->prog.status;
     bool killed_by_us = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 
-    if (!r->prog.exited)
-        return;
-    if (!run_outcome_is_error(rec->outcome) &&
+    /* a tool that failed explains the death: not the program's crash */
+    if (!r->prog.exited || run_outcome_is_error(rec->outcome) ||
         check_tool_health(r, !killed_by_us))
         return;
     if (is_crash(r, &sig)) {
@@ -1072,7 +1073,8 @@ static void phase_load_oracles(struct run *r)
      * exercised, whatever its detector says. */
     if (lr->responses == 0 && r->out->rec.outcome != RUN_CRASH) {
         env_error(r, "the program answered none of %lld requests (%lld "
-                  "transport errors: %s)", lr->requests, lr->errors,
+                  "transport errors: %s); not an HTTP server? give --load CMD",
+                  lr->requests, lr->errors,
                   lr->first_error[0] ? lr->first_error : "no detail");
         return;
     }

@@ -42,6 +42,7 @@ char *tsan_runtime_failure(const char *rundir)
 {
     static const char *const needles[] = {
         "CHECK failed", "FATAL: ThreadSanitizer", "ThreadSanitizer: failed",
+        "ThreadSanitizer: ERROR:",      /* "Flag parsing failed." */
         "ThreadSanitizer: unexpected memory mapping", NULL};
     char *p = xasprintf("%s/stderr", rundir), *line = file_line_with(p, needles);
     DIR *d;
