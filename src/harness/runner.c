@@ -1050,6 +1050,28 @@ static void phase_postmortem(struct run *r)
         add_exit_status_finding(r, WEXITSTATUS(st));
 }
 
+/* Latency and memory depend on how busy the machine is: they are oracles
+ * where the manifest names them the symptom, notes everywhere else, so a
+ * loaded CI box cannot fail a correct fix. */
+static void perf_oracle(struct run *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void perf_oracle(struct run *r, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    if (r->spec->symptom && strcmp(r->spec->symptom, name) == 0)
+        fire(r, name, "%s", s ? s : "");
+    else
+        note(r, "%s (noted, not an oracle here): %s", name, s ? s : "");
+    free(s);
+}
+
 /* Phase 8: the oracles on what the load saw, and whether it saw anything. */
 static void phase_load_oracles(struct run *r)
 {
@@ -1085,16 +1107,16 @@ static void phase_load_oracles(struct run *r)
         fire(r, "cache-duplicates", "cache_entries %lld > distinct paths "
              "fetched %lld", r->stats_entries, lr->distinct);
     if (lr->max_ms > spec->slow_ms)
-        fire(r, "slow-request", "%s took %lld ms (threshold %.0f ms)",
-             lr->slow_req, lr->max_ms, spec->slow_ms);
+        perf_oracle(r, "slow-request", "%s took %lld ms (threshold %.0f ms)",
+                    lr->slow_req, lr->max_ms, spec->slow_ms);
     if (lr->wrong > 0 || (scenario_load && lr->errors > 0))
         fire(r, "wrong-response", "%lld wrong, %lld failed of %lld: %s",
              lr->wrong, lr->errors, lr->requests, lr->first_error);
     if (r->vm_base > 0 && r->vm_end > 0 &&
         (double)(r->vm_end - r->vm_base) / 1024.0 > spec->memory_growth_mb)
-        fire(r, "memory-growth", "VmSize grew %.1f MiB (%ld -> %ld KiB, threshold "
-             "%.0f MiB)", (double)(r->vm_end - r->vm_base) / 1024.0, r->vm_base,
-             r->vm_end, spec->memory_growth_mb);
+        perf_oracle(r, "memory-growth", "VmSize grew %.1f MiB (%ld -> %ld KiB, "
+                    "threshold %.0f MiB)", (double)(r->vm_end - r->vm_base) / 1024.0,
+                    r->vm_base, r->vm_end, spec->memory_growth_mb);
     {
         const char *log = access_log_arg(r->argv.v);
         char detail[256];
