@@ -31,6 +31,9 @@ done
 [ -x "$server" ] || { echo "bench/run.sh: $server missing; run make" >&2; exit 3; }
 
 tmp=$(mktemp -d /tmp/racelab-bench.XXXXXX)
+# mktemp makes it 0700: as root, nginx's and lighttpd's workers (user
+# www-data) could not read the docroot and would serve 403s at full speed.
+chmod 0755 "$tmp"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -42,6 +45,7 @@ trap cleanup EXIT INT TERM
 
 mkdir -p "$tmp/www"
 head -c 1024 /dev/zero | tr '\0' 'x' > "$tmp/www/file-1k.txt"
+chmod -R a+rX "$tmp/www"
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
@@ -57,11 +61,28 @@ wait_port() {
     return 1
 }
 
-# Runs wrk against PORT; prints requests/s.
+# Checks that NAME on PORT answers 200 with the file's 1024 bytes before
+# it is measured: a server that answers 403 quickly is not fast.
+check_200() {
+    local name=$1 port=$2 code size
+    read -r code size < <(curl -s -o /dev/null -w '%{http_code} %{size_download}\n' \
+        "http://127.0.0.1:$port/file-1k.txt") || true
+    if [ "${code:-000}" != 200 ] || [ "${size:-0}" != 1024 ]; then
+        echo "bench/run.sh: $name answered ${code:-nothing} (${size:-0} bytes), not 200 with 1024 bytes; not measured" >&2
+        exit 1
+    fi
+}
+
+# Runs wrk against PORT; prints requests/s.  Any non-2xx response or
+# socket error fails the benchmark: those numbers would not be the speed
+# of serving the file.
 drive() {
+    check_200 "$2" "$1"
     wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$1/file-1k.txt" > "$tmp/wrk.out"
     if grep -q 'Non-2xx\|Socket errors' "$tmp/wrk.out"; then
+        echo "bench/run.sh: $2:" >&2
         grep 'Non-2xx\|Socket errors' "$tmp/wrk.out" >&2
+        exit 1
     fi
     awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out"
 }
@@ -104,7 +125,7 @@ CONF
 /usr/sbin/nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" 2>"$tmp/nginx/stderr" &
 pids+=($!)
 wait_port "$port"
-rps[nginx]=$(drive "$port")
+rps[nginx]=$(drive "$port" nginx)
 stop_last
 
 # --- lighttpd ------------------------------------------------------------
@@ -120,7 +141,7 @@ CONF
 /usr/sbin/lighttpd -D -f "$tmp/lighttpd.conf" &
 pids+=($!)
 wait_port "$port"
-rps[lighttpd]=$(drive "$port")
+rps[lighttpd]=$(drive "$port" lighttpd)
 stop_last
 
 # --- racelab-server ------------------------------------------------------
@@ -128,7 +149,7 @@ stop_last
 pids+=($!)
 for _ in $(seq 100); do grep -q listening "$tmp/racelab.out" && break; sleep 0.05; done
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/racelab.out")
-rps[racelab-server]=$(drive "$port")
+rps[racelab-server]=$(drive "$port" racelab-server)
 stop_last
 
 printf '%-16s %12s %9s\n' server requests/s vs-nginx
