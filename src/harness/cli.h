@@ -38,9 +38,11 @@ int outputs_write(const struct outputs *o, const struct cell_result *cells,
                   size_t n, const char *command);
 /* Creates the session temp dir (mkdtemp under $TMPDIR or /tmp). */
 char *session_create(void);
-/* Folds the runs of JOBS[first..first+count) into CELL (moves records and
- * findings out of the jobs) and summarizes it. */
-void cell_collect(struct cell_result *cell, struct job *jobs, size_t count);
+/* Folds the runs of cell number CELL among JOBS[0..NJOBS) (skipped extra
+ * runs left out) into C, moving records and findings out of the jobs, and
+ * summarizes it. */
+void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
+                  size_t cell);
 /* The gate: 3 if any cell is an error (a run could not run, the tool did
  * not run), 1 if a cell failed (or, with STRICT, was inconclusive), else 0. */
 int gate_status(const struct cell_result *cells, size_t n, bool strict);

@@ -425,6 +425,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         cell_first[ci] = njobs;
         for (long r = 0; r < runs; r++) {
             struct job *j = &jobv[njobs++];
+            j->cell = ci;
             struct run_spec *sp = &j->spec;
             sp->label = xasprintf("%s %s %s #%ld", c->scenario, c->variant, c->tool,
                                   r + 1);
@@ -478,7 +479,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     }
 
     for (size_t ci = 0; ci < ncells; ci++)
-        cell_collect(&cells[ci], &jobv[cell_first[ci]], (size_t)runs);
+        cell_collect(&cells[ci], jobv, njobs, ci);
     print_table(stdout, cells, ncells);
     fflush(stdout);
     cmd = command_line(argc, argv, sub);

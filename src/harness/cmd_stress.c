@@ -321,6 +321,7 @@ static void stress_plan(struct stress *st)
         c->tool = xstrdup(tool_names[t]);
         c->executable = xstrdup(st->program);
         for (long r = 0; r < o->runs; r++) {
+            st->jobv[st->njobs].cell = st->ncells - 1;
             struct run_spec *sp = &st->jobv[st->njobs++].spec;
             sp->label = xasprintf("%s %s #%ld", base, tool_names[t], r + 1);
             sp->tool = t;
@@ -373,8 +374,7 @@ static int stress_execute(struct stress *st, int argc, char **argv)
         return EXIT_INTERRUPTED;
     }
     for (size_t ci = 0; ci < st->ncells; ci++)
-        cell_collect(&st->cells[ci], &st->jobv[ci * (size_t)o->runs],
-                     (size_t)o->runs);
+        cell_collect(&st->cells[ci], st->jobv, st->njobs, ci);
     print_table(stdout, st->cells, st->ncells);
     fflush(stdout);
     status = gate_status(st->cells, st->ncells, o->strict);

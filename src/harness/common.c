@@ -89,14 +89,21 @@ char *session_create(void)
     return tmpl;
 }
 
-void cell_collect(struct cell_result *c, struct job *jobs, size_t count)
+void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
+                  size_t cell)
 {
-    c->runs = xcalloc(count + 1, sizeof *c->runs);
-    c->nruns = count;
-    for (size_t r = 0; r < count; r++) {
-        struct run_output *o = &jobs[r].out;
-        const struct run_spec *sp = &jobs[r].spec;
+    size_t count = 0;
 
+    for (size_t i = 0; i < njobs; i++)
+        count += jobs[i].cell == cell && !jobs[i].skipped;
+    c->runs = xcalloc(count + 1, sizeof *c->runs);
+    c->nruns = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        struct run_output *o = &jobs[i].out;
+        const struct run_spec *sp = &jobs[i].spec;
+
+        if (jobs[i].cell != cell || jobs[i].skipped)
+            continue;
         /* The report library folds the run's findings into the cell and
          * scores them; the runner's own per-finding match (o->tp) served
          * early stop and the progress line, and is recomputed there. */
@@ -107,7 +114,7 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t count)
             errorf("out of memory collecting findings");
             abort();
         }
-        c->runs[r] = o->rec;                /* moved: strings now the cell's */
+        c->runs[c->nruns++] = o->rec;       /* moved: strings now the cell's */
         memset(&o->rec, 0, sizeof o->rec);
         run_output_free(o);
     }

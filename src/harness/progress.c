@@ -75,7 +75,7 @@ void progress_end(const char *label, const struct run_record *rec,
     pthread_mutex_lock(&lock);
     done++;
     running--;
-    if (!quiet && (!tty || rec->outcome != RUN_CLEAN)) {
+    if (!quiet && (!tty || rec->outcome != RUN_CLEAN || rec->oracles)) {
         char nf[96] = "";
         if (rec->nfindings)
             snprintf(nf, sizeof nf, ", %zu finding%s", rec->nfindings,
@@ -84,16 +84,29 @@ void progress_end(const char *label, const struct run_record *rec,
             snprintf(nf + strlen(nf), sizeof nf - strlen(nf), ", %zu at the "
                      "manifest's locations", rec->true_positives);
         clear_bar();
-        fprintf(stderr, "[%zu/%zu] %s: %s%s (%.1f s)%s%s\n", done, total, label,
-                run_outcome_name(rec->outcome), nf, rec->seconds,
-                rec->reason ? ": " : "", rec->reason ? rec->reason : "");
+        /* a run never reads "clean" while an oracle fired: name it */
+        fprintf(stderr, "[%zu/%zu] %s: %s%s%s%s (%.1f s)%s%s\n", done, total,
+                label, rec->outcome == RUN_CLEAN && rec->oracles ? "oracle fired"
+                                                                 : run_outcome_name(rec->outcome),
+                nf, rec->oracles ? " - " : "", rec->oracles ? rec->oracles : "",
+                rec->seconds, rec->reason ? ": " : "", rec->reason ? rec->reason : "");
     }
-    if (!quiet && repro != NULL && (rec->symptom || rec->outcome == RUN_FINDING
+    if (!quiet && repro != NULL && (rec->symptom || rec->oracles ||
+                                    rec->outcome == RUN_FINDING
                                     || rec->outcome == RUN_HANG
                                     || rec->outcome == RUN_CRASH)) {
         clear_bar();
         fprintf(stderr, "  repeat with: %s\n", repro);
     }
+    draw_bar();
+    pthread_mutex_unlock(&lock);
+}
+
+void progress_skip(void)
+{
+    pthread_mutex_lock(&lock);
+    if (total > done)
+        total--;                /* a run that turned out not to be needed */
     draw_bar();
     pthread_mutex_unlock(&lock);
 }

@@ -13,6 +13,8 @@ void progress_begin(const char *label);
  * REPRO, the command that repeats it, when REPRO is not NULL. */
 void progress_end(const char *label, const struct run_record *rec,
                   const char *repro);
+/* An extra run was skipped (its cell was decided): one fewer to go. */
+void progress_skip(void);
 void progress_finish(void);
 /* Prints a line without tearing the bar. */
 void progress_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

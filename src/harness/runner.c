@@ -1262,10 +1262,25 @@ void run_output_free(struct run_output *o)
     memset(o, 0, sizeof *o);
 }
 
-/* The job pool: PARALLEL threads take the next job index. */
+bool job_detected(const struct job *j)
+{
+    const struct run_record *r = &j->out.rec;
+
+    if (j->skipped || run_outcome_is_error(r->outcome))
+        return false;
+    if (j->spec.expect_kinds)
+        return r->true_positives > 0;
+    return j->spec.symptom && (r->symptom || r->outcome == RUN_CRASH ||
+                               r->outcome == RUN_HANG);
+}
+
+/* The job pool: PARALLEL threads take the next job index.  DECIDED[c] is
+ * set once a run of cell c detected what it expects; extra runs of a
+ * decided cell are skipped. */
 struct pool {
     struct job *jobs;
     size_t n, next;
+    bool *decided;              /* guarded by lock */
     pthread_mutex_t lock;
 };
 
@@ -1276,22 +1291,38 @@ static void *pool_worker(void *arg)
     for (;;) {
         pthread_mutex_lock(&p->lock);
         size_t i = p->next < p->n ? p->next++ : p->n;
+        bool skip = i < p->n && p->jobs[i].extra && p->decided[p->jobs[i].cell];
         pthread_mutex_unlock(&p->lock);
         if (i >= p->n || proc_interrupted())
             break;
+        if (skip) {
+            p->jobs[i].skipped = true;
+            progress_skip();
+            continue;
+        }
         progress_begin(p->jobs[i].spec.label);
         run_one(&p->jobs[i].spec, &p->jobs[i].out);
         progress_end(p->jobs[i].spec.label, &p->jobs[i].out.rec,
                      p->jobs[i].spec.repro);
+        if (job_detected(&p->jobs[i])) {
+            pthread_mutex_lock(&p->lock);
+            p->decided[p->jobs[i].cell] = true;
+            pthread_mutex_unlock(&p->lock);
+        }
     }
     return NULL;
 }
 
 void run_jobs(struct job *jobs, size_t n, int parallel)
 {
-    struct pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    struct pool p = {jobs, n, 0, NULL, PTHREAD_MUTEX_INITIALIZER};
+    size_t ncells = 0;
     pthread_t *t;
 
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].cell + 1 > ncells)
+            ncells = jobs[i].cell + 1;
+    p.decided = xcalloc(ncells + 1, sizeof *p.decided);
     if (parallel < 1)
         parallel = 1;
     if ((size_t)parallel > n)
@@ -1310,4 +1341,5 @@ void run_jobs(struct job *jobs, size_t n, int parallel)
     for (int i = 0; i < parallel; i++)
         pthread_join(t[i], NULL);
     free(t);
+    free(p.decided);
 }

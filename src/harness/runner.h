@@ -86,7 +86,18 @@ double tool_shutdown_seconds(int tool);
 struct job {
     struct run_spec spec;
     struct run_output out;
+    size_t cell;                /* which cell the run belongs to */
+    /* An extra run: one that only matters while its cell has not seen
+     * what it expects.  Queued after every regular run; skipped (never
+     * started, not counted) once a run of the cell detected the bug. */
+    bool extra;
+    bool skipped;
 };
 void run_jobs(struct job *jobs, size_t n, int parallel);
+
+/* True if the run in J saw what its cell expects: a finding at the
+ * locations (expect_kinds), or the symptom, a crash or a hang (a cell
+ * with a symptom and no kinds). */
+bool job_detected(const struct job *j);
 
 #endif
