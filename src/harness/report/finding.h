@@ -77,10 +77,11 @@ int finding_list_push(struct finding_list *l, struct finding *f);
 void finding_free(struct finding *f);
 
 /* Computes f->fingerprint: a hash of the kind and, for each stack in a
- * canonical (sorted) order, its top 3 frames as function:basename(file):
- * line.  No addresses, thread numbers or tool-specific text, so the same
- * bug gives the same fingerprint across runs (and, where the stacks agree,
- * across tools). */
+ * canonical (sorted) order, its top 3 frames as function:basename(file).
+ * No line numbers, directories, addresses, thread numbers or tool-specific
+ * text, so the same bug gives the same fingerprint across runs, across
+ * unrelated edits that move it (baselines), and, where the stacks agree,
+ * across tools. */
 void finding_fingerprint(struct finding *f);
 
 /* Parsers.  Each appends to OUT and returns the number of findings added,
