@@ -2,6 +2,7 @@
  * machinery on any program.  Exit 0 when no run found anything. */
 #include "cli.h"
 #include "docroot.h"
+#include "gate.h"
 #include "manifest.h"
 #include "proc.h"
 #include "progress.h"
@@ -36,6 +37,9 @@ static const char usage[] =
 "                      librlchaos.so, not for TSan-built programs)\n"
 "  --jobs N --seed N --early-stop --json FILE --junit FILE --sarif FILE\n"
 "  --html FILE --keep-tmp --quiet                as for `racelab run`\n"
+"  --shard I/N         only runs I, I+N, I+2N... (same --seed in every shard;\n"
+"                      default seed 1 when sharded); `racelab merge` joins them\n"
+GATE_USAGE
 "Exit: 0 no finding, 1 a finding (or crash/hang), 2 usage, 3 environment.\n";
 
 enum {
@@ -67,6 +71,8 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         {"quiet", no_argument, 0, O_QUIET},
         {"source-dir", required_argument, 0, O_SOURCE},
         {"help", no_argument, 0, O_HELP},
+        {"shard", required_argument, 0, G_SHARD},
+        GATE_LONG_OPTIONS,
         {0, 0, 0, 0}};
     bool tools[TOOL_COUNT] = {0}, tool_set = false, seed_set = false;
     bool early = false, keep = false, quiet = false;
@@ -82,7 +88,10 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
     struct cell_result *cells = NULL;
     size_t ncells = 0, njobs = 0;
     struct job *jobv = NULL;
+    struct gate_opts gate;
+    long per = 0;
 
+    gate_init(&gate);
     sv_init(&http);
     optind = 1;
     opterr = 0;
@@ -160,10 +169,15 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         case ':':
             errorf("stress: option %s needs a value", argv[optind - 1]);
             goto out;
-        default:
-            errorf("stress: unknown option '%s' (see racelab stress --help)",
-                   argv[optind - 1]);
+        default: {
+            int g = gate_option(&gate, o, optarg);
+            if (g > 0)
+                break;
+            if (g == 0)
+                errorf("stress: unknown option '%s' (see racelab stress --help)",
+                       argv[optind - 1]);
             goto out;
+        }
         }
     }
     if (optind < argc && strcmp(argv[optind], "--") == 0)
@@ -229,6 +243,12 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         status = EXIT_ENV;
         goto out;
     }
+    if ((status = gate_prepare(&gate)) != EXIT_OK)
+        goto out;
+    runs = gate_runs(&gate, runs);              /* --min-rate/--confidence */
+    per = gate_shard_count(&gate, runs);        /* --shard I/N */
+    if (!seed_set && gate.shard_n > 1)
+        seed_set = true, seed = 1;              /* shards share one seed base */
     if (chaos) {
         preload = chaos_preload_path();
         if (!preload && (tools[TOOL_NONE] || tools[TOOL_HELGRIND] || tools[TOOL_DRD]))
@@ -256,7 +276,8 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         c->variant = NULL;
         c->tool = xstrdup(tool_names[t]);
         c->executable = xstrdup(program);
-        for (long r = 0; r < runs; r++) {
+        for (long k = 0; k < per; k++) {
+            long r = gate_shard_run(&gate, k);
             struct run_spec *sp = &jobv[njobs++].spec;
             sp->label = xasprintf("%s %s #%ld", base, tool_names[t], r + 1);
             sp->tool = t;
@@ -276,6 +297,10 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
             sp->seed = seed + (unsigned long)r;
             sp->chaos = chaos;
             sp->chaos_preload = preload;
+            sp->suppressions = gate.suppressions;
+            sp->repro = gate_stress_repro(tool_names[t], sp->seed, &http,
+                                          load_cmd, duration, chaos,
+                                          argv + optind, argc - optind);
             sp->slow_ms = tool_slow_ms(t, 0);
             sp->memory_growth_mb = 1e12;    /* no memory oracle on strangers */
             sp->hang_seconds = tool_hang_seconds(t, 0);
@@ -290,7 +315,7 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
     }
 
     progress_start(njobs, quiet);
-    run_jobs(jobv, njobs, (int)jobs);
+    gate_run_jobs(&gate, jobv, ncells, (size_t)per, (int)jobs);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");
@@ -298,20 +323,26 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         goto out;
     }
     for (size_t ci = 0; ci < ncells; ci++)
-        cell_collect(&cells[ci], &jobv[ci * (size_t)runs], (size_t)runs);
+        cell_collect(&cells[ci], &jobv[ci * (size_t)per],
+                     gate_done(&gate, ci, (size_t)per));
+    cmd = command_line(argc, argv, "stress");
+    if (gate_finish(&gate, cells, ncells, cmd) != EXIT_OK) {
+        status = EXIT_ENV;
+        goto out;
+    }
     print_table(stdout, cells, ncells);
     fflush(stdout);
 
     /* Scored once, in the report library: any finding, crash, hang or
      * oracle fails; errors win. */
     status = gate_status(cells, ncells, false);
-    cmd = command_line(argc, argv, "stress");
     if (outputs_write(&out, cells, ncells, cmd) < 0)
         status = EXIT_ENV;
 
 out:
     for (size_t i = 0; i < njobs; i++) {
         free((char *)jobv[i].spec.label);
+        free((char *)jobv[i].spec.repro);
         sv_free(&jobv[i].spec.argv);
         sv_free(&jobv[i].spec.http_paths);
         run_output_free(&jobv[i].out);
@@ -331,5 +362,6 @@ out:
     free(program);
     free(preload);
     free(cmd);
+    gate_free(&gate);
     return status;
 }

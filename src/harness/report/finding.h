@@ -68,6 +68,8 @@ struct finding {
 struct finding_list {
     struct finding *items;
     size_t count, cap;
+    size_t suppressed;      /* reports hidden by suppressions, as the tool
+                               counted them (parsers add to it) */
 };
 
 void finding_list_init(struct finding_list *l);
