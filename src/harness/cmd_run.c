@@ -2,6 +2,7 @@
  * variant x tool cells, N runs each, judged against the manifests. */
 #include "cli.h"
 #include "docroot.h"
+#include "gate.h"
 #include "manifest.h"
 #include "proc.h"
 #include "progress.h"
@@ -19,7 +20,8 @@ static const char run_usage[] =
 "and judges each detector's findings against the scenario's manifest.\n"
 "\n"
 "  --variant LIST      buggy, fixed (default: both)\n"
-"  --tool LIST         tsan, helgrind, drd, none (default: all)\n"
+"  --tool LIST         tsan, helgrind, drd, none (default: those whose build\n"
+"                      exists)\n"
 "  --runs N            runs per cell (default 3)\n"
 "  --clients N         concurrent load clients (default 8)\n"
 "  --duration SECONDS  load per run (default 3)\n"
@@ -38,6 +40,7 @@ static const char run_usage[] =
 "                      $RACELAB_SOURCE_DIR)\n"
 "  --build-dir DIR     the build root holding release/ tsan/ valgrind/\n"
 "                      (default: SOURCE/build)\n"
+GATE_USAGE
 "Exit: 0 expectations held, 1 one failed, 2 usage error, 3 environment error.\n";
 
 static const char matrix_usage[] =
@@ -139,6 +142,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         {"source-dir", required_argument, 0, O_SOURCE},
         {"build-dir", required_argument, 0, O_BUILD},
         {"help", no_argument, 0, O_HELP},
+        GATE_LONG_OPTIONS,
         {0, 0, 0, 0}};
     const char *sub = matrix ? "matrix" : "run";
     bool variants[VARIANT_COUNT] = {true, true}, tools[TOOL_COUNT] = {true, true,
@@ -161,7 +165,10 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     size_t njobs = 0;
     size_t *cell_first = NULL;
     char *cmd = NULL;
+    struct gate_opts gate;
+    bool tool_flag = false;
 
+    gate_init(&gate);
     sv_init(&wanted);
     optind = 1;
     opterr = 0;
@@ -174,6 +181,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         case O_TOOL:
             if (!pick_names("--tool", optarg, tool_names, TOOL_COUNT, tools))
                 goto out;
+            tool_flag = true;
             break;
         case O_RUNS:
             if (!opt_long("--runs", optarg, 1, 100000, &runs)) goto out;
@@ -234,10 +242,15 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         case ':':
             errorf("%s: option %s needs a value", sub, argv[optind - 1]);
             goto out;
-        default:
-            errorf("%s: unknown option '%s' (see racelab %s --help)", sub,
-                   argv[optind - 1], sub);
+        default: {
+            int g = gate_option(&gate, o, optarg);
+            if (g > 0)
+                break;
+            if (g == 0)
+                errorf("%s: unknown option '%s' (see racelab %s --help)", sub,
+                       argv[optind - 1], sub);
             goto out;
+        }
         }
     }
     if (early_flag && no_early_flag) {
@@ -284,6 +297,8 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         }
     }
 
+    if (!tool_flag)
+        gate_default_tools(paths, tools);   /* the tools whose builds exist */
     /* Cells, in a stable order: scenario, variant, tool. */
     {
         char *root = paths->build_root ? xstrdup(paths->build_root)
@@ -375,6 +390,9 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         status = EXIT_ENV;
         goto out;
     }
+    if ((status = gate_prepare(&gate)) != EXIT_OK)
+        goto out;
+    runs = gate_runs(&gate, runs);              /* --min-rate/--confidence */
     if (tools[TOOL_TSAN])
         check_tsan_aslr();
     {
@@ -447,6 +465,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
                                   c->variant, c->tool, sp->seed, duration,
                                   chaos ? " --chaos " : "", chaos ? chaos : "");
             sp->chaos = chaos;      /* the servers link the wrappers */
+            sp->suppressions = gate.suppressions;
             sp->symptom = s->symptom;
             sp->slow_ms = tool_slow_ms(t, s->slow_ms);
             sp->memory_growth_mb = s->memory_growth_mb > 0 ? s->memory_growth_mb : 64;
@@ -468,7 +487,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     }
 
     progress_start(njobs, quiet);
-    run_jobs(jobv, njobs, (int)jobs);
+    gate_run_jobs(&gate, jobv, ncells, (size_t)runs, (int)jobs);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");
@@ -478,10 +497,16 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     }
 
     for (size_t ci = 0; ci < ncells; ci++)
-        cell_collect(&cells[ci], &jobv[cell_first[ci]], (size_t)runs);
+        cell_collect(&cells[ci], &jobv[cell_first[ci]],
+                     gate_done(&gate, ci, (size_t)runs));
+    cmd = command_line(argc, argv, sub);
+    if (gate_finish(&gate, cells, ncells, cmd) != EXIT_OK) {
+        status = EXIT_ENV;
+        free(docroot);
+        goto out;
+    }
     print_table(stdout, cells, ncells);
     fflush(stdout);
-    cmd = command_line(argc, argv, sub);
     status = gate_status(cells, ncells, strict);
     if (outputs_write(&out, cells, ncells, cmd) < 0)
         status = EXIT_ENV;
@@ -517,5 +542,6 @@ out:
         scenarios_free(all, (size_t)nall);
     sv_free(&wanted);
     free(cmd);
+    gate_free(&gate);
     return status;
 }
