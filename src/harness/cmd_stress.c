@@ -247,6 +247,13 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         goto out;
     runs = gate_runs(&gate, runs);              /* --min-rate/--confidence */
     per = gate_shard_count(&gate, runs);        /* --shard I/N */
+    if (per == 0) {         /* more shards than runs: nothing to do here */
+        progress_note("stress: shard %ld/%ld has no runs", gate.shard_i,
+                      gate.shard_n);
+        status = outputs_write(&out, NULL, 0, "racelab stress") < 0 ? EXIT_ENV
+                                                                    : EXIT_OK;
+        goto out;
+    }
     if (!seed_set && gate.shard_n > 1)
         seed_set = true, seed = 1;              /* shards share one seed base */
     if (chaos) {
