@@ -237,9 +237,9 @@ void gate_default_tools(const struct paths *p, bool tools[TOOL_COUNT])
 
         keep[t] = tools[t] && is_executable(exe) && (!vg_tool || vg);
         if (tools[t] && !keep[t])
-            sb_printf(&skipped, "%s%s (%s)", skipped.len ? ", " : "",
+            sb_printf(&skipped, "%s%s (%s%s)", skipped.len ? ", " : "",
                       tool_names[t], vg_tool && !vg ? "valgrind not installed"
-                      : flavor[t]);
+                      : "no build/", vg_tool && !vg ? "" : flavor[t]);
         kept += keep[t];
         free(exe);
     }
