@@ -171,6 +171,8 @@ int gate_finish(struct gate_opts *g, struct cell_result *cells, size_t n,
         if (g->baseline)
             cell_apply_baseline(&cells[i], g->base, g->nbase);
         cell_annotate(&cells[i]);
+        if (g->suppressions)
+            cell_note_suppressed(&cells[i], g->suppressions);
     }
     if (g->write_baseline &&
         write_json(g->write_baseline, cells, n, command, err, sizeof err) < 0) {

@@ -187,12 +187,15 @@ def confidence_runs_and_repro():
     # ceil(ln(1 - 0.9) / ln(1 - 0.5)) = 4 clean runs
     racelab("stress", "--tool", "tsan", "--quiet", "--min-rate", "0.5",
             "--confidence", "0.9", "--http", "/", "--duration", "0.5",
-            "--json", path("conf.json"), "--", clean, "--port", "{port}",
+            "--json", path("conf.json"), "--junit", path("conf.xml"),
+            "--html", path("conf.html"), "--", clean, "--port", "{port}",
             expect=0)
     cell = load(path("conf.json"))["results"][0]
     check(cell["runs"] == 4, f"runs {cell['runs']}")
-    check(cell["guarantee"] == "no race with per-run rate >= 0.5 at 90%: 4 runs",
-          cell["guarantee"])
+    said = "no race with per-run rate &gt;= 0.5 at 90%: 4 runs"
+    check(cell["guarantee"] == said.replace("&gt;", ">"), cell["guarantee"])
+    check(said in open(path("conf.xml")).read(), "guarantee in JUnit")
+    check(said in open(path("conf.html")).read(), "guarantee in HTML")
     # a racy program stops at its first finding (batches of --jobs 1)
     p = racelab("stress", "--tool", "tsan", "--jobs", "1", "--min-rate", "0.2",
                 "--confidence", "0.95", "--seed", "9", "--json",

@@ -143,9 +143,14 @@ void cell_annotate(struct cell_result *c)
         size_t need = runs_for_confidence(c->min_rate, c->confidence);
 
         percent(pc, sizeof pc, c->confidence);
+        size_t first = 0;
+
+        while (first < c->nruns && c->runs[first].nfindings == 0 &&
+               c->runs[first].outcome != RUN_FINDING)
+            first++;
         if (c->detected_runs || c->finding_runs)
-            snprintf(buf, sizeof buf, "found at run %ld, stopped: no "
-                     "guarantee needed", c->first_detection_run);
+            snprintf(buf, sizeof buf, "found at run %zu of %zu: no guarantee "
+                     "needed", first + 1, need);
         else if (valid >= need)
             snprintf(buf, sizeof buf, "no race with per-run rate >= %g at "
                      "%s: %zu runs", c->min_rate, pc, valid);
@@ -171,8 +176,15 @@ void cell_annotate(struct cell_result *c)
                  (double)valid : 0.0);
         append(c, buf);
     }
-    if (c->suppressed) {
-        snprintf(buf, sizeof buf, "%zu report(s) suppressed", c->suppressed);
-        append(c, buf);
-    }
+}
+
+void cell_note_suppressed(struct cell_result *c, const char *file)
+{
+    char buf[512];
+
+    if (!c->suppressed)
+        return;
+    snprintf(buf, sizeof buf, "%zu report(s) suppressed (%s)", c->suppressed,
+             file ? file : "suppressions");
+    append(c, buf);
 }

@@ -211,10 +211,14 @@ size_t runs_for_confidence(double min_rate, double confidence);
 
 /* Notes on a summarized cell, appended to its verdict so that every
  * report carries them: the guarantee (c->min_rate > 0: "no race with
- * per-run rate >= 0.2 at 95%: 14 runs", also in c->guarantee), the
- * intermittent findings with their rates, and the suppressed count
- * (c->suppressed, summed from the runs). */
+ * per-run rate >= 0.2 at 95%: 14 runs", also in c->guarantee) and the
+ * intermittent findings with their rates.  Also sums c->suppressed from
+ * the runs. */
 void cell_annotate(struct cell_result *c);
+/* Appends "N report(s) suppressed (FILE)" to the verdict when the cell's
+ * runs counted any: for --suppressions, since Valgrind's count includes
+ * its default suppressions, which would otherwise note every cell. */
+void cell_note_suppressed(struct cell_result *c, const char *file);
 
 /* True when U was seen in some runs of C but not all. */
 bool unique_finding_is_intermittent(const struct cell_result *c,
