@@ -266,6 +266,37 @@ static void test_sarif_baseline_states(void **state)
     cell_result_free(&base);
 }
 
+/* Suppressed reports, as each tool counts them. */
+static void test_suppressed_counts_parsed(void **state)
+{
+    static const char tsan[] =
+        "ThreadSanitizer: Matched 2 suppressions (pid=4242):\n"
+        "3 race:count_hit\n"
+        "1 race:count_miss\n";
+    static const char vg[] =
+        "<?xml version=\"1.0\"?>\n<valgrindoutput>\n"
+        "<protocolversion>4</protocolversion>\n"
+        "<errorcounts>\n  <pair><count>100</count><unique>0x1</unique></pair>\n"
+        "</errorcounts>\n<suppcounts>\n"
+        "  <pair><count>5</count><name>my-known-race</name></pair>\n"
+        "  <pair><count>2</count><name>helgrind-glibc2X-005</name></pair>\n"
+        "</suppcounts>\n</valgrindoutput>\n";
+    struct finding_list l;
+    char err[256];
+
+    finding_list_init(&l);
+    assert_int_equal(tsan_parse_buffer(tsan, sizeof tsan - 1, &l, err,
+                                       sizeof err), 0);
+    assert_int_equal(l.suppressed, 4);
+    finding_list_free(&l);
+    assert_int_equal(l.suppressed, 0);
+    /* <errorcounts> is not <suppcounts> */
+    assert_true(valgrind_parse_xml_buffer(vg, sizeof vg - 1, "helgrind", &l,
+                                          err, sizeof err) >= 0);
+    assert_int_equal(l.suppressed, 7);
+    finding_list_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_merge_shards),
         cmocka_unit_test(test_sarif_baseline_states),
+        cmocka_unit_test(test_suppressed_counts_parsed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
