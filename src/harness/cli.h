@@ -25,6 +25,8 @@ struct outputs {
 int cmd_list(int argc, char **argv, struct paths *p);
 int cmd_run(int argc, char **argv, struct paths *p, bool matrix);
 int cmd_stress(int argc, char **argv, struct paths *p);
+int cmd_merge(int argc, char **argv);       /* cmd_merge.c */
+int cmd_baseline(int argc, char **argv);
 
 /* --- helpers in common.c --- */
 

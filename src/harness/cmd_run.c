@@ -2,6 +2,7 @@
  * variant x tool cells, N runs each, judged against the manifests. */
 #include "cli.h"
 #include "docroot.h"
+#include "gate.h"
 #include "manifest.h"
 #include "proc.h"
 #include "progress.h"
@@ -19,7 +20,8 @@ static const char run_usage[] =
 "and judges each detector's findings against the scenario's manifest.\n"
 "\n"
 "  --variant LIST      buggy, fixed (default: both)\n"
-"  --tool LIST         tsan, helgrind, drd, none (default: all)\n"
+"  --tool LIST         tsan, helgrind, drd, none (default: those whose build\n"
+"                      exists)\n"
 "  --runs N            runs per cell (default 3)\n"
 "  --clients N         concurrent load clients (default 8)\n"
 "  --duration SECONDS  load per run (default 3)\n"
@@ -32,12 +34,19 @@ static const char run_usage[] =
 "  --chaos SPEC        perturb the schedule (src/chaos): random[:p=P], pct[:depth=D];\n"
 "                      each run gets its own seed unless SPEC names one\n"
 "  --strict            an inconclusive cell fails the gate (exit 1)\n"
+"  --max-runs N        a buggy cell that has not shown its bug gets extra runs,\n"
+"                      up to what its recorded rate needs to decide, at most N\n"
+"                      (default 24); skipped once it shows\n"
+"  --exact-runs        no extra runs: exactly --runs per cell\n"
+"  --match-depth N     top frames of each access stack matched against the\n"
+"                      manifest's locations (default 4)\n"
 "  --keep-tmp          keep the temp dirs (debugging)\n"
 "  --quiet             no progress on stderr\n"
 "  --source-dir DIR    the racelab source tree (default: the build's, or\n"
 "                      $RACELAB_SOURCE_DIR)\n"
 "  --build-dir DIR     the build root holding release/ tsan/ valgrind/\n"
 "                      (default: SOURCE/build)\n"
+GATE_USAGE
 "Exit: 0 expectations held, 1 one failed, 2 usage error, 3 environment error.\n";
 
 static const char matrix_usage[] =
@@ -56,7 +65,8 @@ static const char matrix_usage[] =
 enum {
     O_VARIANT = 256, O_TOOL, O_RUNS, O_CLIENTS, O_DURATION, O_TIMEOUT, O_JOBS,
     O_SEED, O_JSON, O_JUNIT, O_SARIF, O_HTML, O_SHARD, O_SCENARIOS, O_EARLY,
-    O_NO_EARLY, O_KEEP, O_QUIET, O_SOURCE, O_BUILD, O_HELP, O_CHAOS, O_STRICT
+    O_NO_EARLY, O_KEEP, O_QUIET, O_SOURCE, O_BUILD, O_HELP, O_CHAOS, O_STRICT,
+    O_MAX_RUNS, O_EXACT_RUNS, O_MATCH_DEPTH
 };
 
 static const char *flavor_of(int tool)
@@ -136,14 +146,21 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         {"quiet", no_argument, 0, O_QUIET},
         {"chaos", required_argument, 0, O_CHAOS},
         {"strict", no_argument, 0, O_STRICT},
+        {"max-runs", required_argument, 0, O_MAX_RUNS},
+        {"exact-runs", no_argument, 0, O_EXACT_RUNS},
+        {"match-depth", required_argument, 0, O_MATCH_DEPTH},
         {"source-dir", required_argument, 0, O_SOURCE},
         {"build-dir", required_argument, 0, O_BUILD},
         {"help", no_argument, 0, O_HELP},
+        GATE_LONG_OPTIONS,
         {0, 0, 0, 0}};
     const char *sub = matrix ? "matrix" : "run";
     bool variants[VARIANT_COUNT] = {true, true}, tools[TOOL_COUNT] = {true, true,
                                                                      true, true};
     long runs = 3, clients = 8, jobs = default_jobs(), shard_i = 1, shard_n = 1;
+    long max_runs = 24, match_depth = 0, base_runs;
+    bool exact_runs = false;
+    struct location **cell_locs = NULL;
     double duration = matrix ? 1.0 : 3.0, timeout = 0;
     unsigned long seed = 0;
     bool seed_set = false, early = matrix, early_flag = false, no_early_flag = false;
@@ -161,7 +178,10 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     size_t njobs = 0;
     size_t *cell_first = NULL;
     char *cmd = NULL;
+    struct gate_opts gate;
+    bool tool_flag = false;
 
+    gate_init(&gate);
     sv_init(&wanted);
     optind = 1;
     opterr = 0;
@@ -174,6 +194,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         case O_TOOL:
             if (!pick_names("--tool", optarg, tool_names, TOOL_COUNT, tools))
                 goto out;
+            tool_flag = true;
             break;
         case O_RUNS:
             if (!opt_long("--runs", optarg, 1, 100000, &runs)) goto out;
@@ -198,6 +219,13 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
             break;
         }
         case O_STRICT: strict = true; break;
+        case O_EXACT_RUNS: exact_runs = true; break;
+        case O_MAX_RUNS:
+            if (!opt_long("--max-runs", optarg, 1, 100000, &max_runs)) goto out;
+            break;
+        case O_MATCH_DEPTH:
+            if (!opt_long("--match-depth", optarg, 1, 64, &match_depth)) goto out;
+            break;
         case O_JSON: out.json = optarg; break;
         case O_JUNIT: out.junit = optarg; break;
         case O_SARIF: out.sarif = optarg; break;
@@ -234,10 +262,15 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         case ':':
             errorf("%s: option %s needs a value", sub, argv[optind - 1]);
             goto out;
-        default:
-            errorf("%s: unknown option '%s' (see racelab %s --help)", sub,
-                   argv[optind - 1], sub);
+        default: {
+            int g = gate_option(&gate, o, optarg);
+            if (g > 0)
+                break;
+            if (g == 0)
+                errorf("%s: unknown option '%s' (see racelab %s --help)", sub,
+                       argv[optind - 1], sub);
             goto out;
+        }
         }
     }
     if (early_flag && no_early_flag) {
@@ -284,6 +317,8 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         }
     }
 
+    if (!tool_flag)
+        gate_default_tools(paths, tools);   /* the tools whose builds exist */
     /* Cells, in a stable order: scenario, variant, tool. */
     {
         char *root = paths->build_root ? xstrdup(paths->build_root)
@@ -375,6 +410,10 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         status = EXIT_ENV;
         goto out;
     }
+    if ((status = gate_prepare(&gate)) != EXIT_OK)
+        goto out;
+    base_runs = runs;
+    runs = gate_runs(&gate, runs);              /* --min-rate/--confidence */
     if (tools[TOOL_TSAN])
         check_tsan_aslr();
     {
@@ -406,10 +445,37 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     if (!seed_set)
         seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16)) & 0x7fffffff;
 
-    /* Jobs: runs of a cell are consecutive, so the pool interleaves cells
-     * only as far as --jobs allows. */
-    jobv = xcalloc(ncells * (size_t)runs + 1, sizeof *jobv);
+    /* Jobs.  Every cell gets --runs runs.  A buggy cell that expects a
+     * finding or a symptom may get extra runs, up to what its recorded
+     * rate says decides it (and --max-runs), or --min-rate asks for: they
+     * are queued after every regular run and skipped once the cell has
+     * seen its bug, so a correct build ends conclusive, not inconclusive,
+     * at little cost. */
+    size_t *cell_runs = xcalloc(ncells + 1, sizeof *cell_runs), total = 0;
+    for (size_t ci = 0; ci < ncells; ci++) {
+        const struct cell_result *c = &cells[ci];
+        size_t want = (size_t)runs;
+        double rate = -1;
+        unsigned long k, m;
+        char tail;
+
+        if (c->expect.rate && sscanf(c->expect.rate, "%lu/%lu%c", &k, &m, &tail) == 2
+            && m > 0 && k <= m)
+            rate = (double)k / (double)m;
+        if (!exact_runs && strcmp(c->variant, "buggy") == 0 && rate > 0 &&
+            !c->expect.false_positive && (c->expect.kinds || c->expect.symptom)) {
+            size_t need = runs_to_decide(rate);
+            if (need > (size_t)max_runs)
+                need = (size_t)max_runs;
+            if (need > want)
+                want = need;
+        }
+        cell_runs[ci] = want;
+        total += want;
+    }
+    jobv = xcalloc(total + 1, sizeof *jobv);
     cell_first = xcalloc(ncells + 1, sizeof *cell_first);
+    cell_locs = xcalloc(ncells + 1, sizeof *cell_locs);
     for (size_t ci = 0; ci < ncells; ci++) {
         struct cell_result *c = &cells[ci];
         const struct scenario *s = NULL;
@@ -423,9 +489,11 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         double tmo = timeout > 0 ? timeout
                      : duration + (t == TOOL_HELGRIND || t == TOOL_DRD ? 180 : 60);
         cell_first[ci] = njobs;
-        for (long r = 0; r < runs; r++) {
+        cell_locs[ci] = locs;           /* shared by the cell's runs */
+        for (long r = 0; r < (long)cell_runs[ci]; r++) {
             struct job *j = &jobv[njobs++];
             j->cell = ci;
+            j->extra = r >= base_runs;
             struct run_spec *sp = &j->spec;
             sp->label = xasprintf("%s %s %s #%ld", c->scenario, c->variant, c->tool,
                                   r + 1);
@@ -448,12 +516,13 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
                                   c->variant, c->tool, sp->seed, duration,
                                   chaos ? " --chaos " : "", chaos ? chaos : "");
             sp->chaos = chaos;      /* the servers link the wrappers */
+            sp->suppressions = gate.suppressions;
             sp->symptom = s->symptom;
             sp->slow_ms = tool_slow_ms(t, s->slow_ms);
             sp->memory_growth_mb = s->memory_growth_mb > 0 ? s->memory_growth_mb : 64;
             sp->hang_seconds = tool_hang_seconds(t, s->hang_seconds);
-            /* every run of the cell shares one copy (freed with job 0) */
-            sp->locs = r == 0 ? locs : jobv[cell_first[ci]].spec.locs;
+            sp->locs = locs;
+            sp->match_depth = (size_t)match_depth;
             sp->nlocs = nlocs;
             sp->expect_kinds = e->kinds;
             /* stopping early only makes sense where a finding is expected */
@@ -468,6 +537,18 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         }
     }
 
+    free(cell_runs);
+    /* regular runs first, extra ones after them all (stable) */
+    {
+        struct job *sorted = xcalloc(njobs + 1, sizeof *sorted);
+        size_t n = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < njobs; i++)
+                if (jobv[i].extra == (pass == 1))
+                    sorted[n++] = jobv[i];
+        free(jobv);
+        jobv = sorted;
+    }
     progress_start(njobs, quiet);
     run_jobs(jobv, njobs, (int)jobs);
     progress_finish();
@@ -480,9 +561,14 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
 
     for (size_t ci = 0; ci < ncells; ci++)
         cell_collect(&cells[ci], jobv, njobs, ci);
+    cmd = command_line(argc, argv, sub);
+    if (gate_finish(&gate, cells, ncells, cmd) != EXIT_OK) {
+        status = EXIT_ENV;
+        free(docroot);
+        goto out;
+    }
     print_table(stdout, cells, ncells);
     fflush(stdout);
-    cmd = command_line(argc, argv, sub);
     status = gate_status(cells, ncells, strict);
     if (outputs_write(&out, cells, ncells, cmd) < 0)
         status = EXIT_ENV;
@@ -498,10 +584,10 @@ out:
             sv_free(&sp->http_paths);
             run_output_free(&jobv[i].out);
         }
-        for (size_t ci = 0; ci < ncells; ci++)
-            if (cell_first && cell_first[ci] < njobs)
-                free((void *)jobv[cell_first[ci]].spec.locs);
     }
+    for (size_t ci = 0; cell_locs && ci < ncells; ci++)
+        free(cell_locs[ci]);
+    free(cell_locs);
     free(jobv);
     free(cell_first);
     for (size_t i = 0; i < ncells; i++)
@@ -518,5 +604,6 @@ out:
         scenarios_free(all, (size_t)nall);
     sv_free(&wanted);
     free(cmd);
+    gate_free(&gate);
     return status;
 }

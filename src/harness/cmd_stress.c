@@ -5,6 +5,7 @@
 #include "manifest.h"
 #include "proc.h"
 #include "progress.h"
+#include "gate.h"
 #include "report/finding.h"
 
 #include <getopt.h>
@@ -40,6 +41,9 @@ static const char usage[] =
 "  --chaos SPEC        perturb the schedule: random[:p=P], pct[:depth=D]\n"
 "                      (LD_PRELOAD of librlchaos.so; not for TSan builds)\n"
 "  --strict            an inconclusive result fails (exit 1)\n"
+"  --shard I/N         only runs I, I+N, I+2N... (same --seed in every shard;\n"
+"                      default seed 1 when sharded); `racelab merge` joins them\n"
+GATE_USAGE
 "  --jobs N --seed N --early-stop --json FILE --junit FILE --sarif FILE\n"
 "  --html FILE --keep-tmp --quiet                as for `racelab run`\n"
 "Exit: 0 no finding, 1 a finding (or crash, hang, oracle, exit status),\n"
@@ -64,6 +68,8 @@ struct stress_opts {
     int prog_argc;              /* PROGRAM ARGS... */
     char **prog_argv;
     bool uses_port;
+    struct gate_opts gate;      /* --baseline, --shard, --min-rate... */
+    long per;                   /* runs of this shard per cell */
 };
 
 /* The subcommand's state between phases. */
@@ -128,6 +134,8 @@ static int stress_parse(struct stress *st, int argc, char **argv)
         {"quiet", no_argument, 0, O_QUIET},
         {"source-dir", required_argument, 0, O_SOURCE},
         {"help", no_argument, 0, O_HELP},
+        {"shard", required_argument, 0, G_SHARD},
+        GATE_LONG_OPTIONS,
         {0, 0, 0, 0}};
     struct stress_opts *o = &st->o;
     int c;
@@ -196,10 +204,15 @@ static int stress_parse(struct stress *st, int argc, char **argv)
         case ':':
             errorf("stress: option %s needs a value", argv[optind - 1]);
             return -1;
-        default:
-            errorf("stress: unknown option '%s' (see racelab stress --help)",
-                   argv[optind - 1]);
+        default: {
+            int g = gate_option(&o->gate, c, optarg);
+            if (g > 0)
+                break;
+            if (g == 0)
+                errorf("stress: unknown option '%s' (see racelab stress --help)",
+                       argv[optind - 1]);
             return -1;
+        }
         }
     }
     if (optind < argc && strcmp(argv[optind], "--") == 0)
@@ -242,6 +255,7 @@ static int stress_check(struct stress *st)
 {
     struct stress_opts *o = &st->o;
     bool tsan_build;
+    int rc;
     char *vg = which("valgrind");
 
     st->program = which(o->prog_argv[0]);
@@ -296,6 +310,14 @@ static int stress_check(struct stress *st)
     }
     if (outputs_check(&o->out) < 0)
         return EXIT_ENV;
+    if ((rc = gate_prepare(&o->gate)) != EXIT_OK)
+        return rc;
+    o->runs = gate_runs(&o->gate, o->runs);     /* --min-rate/--confidence */
+    o->per = gate_shard_count(&o->gate, o->runs); /* --shard I/N */
+    if (!o->seed_set && o->gate.shard_n > 1) {
+        o->seed_set = true;                     /* shards share one seed base */
+        o->seed = 1;
+    }
     if (o->tools[TOOL_TSAN])
         check_tsan_aslr();
     return 0;
@@ -312,7 +334,7 @@ static void stress_plan(struct stress *st)
         o->seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
                   & 0x7fffffff;
     st->cells = xcalloc(TOOL_COUNT, sizeof *st->cells);
-    st->jobv = xcalloc((size_t)TOOL_COUNT * (size_t)o->runs + 1, sizeof *st->jobv);
+    st->jobv = xcalloc((size_t)TOOL_COUNT * (size_t)o->per + 1, sizeof *st->jobv);
     for (int t = 0; t < TOOL_COUNT; t++) {
         if (!o->tools[t])
             continue;
@@ -320,8 +342,12 @@ static void stress_plan(struct stress *st)
         c->scenario = xstrdup(base);
         c->tool = xstrdup(tool_names[t]);
         c->executable = xstrdup(st->program);
-        for (long r = 0; r < o->runs; r++) {
+        for (long k = 0; k < o->per; k++) {
+            long r = gate_shard_run(&o->gate, k);
             st->jobv[st->njobs].cell = st->ncells - 1;
+            /* --min-rate: every run after the first is only needed while
+             * nothing was found */
+            st->jobv[st->njobs].extra = o->gate.min_rate > 0 && k > 0;
             struct run_spec *sp = &st->jobv[st->njobs++].spec;
             sp->label = xasprintf("%s %s #%ld", base, tool_names[t], r + 1);
             sp->tool = t;
@@ -338,10 +364,10 @@ static void stress_plan(struct stress *st)
             sp->duration = o->duration;
             sp->timeout = o->timeout;
             sp->seed = o->seed + (unsigned long)r;
-            sp->repro = xasprintf("racelab stress --tool %s --runs 1 --seed %lu%s%s "
-                                  "-- %s ...", tool_names[t], sp->seed,
-                                  o->chaos ? " --chaos " : "",
-                                  o->chaos ? o->chaos : "", base);
+            sp->repro = gate_stress_repro(tool_names[t], sp->seed, &o->http,
+                                          o->load_cmd, o->duration, o->chaos,
+                                          o->prog_argv, o->prog_argc);
+            sp->suppressions = o->gate.suppressions;
             sp->chaos = o->chaos;
             sp->chaos_preload = st->preload;
             sp->slow_ms = 1e12;             /* strangers' latency is theirs */
@@ -375,10 +401,14 @@ static int stress_execute(struct stress *st, int argc, char **argv)
     }
     for (size_t ci = 0; ci < st->ncells; ci++)
         cell_collect(&st->cells[ci], st->jobv, st->njobs, ci);
+    cmd = command_line(argc, argv, "stress");
+    if (gate_finish(&o->gate, st->cells, st->ncells, cmd) != EXIT_OK) {
+        free(cmd);
+        return EXIT_ENV;
+    }
     print_table(stdout, st->cells, st->ncells);
     fflush(stdout);
     status = gate_status(st->cells, st->ncells, o->strict);
-    cmd = command_line(argc, argv, "stress");
     if (outputs_write(&o->out, st->cells, st->ncells, cmd) < 0)
         status = EXIT_ENV;
     free(cmd);
@@ -406,6 +436,7 @@ static void stress_free(struct stress *st)
         free(st->session);
     }
     sv_free(&st->o.http);
+    gate_free(&st->o.gate);
     free(st->program);
     free(st->preload);
 }
@@ -422,6 +453,7 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
     st.o.jobs = default_jobs();
     st.o.timeout = 120;
     sv_init(&st.o.http);
+    gate_init(&st.o.gate);
     rc = stress_parse(&st, argc, argv);
     if (rc != 0) {
         stress_free(&st);
@@ -433,7 +465,13 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         if (!st.session)
             rc = EXIT_ENV;
     }
-    if (rc == 0) {
+    if (rc == 0 && st.o.per == 0) {
+        /* more shards than runs: nothing to do in this one */
+        progress_note("stress: shard %ld/%ld has no runs", st.o.gate.shard_i,
+                      st.o.gate.shard_n);
+        rc = outputs_write(&st.o.out, NULL, 0, "racelab stress") < 0 ? EXIT_ENV
+                                                                     : EXIT_OK;
+    } else if (rc == 0) {
         stress_plan(&st);
         rc = stress_execute(&st, argc, argv);
     }

@@ -21,6 +21,8 @@ static const char usage[] =
 "  run      run a scenario's variants under the tools, judge the findings\n"
 "  matrix   every scenario x variant x tool; the table and the CI gate\n"
 "  stress   the same machinery on any program: racelab stress -- PROG ARGS\n"
+"  merge    shards' --json files into one table, report set and exit code\n"
+"  baseline update: write a baseline for --baseline from --json files\n"
 "\n"
 "racelab COMMAND --help for its options; racelab --version.\n"
 "Exit: 0 expectations held / no finding, 1 an expectation failed / a finding,\n"
@@ -83,11 +85,15 @@ int main(int argc, char **argv)
         rc = cmd_run(sub_argc, sub_argv, &paths, true);
     else if (!strcmp(cmd, "stress"))
         rc = cmd_stress(sub_argc, sub_argv, &paths);
+    else if (!strcmp(cmd, "merge"))
+        rc = cmd_merge(sub_argc, sub_argv);
+    else if (!strcmp(cmd, "baseline"))
+        rc = cmd_baseline(sub_argc, sub_argv);
     else if (!strcmp(cmd, "help")) {
         fputs(usage, stdout);
         rc = EXIT_OK;
     } else {
-        errorf("unknown command '%s' (list, run, matrix, stress; see racelab "
+        errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline; see racelab "
                "--help)", cmd);
         rc = EXIT_USAGE;
     }

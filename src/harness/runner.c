@@ -281,8 +281,10 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
         sb_init(&o);
         sb_printf(&o, "TSAN_OPTIONS=log_path=%s/tsan halt_on_error=0 "
                   "report_signal_unsafe=1 second_deadlock_stack=1 history_size=4 "
-                  "exitcode=66", r->tmp);
-        supp = xasprintf("%s/sanitizers/tsan.supp", s->source);
+                  "exitcode=66 print_suppressions=1", r->tmp);
+        /* TSan takes one suppressions file: the user's wins */
+        supp = s->suppressions ? xstrdup(s->suppressions)
+                               : xasprintf("%s/sanitizers/tsan.supp", s->source);
         if (access(supp, R_OK) == 0)
             sb_printf(&o, " suppressions=%s", supp);
         free(supp);
@@ -321,6 +323,8 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
         if (access(supp, R_OK) == 0)
             sv_push_own(argv, xasprintf("--suppressions=%s", supp));
         free(supp);
+        if (s->suppressions)
+            sv_push_own(argv, xasprintf("--suppressions=%s", s->suppressions));
         break;
     default:
         break;
@@ -1270,8 +1274,11 @@ bool job_detected(const struct job *j)
         return false;
     if (j->spec.expect_kinds)
         return r->true_positives > 0;
-    return j->spec.symptom && (r->symptom || r->outcome == RUN_CRASH ||
-                               r->outcome == RUN_HANG);
+    if (j->spec.symptom)
+        return r->symptom || r->outcome == RUN_CRASH || r->outcome == RUN_HANG;
+    /* stress: anything wrong is what the runs look for */
+    return r->nfindings > 0 || r->outcome == RUN_FINDING ||
+           r->outcome == RUN_CRASH || r->outcome == RUN_HANG || r->oracles;
 }
 
 /* The job pool: PARALLEL threads take the next job index.  DECIDED[c] is

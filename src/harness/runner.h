@@ -41,6 +41,9 @@ struct run_spec {
     const char *chaos;          /* RACELAB_CHAOS spec (src/chaos), or NULL */
     const char *chaos_preload;  /* librlchaos.so for programs not linked
                                    with the wrappers, or NULL */
+    const char *suppressions;   /* --suppressions FILE: TSan's instead of
+                                   sanitizers/tsan.supp, Valgrind's beside
+                                   sanitizers/valgrind.supp; or NULL */
     /* Oracles. */
     const char *symptom;        /* the manifest's oracle, or NULL */
     double slow_ms, memory_growth_mb, hang_seconds;

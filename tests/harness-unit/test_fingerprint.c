@@ -97,11 +97,43 @@ static void test_fingerprint_ignores_thread_and_context(void **state)
     l.items[0].nstacks = 2;             /* drop the context stacks */
     finding_fingerprint(&l.items[0]);
     assert_string_equal(before, l.items[0].fingerprint);
-    /* but a different line does */
-    l.items[0].stacks[0].frames[0].line = 28;
+    l.items[0].nstacks = 5;
+    finding_list_free(&l);
+}
+
+/* A baseline must survive unrelated edits: lines and directories do not
+ * count; the function and the file's base name do. */
+static void test_fingerprint_survives_edits(void **state)
+{
+    struct finding_list l;
+    struct frame *top;
+    char before[17];
+    char *old_file;
+
+    finding_list_init(&l);
+    parse_tsan(DATA("tsan-race.log"), &l);
+    memcpy(before, l.items[0].fingerprint, 17);
+    top = &l.items[0].stacks[0].frames[0];
+    assert_non_null(top->file);
+    /* the race moved down by 12 lines */
+    top->line += 12;
+    l.items[0].stacks[1].frames[0].line += 12;
+    finding_fingerprint(&l.items[0]);
+    assert_string_equal(before, l.items[0].fingerprint);
+    /* the checkout moved to another directory */
+    old_file = top->file;
+    top->file = malloc(strlen(old_file) + 32);
+    assert_non_null(top->file);
+    sprintf(top->file, "/elsewhere/checkout/%s", strrchr(old_file, '/') + 1);
+    finding_fingerprint(&l.items[0]);
+    assert_string_equal(before, l.items[0].fingerprint);
+    free(top->file);
+    top->file = old_file;
+    /* another function is another race */
+    free(top->function);
+    top->function = strdup("some_other_function");
     finding_fingerprint(&l.items[0]);
     assert_string_not_equal(before, l.items[0].fingerprint);
-    l.items[0].nstacks = 5;
     finding_list_free(&l);
 }
 
@@ -125,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_fingerprint_same_race_across_tools),
         cmocka_unit_test(test_fingerprint_differs_between_bugs),
         cmocka_unit_test(test_fingerprint_ignores_thread_and_context),
+        cmocka_unit_test(test_fingerprint_survives_edits),
         cmocka_unit_test(test_kind_names_round_trip),
     };
 

@@ -175,46 +175,111 @@ static void test_writer_json_schema(void **state)
     json_decref(root);
 }
 
+/* The SARIF file of the writer tests is kept for the schema check
+ * (tests/gate: gate.sarif_schema_writers) when RACELAB_SARIF_OUT names a
+ * directory. */
+static void keep_sarif(const char *name, const struct cell_result *cells,
+                       size_t n)
+{
+    const char *dir = getenv("RACELAB_SARIF_OUT");
+    char path[512], err[256];
+
+    if (!dir)
+        return;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(write_sarif(path, cells, n, err, sizeof err), 0);
+}
+
 static void test_writer_sarif_results(void **state)
 {
     struct fixture *fx = *state;
     char err[256] = "";
-    json_t *root, *run, *results, *r, *loc;
-    const char *uri;
+    json_t *root, *runs, *run, *results, *r, *loc, *art;
+    const char *uri, *msg;
 
+    write_sarif_set_source_root(RACELAB_SOURCE_DIR);
     assert_int_equal(write_sarif(out_path(fx, "r.sarif"), fx->cells, NCELLS,
                                  err, sizeof err), 0);
+    keep_sarif("writers.sarif", fx->cells, NCELLS);
     root = load_json(fx->path);
     assert_string_equal(json_string_value(json_object_get(root, "version")), "2.1.0");
     assert_string_equal(json_string_value(json_object_get(root, "$schema")),
                         "https://json.schemastore.org/sarif-2.1.0.json");
-    run = json_array_get(json_object_get(root, "runs"), 0);
+    /* one run per tool, each with its own category */
+    runs = json_object_get(root, "runs");
+    assert_int_equal(json_array_size(runs), 3);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(
+        json_array_get(runs, 0), "automationDetails"), "id")), "racelab/tsan/");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(
+        json_array_get(runs, 1), "automationDetails"), "id")), "racelab/helgrind/");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(
+        json_array_get(runs, 2), "automationDetails"), "id")), "racelab/none/");
+    run = json_array_get(runs, 0);
     assert_string_equal(json_string_value(json_object_get(json_object_get(
         json_object_get(run, "tool"), "driver"), "name")), "racelab");
     assert_int_equal(json_array_size(json_object_get(json_object_get(
         json_object_get(run, "tool"), "driver"), "rules")), FINDING_KIND_COUNT);
+    assert_true(ends_with(json_string_value(json_object_get(json_object_get(
+        json_object_get(run, "originalUriBaseIds"), "SRCROOT"), "uri")), "/"));
     results = json_object_get(run, "results");
-    /* one per unique finding: 1 (tsan) + 1 (helgrind: read and write
-     * de-duplicate) + 1 (fixed tsan) */
-    assert_int_equal(json_array_size(results), 3);
+    /* tsan: the race (cell 0) and the fixed cell's lock-order finding;
+     * helgrind: read and write de-duplicate into one */
+    assert_int_equal(json_array_size(results), 2);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(runs, 1),
+                                                     "results")), 1);
     r = json_array_get(results, 0);
     assert_string_equal(json_string_value(json_object_get(r, "ruleId")), "data-race");
     assert_string_equal(json_string_value(json_object_get(r, "level")), "error");
+    assert_null(json_object_get(r, "baselineState"));   /* no --baseline */
     assert_string_equal(json_string_value(json_object_get(json_object_get(
-        r, "partialFingerprints"), "racelabFingerprint/v1")),
+        r, "partialFingerprints"), "racelabFingerprint/v2")),
         fx->cells[0].findings[0].finding.fingerprint);
     loc = json_object_get(json_array_get(json_object_get(r, "locations"), 0),
                           "physicalLocation");
-    uri = json_string_value(json_object_get(json_object_get(loc,
-                            "artifactLocation"), "uri"));
-    assert_true(ends_with(uri, "programs/race.c"));
-    /* Under the source root: relative, so code scanning can map it. */
+    art = json_object_get(loc, "artifactLocation");
+    uri = json_string_value(json_object_get(art, "uri"));
+    /* Under the source root: relative, with its base, so code scanning
+     * can map it onto the repository. */
     assert_string_equal(uri, "tests/harness-unit/programs/race.c");
+    assert_string_equal(json_string_value(json_object_get(art, "uriBaseId")),
+                        "SRCROOT");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(loc,
                      "region"), "startLine")), 27);
     assert_true(json_array_size(json_object_get(r, "relatedLocations")) >= 1);
+    /* both sites, in words */
+    msg = json_string_value(json_object_get(json_object_get(r, "message"), "text"));
+    assert_non_null(strstr(msg, "data race: "));
+    assert_non_null(strstr(msg, " in main (race.c:27)"));
+    assert_non_null(strstr(msg, " vs "));
+    assert_non_null(strstr(msg, " in worker (race.c:16)"));
     assert_int_equal(json_integer_value(json_object_get(json_object_get(r,
                      "properties"), "runs_seen")), 2);
+    json_decref(root);
+}
+
+/* A source root the frames are not under: no absolute path leaks, and the
+ * result says it has no frame in the user's code. */
+static void test_writer_sarif_outside_root(void **state)
+{
+    struct fixture *fx = *state;
+    char err[256] = "";
+    json_t *root, *r, *art;
+
+    write_sarif_set_source_root(fx->dir);
+    assert_int_equal(write_sarif(out_path(fx, "o.sarif"), fx->cells, NCELLS,
+                                 err, sizeof err), 0);
+    write_sarif_set_source_root(RACELAB_SOURCE_DIR);
+    root = load_json(fx->path);
+    r = json_array_get(json_object_get(json_array_get(json_object_get(root,
+                       "runs"), 0), "results"), 0);
+    art = json_object_get(json_object_get(json_array_get(json_object_get(r,
+                          "locations"), 0), "physicalLocation"), "artifactLocation");
+    assert_string_equal(json_string_value(json_object_get(art, "uri")), "race.c");
+    assert_null(json_object_get(art, "uriBaseId"));
+    assert_true(json_is_true(json_object_get(json_object_get(r, "properties"),
+                                             "outside_source_root")));
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(
+        r, "message"), "text")), "no frame inside the source root"));
     json_decref(root);
 }
 
@@ -358,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writer_json_schema),
         cmocka_unit_test(test_writer_sarif_results),
+        cmocka_unit_test(test_writer_sarif_outside_root),
         cmocka_unit_test(test_writer_junit_parses),
         cmocka_unit_test(test_writer_html_escapes),
         cmocka_unit_test(test_writer_table_totals),

@@ -118,15 +118,27 @@ static bool is_thread_entry(const char *fn)
     return false;
 }
 
-/* Appends "function:basename:line;" for up to 3 frames of S.  Frames with
+/* Appends "function:basename;" for up to 3 frames of S.  Frames with
  * a source line are preferred: interceptors (TSan's pthread_mutex_lock
- * <null>, DRD's pthread_mutex_unlock@*) appear under one tool only. */
-static void stack_key(const struct stack *s, char *buf, size_t len)
+ * <null>, DRD's pthread_mutex_unlock@*) appear under one tool only.  The
+ * line itself is left out, and so is the directory: an edit above the
+ * race, or a checkout in another place, must not make a known race new
+ * (a --baseline gate compares fingerprints across commits). */
+static void stack_key(const struct stack *s, enum finding_kind kind,
+                      char *buf, size_t len)
 {
     size_t used = 0, taken = 0;
     bool any_line = false;
 
     buf[0] = '\0';
+    /* The unsafe call itself (malloc, free: a lineless interceptor) tells
+     * two signal-unsafe calls in one handler line apart, now that lines
+     * do not. */
+    if (kind == FINDING_SIGNAL_UNSAFE && s->nframes && s->frames[0].function) {
+        int n = snprintf(buf, len, "%s>", s->frames[0].function);
+        used = n > 0 && (size_t)n < len ? (size_t)n : 0;
+        buf[used] = '\0';
+    }
     for (size_t i = 0; i < s->nframes; i++)
         if (s->frames[i].file && s->frames[i].line > 0)
             any_line = true;
@@ -138,9 +150,9 @@ static void stack_key(const struct stack *s, char *buf, size_t len)
             break;
         if (any_line && !(fr->file && fr->line > 0))
             continue;
-        n = snprintf(buf + used, len - used, "%s:%s:%d;",
+        n = snprintf(buf + used, len - used, "%s:%s;",
                      fr->function ? fr->function : "?",
-                     fr->file ? basename_of(fr->file) : "", fr->line);
+                     fr->file ? basename_of(fr->file) : "");
         if (n < 0 || (size_t)n >= len - used)
             break;
         used += (size_t)n;
@@ -168,7 +180,7 @@ void finding_fingerprint(struct finding *f)
         keys[n] = malloc(1024);
         if (!keys[n])
             break;
-        stack_key(&f->stacks[i], keys[n], 1024);
+        stack_key(&f->stacks[i], f->kind, keys[n], 1024);
         n++;
     }
     /* Sorted, so that which access a tool calls "current" and which

@@ -68,6 +68,8 @@ struct finding {
 struct finding_list {
     struct finding *items;
     size_t count, cap;
+    size_t suppressed;      /* reports hidden by suppressions, as the tool
+                               counted them (parsers add to it) */
 };
 
 void finding_list_init(struct finding_list *l);
@@ -77,10 +79,11 @@ int finding_list_push(struct finding_list *l, struct finding *f);
 void finding_free(struct finding *f);
 
 /* Computes f->fingerprint: a hash of the kind and, for each stack in a
- * canonical (sorted) order, its top 3 frames as function:basename(file):
- * line.  No addresses, thread numbers or tool-specific text, so the same
- * bug gives the same fingerprint across runs (and, where the stacks agree,
- * across tools). */
+ * canonical (sorted) order, its top 3 frames as function:basename(file).
+ * No line numbers, directories, addresses, thread numbers or tool-specific
+ * text, so the same bug gives the same fingerprint across runs, across
+ * unrelated edits that move it (baselines), and, where the stacks agree,
+ * across tools. */
 void finding_fingerprint(struct finding *f);
 
 /* Parsers.  Each appends to OUT and returns the number of findings added,

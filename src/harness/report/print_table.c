@@ -46,6 +46,17 @@ static void print_status_counts(FILE *out, const struct cell_result *cells,
     fprintf(out, "\n%zu cell%s: %zu pass, %zu fail, %zu inconclusive, %zu error\n",
             n, n == 1 ? "" : "s", k[CELL_PASS], k[CELL_FAIL],
             k[CELL_INCONCLUSIVE], k[CELL_ERROR]);
+    /* --baseline: the gate's counts (cell_apply_baseline) */
+    size_t bn = 0, bk = 0, bf = 0;
+    bool used = false;
+    for (size_t i = 0; i < n; i++) {
+        used |= cells[i].baseline_used;
+        bn += cells[i].baseline_new;
+        bk += cells[i].baseline_known;
+        bf += cells[i].baseline_fixed;
+    }
+    if (used)
+        fprintf(out, "baseline: %zu new, %zu known, %zu fixed\n", bn, bk, bf);
 }
 
 /* Findings shown per cell; the rest are counted in a "... N more" line. */

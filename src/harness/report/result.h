@@ -40,6 +40,8 @@ const char *cell_status_name(enum cell_status s);   /* "pass", "fail",
 /* A finding against a baseline (--baseline FILE): not compared, in the
  * baseline already (known), or not in it (new). */
 enum baseline_state { BASELINE_NONE, BASELINE_NEW, BASELINE_KNOWN };
+const char *baseline_state_name(enum baseline_state b);  /* "none", "new",
+                                                            "known" */
 
 /* One run of one program under one tool. */
 struct run_record {
@@ -61,6 +63,9 @@ struct run_record {
     size_t nfindings;           /* findings in this run (before dedup) */
     size_t true_positives;      /* findings at the manifest's locations */
     size_t false_positives;     /* findings elsewhere */
+    size_t suppressed;          /* reports the tool's suppressions hid
+                                   (TSan "Matched N suppressions", Valgrind
+                                   <suppcounts>) */
 };
 
 /* A finding de-duplicated by fingerprint across the runs of a cell. */
@@ -132,7 +137,11 @@ struct cell_result {
                                    or NULL */
     /* --baseline: findings new / known; baseline findings not seen. */
     size_t baseline_new, baseline_known, baseline_fixed;
+    bool baseline_used;                 /* cell_apply_baseline() ran */
     struct finding *fixed_findings;     /* the baseline_fixed ones */
+    /* --min-rate/--confidence (0 when not asked): the guarantee's terms. */
+    double min_rate, confidence;
+    size_t suppressed;          /* sum of runs[].suppressed */
 };
 
 void cell_result_free(struct cell_result *c);
@@ -165,6 +174,66 @@ size_t runs_to_decide(double rate);
 /* 95% Wilson score interval for K successes in N trials. */
 void wilson_interval(size_t k, size_t n, double *lo, double *hi);
 
+/* --- the CI gate (read_json.c, baseline.c, merge.c) ---------------------- */
+
+/* Reads a file written by write_json back into *CELLS (N of them, each to
+ * be freed with cell_result_free, the array with free): every run of
+ * runs_detail and every unique finding with its stacks, frames and
+ * runs_seen; fingerprints are recomputed.  Aggregates are not read: the
+ * cells are not summarized.  0, or -1 with ERR naming the file. */
+int read_json(const char *path, struct cell_result **cells, size_t *n,
+              char *err, size_t errlen);
+
+/* Compares the findings of the summarized cell C with BASE (cells read
+ * from an earlier --json): the baseline cell with C's scenario (under
+ * `stress`: the program's base name), variant and tool.  Each unique
+ * finding becomes BASELINE_KNOWN (its fingerprint is in that cell) or
+ * BASELINE_NEW; the baseline's findings not seen are copied into
+ * fixed_findings; the counts are filled and baseline_used is set.
+ * Then it re-scores, so that a gate fails for new findings and nothing
+ * else:
+ *   - a FAIL cell whose failure comes from findings alone (no hang, crash,
+ *     symptom or oracle) and whose findings are all known becomes PASS,
+ *     for cells that expect no finding (stress, fixed variants, buggy
+ *     cells that expect none); buggy cells that expect a finding keep
+ *     their manifest verdict;
+ *   - a PASS cell with a new finding that is neither a true positive nor
+ *     a documented trap becomes FAIL.
+ * The verdict ends with "[baseline: N new, M known, K fixed]".  Call it
+ * after cell_result_summarize(), and again after any re-summarize. */
+void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
+                         size_t nbase);
+
+/* Runs after which a bug with per-run rate >= MIN_RATE would have shown
+ * in at least one with probability >= CONFIDENCE: after n clean runs
+ * P(miss) = (1 - R)^n <= 1 - C, so n = ceil(ln(1 - C) / ln(1 - R)). */
+size_t runs_for_confidence(double min_rate, double confidence);
+
+/* Notes on a summarized cell, appended to its verdict so that every
+ * report carries them: the guarantee (c->min_rate > 0: "no race with
+ * per-run rate >= 0.2 at 95%: 14 runs", also in c->guarantee) and the
+ * intermittent findings with their rates.  Also sums c->suppressed from
+ * the runs. */
+void cell_annotate(struct cell_result *c);
+/* Appends "N report(s) suppressed (FILE)" to the verdict when the cell's
+ * runs counted any: for --suppressions, since Valgrind's count includes
+ * its default suppressions, which would otherwise note every cell. */
+void cell_note_suppressed(struct cell_result *c, const char *file);
+
+/* True when U was seen in some runs of C but not all. */
+bool unique_finding_is_intermittent(const struct cell_result *c,
+                                    const struct unique_finding *u);
+
+/* Moves the cells of MORE (NMORE, as read_json gives them) into *CELLS
+ * (*N of them, grown with realloc): a cell with the same scenario,
+ * variant and tool as one already there gets its runs appended (then all
+ * runs are ordered by seed, as one process would have run them) and its
+ * findings folded in by fingerprint (runs_seen added: shards run disjoint
+ * runs); other cells are appended.  MORE's cells are left empty.  Not
+ * summarized.  0, or -1 on allocation failure. */
+int cells_merge(struct cell_result **cells, size_t *n,
+                struct cell_result *more, size_t nmore);
+
 /* Writers.  Each returns 0, or -1 with ERR filled (e.g. path unwritable). */
 int write_json(const char *path, const struct cell_result *cells, size_t n,
                const char *command, char *err, size_t errlen);
@@ -172,6 +241,10 @@ int write_junit(const char *path, const struct cell_result *cells, size_t n,
                 char *err, size_t errlen);
 int write_sarif(const char *path, const struct cell_result *cells, size_t n,
                 char *err, size_t errlen);
+/* The directory SARIF artifact URIs are relative to (uriBaseId SRCROOT).
+ * NULL: $GITHUB_WORKSPACE, else $CI_PROJECT_DIR, else the current
+ * directory.  The string is copied. */
+void write_sarif_set_source_root(const char *dir);
 int write_html(const char *path, const struct cell_result *cells, size_t n,
                char *err, size_t errlen);
 /* The human table: one row per cell, plus per-tool TP/FP/FN, precision

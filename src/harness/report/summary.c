@@ -190,6 +190,7 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
     }
     if (run->nfindings && run->outcome == RUN_CLEAN)
         run->outcome = RUN_FINDING;
+    run->suppressed += found->suppressed;   /* --suppressions: counted */
     free(seen_here);
     finding_list_free(found);
     return rc;

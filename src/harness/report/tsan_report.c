@@ -15,6 +15,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 static const struct {
@@ -370,6 +371,7 @@ int tsan_parse_buffer(const char *text, size_t len, struct finding_list *out,
 {
     struct parser p;
     const char *end = text + len;
+    bool in_supp = false;
 
     memset(&p, 0, sizeof p);
     p.out = out;
@@ -379,6 +381,20 @@ int tsan_parse_buffer(const char *text, size_t len, struct finding_list *out,
 
         if (n && text[n - 1] == '\r')
             n--;
+        /* print_suppressions=1 ends the log with "ThreadSanitizer: Matched
+         * 2 suppressions (pid=N):" and one "HITS type:pattern" line per
+         * suppression; the hits are the reports it hid. */
+        if (n > 28 && strncmp(text, "ThreadSanitizer: Matched ", 25) == 0) {
+            in_supp = true;
+        } else if (in_supp) {
+            char *stop;
+            unsigned long hits = strtoul(text, &stop, 10);
+
+            if (stop != text && stop < text + n && *stop == ' ')
+                out->suppressed += hits;
+            else
+                in_supp = false;
+        }
         parse_line(&p, text, n);
         text = nl ? nl + 1 : end;
     }

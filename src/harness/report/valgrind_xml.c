@@ -48,7 +48,7 @@ static const char *intern(const char *name)
         "valgrindoutput", "error", "kind", "tid", "what", "xwhat", "text",
         "auxwhat", "xauxwhat", "hthreadid", "stack", "frame", "fn", "dir",
         "file", "line", "first_observed_at", "other_segment_start",
-        "other_segment_end", "announcethread",
+        "other_segment_end", "announcethread", "suppcounts", "pair", "count",
     };
 
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -347,6 +347,16 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
     struct vg_parser *p = ud;
     const char *n = p->depth <= MAX_DEPTH ? p->path[p->depth - 1] : "";
 
+    /* <suppcounts><pair><count>N</count><name>..: reports suppressions
+     * hid (Valgrind's default ones included). */
+    if (!p->in_error && is(n, "count") && is(up(p, 1), "pair") &&
+        is(up(p, 2), "suppcounts")) {
+        char *t = take_text(p);
+
+        if (t)
+            p->out->suppressed += strtoul(t, NULL, 10);
+        free(t);
+    }
     if (p->in_error) {
         if (is(n, "frame") && p->in_frame && is(up(p, 1), "stack"))
             close_frame(p);
@@ -363,7 +373,8 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 {
     struct vg_parser *p = ud;
 
-    if (!p->in_error || len <= 0)
+    if ((!p->in_error && !(p->depth > 0 && p->depth <= MAX_DEPTH &&
+                           is(p->path[p->depth - 1], "count"))) || len <= 0)
         return;
     if (rl_reserve(&p->text, &p->text_cap, p->text_len + (size_t)len + 1, 1) < 0)
         return;

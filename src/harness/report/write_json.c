@@ -58,6 +58,7 @@ static json_t *json_unique(const struct cell_result *c,
                            const struct unique_finding *u)
 {
     json_t *o = json_finding(&u->finding);
+    size_t valid = c->nruns - c->env_errors;
 
     json_object_set_new(o, "runs_seen", json_integer((json_int_t)u->runs_seen));
     json_object_set_new(o, "at_locations", json_boolean(u->true_positive));
@@ -67,6 +68,14 @@ static json_t *json_unique(const struct cell_result *c,
                         json_boolean(unique_finding_is_fp(c, u)));
     json_object_set_new(o, "expected_false_positive",
                         json_boolean(u->expected_false_positive));
+    /* seen in some runs, not all: flaky, with its per-run rate */
+    json_object_set_new(o, "intermittent",
+                        json_boolean(u->runs_seen < valid));
+    json_object_set_new(o, "rate", json_real(valid ? (double)u->runs_seen /
+                                             (double)valid : 0.0));
+    if (u->baseline != BASELINE_NONE)
+        json_object_set_new(o, "baseline",
+                            json_string(baseline_state_name(u->baseline)));
     return o;
 }
 
@@ -88,6 +97,18 @@ static json_t *json_run(const struct run_record *r)
                      "false_positives", (json_int_t)r->false_positives);
 }
 
+/* What json_run leaves out, so that `racelab merge` can re-score runs
+ * read back from JSON exactly as the process that made them did. */
+static json_t *json_run_full(const struct run_record *r)
+{
+    json_t *o = json_run(r);
+
+    json_object_set_new(o, "oracles", str_or_null(r->oracles));
+    json_object_set_new(o, "schedule", str_or_null(r->schedule));
+    json_object_set_new(o, "suppressed", json_integer((json_int_t)r->suppressed));
+    return o;
+}
+
 static json_t *json_expected(const struct cell_expect *e)
 {
     json_t *kinds = json_array();
@@ -105,7 +126,7 @@ static json_t *json_cell(const struct cell_result *c)
     json_t *runs = json_array(), *findings = json_array(), *o;
 
     for (size_t i = 0; i < c->nruns; i++)
-        json_array_append_new(runs, json_run(&c->runs[i]));
+        json_array_append_new(runs, json_run_full(&c->runs[i]));
     for (size_t i = 0; i < c->nfindings; i++)
         json_array_append_new(findings, json_unique(c, &c->findings[i]));
     o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I,"
@@ -145,6 +166,21 @@ static json_t *json_cell(const struct cell_result *c)
                             : json_null());
     if (c->guarantee)
         json_object_set_new(o, "guarantee", json_string(c->guarantee));
+    if (c->min_rate > 0) {
+        json_object_set_new(o, "min_rate", json_real(c->min_rate));
+        json_object_set_new(o, "confidence", json_real(c->confidence));
+    }
+    json_object_set_new(o, "suppressed", json_integer((json_int_t)c->suppressed));
+    if (c->baseline_used) {
+        json_t *fixed = json_array();
+
+        for (size_t i = 0; i < c->baseline_fixed && c->fixed_findings; i++)
+            json_array_append_new(fixed, json_finding(&c->fixed_findings[i]));
+        json_object_set_new(o, "baseline", json_pack(
+            "{s:I, s:I, s:I, s:o}", "new", (json_int_t)c->baseline_new,
+            "known", (json_int_t)c->baseline_known,
+            "fixed", (json_int_t)c->baseline_fixed, "fixed_findings", fixed));
+    }
     json_object_set_new(o, "verdict", str_or_null(c->verdict));
     json_object_set_new(o, "expected", json_expected(&c->expect));
     json_object_set_new(o, "runs_detail", runs);

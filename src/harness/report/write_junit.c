@@ -82,7 +82,14 @@ int write_junit(const char *path, const struct cell_result *cells, size_t n,
         rl_xml_escape(f, c->tool ? c->tool : "unknown");
         fprintf(f, "\" time=\"%.3f\"", cell_seconds(c));
         if (c->status == CELL_PASS) {
-            fputs("/>\n", f);
+            if (!c->guarantee && !c->baseline_used) {
+                fputs("/>\n", f);
+                continue;
+            }
+            /* what a gate pass rests on: the guarantee, the baseline */
+            fputs(">\n      <system-out>", f);
+            rl_xml_escape(f, c->verdict ? c->verdict : "");
+            fputs("</system-out>\n    </testcase>\n", f);
             continue;
         }
         if (c->status == CELL_INCONCLUSIVE) {

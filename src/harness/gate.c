@@ -1,0 +1,213 @@
+/* gate.c - the CI-gate options shared by run, matrix and stress (see
+ * gate.h); the comparison itself lives in the report library
+ * (report/baseline.c, report/merge.c). */
+#include "gate.h"
+#include "cli.h"
+#include "proc.h"
+#include "progress.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void gate_init(struct gate_opts *g)
+{
+    memset(g, 0, sizeof *g);
+    g->shard_i = g->shard_n = 1;
+}
+
+void gate_free(struct gate_opts *g)
+{
+    for (size_t i = 0; i < g->nbase; i++)
+        cell_result_free(&g->base[i]);
+    free(g->base);
+    gate_init(g);
+}
+
+static bool fraction(const char *flag, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+
+    if (end == arg || *end || !(v > 0 && v < 1)) {
+        errorf("%s: expected a number between 0 and 1 (exclusive), got '%s'",
+               flag, arg);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int gate_option(struct gate_opts *g, int o, const char *arg)
+{
+    switch (o) {
+    case G_BASELINE: g->baseline = arg; return 1;
+    case G_WRITE_BASELINE: g->write_baseline = arg; return 1;
+    case G_SUPPRESSIONS: g->suppressions = arg; return 1;
+    case G_SOURCE_ROOT: g->source_root = arg; return 1;
+    case G_MIN_RATE: return fraction("--min-rate", arg, &g->min_rate) ? 1 : -1;
+    case G_CONFIDENCE:
+        return fraction("--confidence", arg, &g->confidence) ? 1 : -1;
+    case G_SHARD:
+        if (sscanf(arg, "%ld/%ld", &g->shard_i, &g->shard_n) != 2 ||
+            g->shard_n < 1 || g->shard_i < 1 || g->shard_i > g->shard_n) {
+            errorf("--shard: expected I/N with 1 <= I <= N, got '%s'", arg);
+            return -1;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int gate_prepare(struct gate_opts *g)
+{
+    char err[512];
+    struct outputs o = {0};
+
+    if ((g->min_rate > 0) != (g->confidence > 0)) {
+        errorf("--min-rate and --confidence go together (e.g. --min-rate 0.2 "
+               "--confidence 0.95)");
+        return EXIT_USAGE;
+    }
+    if (g->suppressions && access(g->suppressions, R_OK) != 0) {
+        errorf("--suppressions %s: %s", g->suppressions, strerror(errno));
+        return EXIT_ENV;
+    }
+    if (g->source_root && access(g->source_root, X_OK) != 0) {
+        errorf("--source-root %s: %s", g->source_root, strerror(errno));
+        return EXIT_ENV;
+    }
+    o.json = g->write_baseline;
+    if (outputs_check(&o) < 0)
+        return EXIT_ENV;
+    if (g->baseline &&
+        read_json(g->baseline, &g->base, &g->nbase, err, sizeof err) < 0) {
+        errorf("--baseline: %s", err);
+        return EXIT_ENV;
+    }
+    write_sarif_set_source_root(g->source_root);
+    return EXIT_OK;
+}
+
+long gate_runs(const struct gate_opts *g, long runs)
+{
+    long need = (long)runs_for_confidence(g->min_rate, g->confidence);
+
+    return need > runs ? need : runs;
+}
+
+long gate_shard_run(const struct gate_opts *g, long k)
+{
+    return g->shard_i - 1 + k * g->shard_n;
+}
+
+long gate_shard_count(const struct gate_opts *g, long runs)
+{
+    long n = 0;
+
+    while (gate_shard_run(g, n) < runs)
+        n++;
+    return n;
+}
+
+int gate_finish(struct gate_opts *g, struct cell_result *cells, size_t n,
+                const char *command)
+{
+    char err[512];
+
+    for (size_t i = 0; i < n; i++) {
+        if (g->min_rate > 0) {
+            cells[i].min_rate = g->min_rate;
+            cells[i].confidence = g->confidence;
+        }
+        if (g->baseline)
+            cell_apply_baseline(&cells[i], g->base, g->nbase);
+        cell_annotate(&cells[i]);
+        if (g->suppressions)
+            cell_note_suppressed(&cells[i], g->suppressions);
+    }
+    if (g->write_baseline &&
+        write_json(g->write_baseline, cells, n, command, err, sizeof err) < 0) {
+        errorf("--write-baseline %s: %s", g->write_baseline, err);
+        return EXIT_ENV;
+    }
+    return EXIT_OK;
+}
+
+static void sb_quoted(struct strbuf *sb, const char *arg)
+{
+    if (strpbrk(arg, " \t'\"$\\{}*?;&|<>()") == NULL && *arg) {
+        sb_printf(sb, " %s", arg);
+        return;
+    }
+    sb_printf(sb, " '");
+    for (; *arg; arg++)
+        sb_printf(sb, *arg == '\'' ? "'\\''" : "%c", *arg);
+    sb_printf(sb, "'");
+}
+
+char *gate_stress_repro(const char *tool, unsigned long seed,
+                        const struct strvec *http, const char *load_cmd,
+                        double duration, const char *chaos, char **prog,
+                        int nprog)
+{
+    struct strbuf sb;
+
+    sb_init(&sb);
+    sb_printf(&sb, "racelab stress --tool %s --runs 1 --seed %lu", tool, seed);
+    for (size_t i = 0; i < http->n; i++)
+        sb_printf(&sb, " --http %s", http->v[i]);
+    if (load_cmd) {
+        sb_printf(&sb, " --load");
+        sb_quoted(&sb, load_cmd);
+    }
+    if (duration > 0)
+        sb_printf(&sb, " --duration %g", duration);
+    if (chaos)
+        sb_printf(&sb, " --chaos %s", chaos);
+    sb_printf(&sb, " --");
+    for (int i = 0; i < nprog; i++)
+        sb_quoted(&sb, prog[i]);
+    return sb_steal(&sb);
+}
+
+void gate_default_tools(const struct paths *p, bool tools[TOOL_COUNT])
+{
+    static const char *const flavor[TOOL_COUNT] = {
+        [TOOL_TSAN] = "tsan", [TOOL_HELGRIND] = "valgrind",
+        [TOOL_DRD] = "valgrind", [TOOL_NONE] = "release",
+    };
+    char *root = p->build_root ? xstrdup(p->build_root)
+                               : xasprintf("%s/build", p->source);
+    char *vg = which("valgrind");
+    bool keep[TOOL_COUNT];
+    int kept = 0;
+    struct strbuf skipped;
+
+    sb_init(&skipped);
+    for (int t = 0; t < TOOL_COUNT; t++) {
+        char *exe = xasprintf("%s/%s/racelab-server", root, flavor[t]);
+        bool vg_tool = t == TOOL_HELGRIND || t == TOOL_DRD;
+
+        keep[t] = tools[t] && is_executable(exe) && (!vg_tool || vg);
+        if (tools[t] && !keep[t])
+            sb_printf(&skipped, "%s%s (%s%s)", skipped.len ? ", " : "",
+                      tool_names[t], vg_tool && !vg ? "valgrind not installed"
+                      : "no build/", vg_tool && !vg ? "" : flavor[t]);
+        kept += keep[t];
+        free(exe);
+    }
+    if (kept && skipped.len) {
+        for (int t = 0; t < TOOL_COUNT; t++)
+            tools[t] = keep[t];
+        progress_note("skipping tools whose build is missing: %s; build with "
+                      "cmake --preset FLAVOR && cmake --build --preset FLAVOR, "
+                      "or name tools with --tool", skipped.buf);
+    }
+    sb_free(&skipped);
+    free(vg);
+    free(root);
+}
