@@ -83,6 +83,20 @@ static void test_match_ignores_background_stacks(void **state)
     assert_true(finding_at_locations(&race.items[0], &access, 1, 1));
 }
 
+static void test_match_thread_leak_by_its_creation_stack(void **state)
+{
+    /* TSan's thread leak has one stack, where the thread was created:
+     * background for other reports, the bug's place for this one */
+    struct location create = loc("programs/thread_leak.c", 0);
+    struct finding_list l;
+
+    finding_list_init(&l);
+    parse_tsan(DATA("tsan-thread_leak.log"), &l);
+    assert_int_equal(l.items[0].kind, FINDING_THREAD_LEAK);
+    assert_true(finding_at_locations(&l.items[0], &create, 1, 4));
+    finding_list_free(&l);
+}
+
 static void test_match_valgrind_dir_and_file(void **state)
 {
     struct finding_list l;
@@ -103,6 +117,7 @@ int main(void)
         cmocka_unit_test(test_match_wrong_line_or_file),
         cmocka_unit_test(test_match_depth_limits_frames),
         cmocka_unit_test(test_match_ignores_background_stacks),
+        cmocka_unit_test(test_match_thread_leak_by_its_creation_stack),
         cmocka_unit_test(test_match_valgrind_dir_and_file),
     };
 

@@ -32,13 +32,19 @@ static bool frame_at(const struct frame *fr, const struct location *loc)
 bool finding_at_locations(const struct finding *f, const struct location *locs,
                           size_t nlocs, size_t depth)
 {
+    /* A report made only of background stacks (TSan's thread leak is the
+     * leaked thread's creation stack alone) is placed by them. */
+    bool only_background = true;
+
+    for (size_t s = 0; s < f->nstacks; s++)
+        only_background &= f->stacks[s].context != 0;
     for (size_t s = 0; s < f->nstacks; s++) {
         const struct stack *st = &f->stacks[s];
         size_t n = depth && depth < st->nframes ? depth : st->nframes;
 
         /* Where a thread, mutex or block was made, or DRD's other
          * segment, is background: a bug is where the accesses happen. */
-        if (st->context)
+        if (st->context && !only_background)
             continue;
         for (size_t i = 0; i < n; i++)
             for (size_t l = 0; l < nlocs; l++)
