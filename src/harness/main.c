@@ -21,6 +21,7 @@ static const char usage[] =
 "  run      run a scenario's variants under the tools, judge the findings\n"
 "  matrix   every scenario x variant x tool; the table and the CI gate\n"
 "  stress   the same machinery on any program: racelab stress -- PROG ARGS\n"
+"  cc       compile a C program for the controlled scheduler (CC=\"racelab cc\")\n"
 "\n"
 "racelab COMMAND --help for its options; racelab --version.\n"
 "Exit: 0 expectations held / no finding, 1 an expectation failed / a finding,\n"
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
         rc = cmd_run(sub_argc, sub_argv, &paths, true);
     else if (!strcmp(cmd, "stress"))
         rc = cmd_stress(sub_argc, sub_argv, &paths);
+    else if (!strcmp(cmd, "cc"))
+        rc = cmd_cc(sub_argc, sub_argv);
     else if (!strcmp(cmd, "help")) {
         fputs(usage, stdout);
         rc = EXIT_OK;
