@@ -24,6 +24,8 @@
 #include "chaos.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +97,7 @@ static struct {
     uint64_t rp_end;
     bool replaying;
     bool quiet;
+    bool trace;                 /* RACELAB_SCHED_TRACE: every switch on stderr */
 } g;
 
 /* --- small helpers ------------------------------------------------------ */
@@ -151,6 +154,9 @@ static void log_switch(int to)
 {
     if (to == g.seg_tid)
         return;
+    if (g.trace)
+        rl_print("rlsched: step %llu: thread %d -> %d\n",
+                 (unsigned long long)rl_steps, g.seg_tid, to);
     if (g.nlog == g.caplog) {
         size_t cap = g.caplog ? g.caplog * 2 : 1024;
         struct seg *p = realloc(g.log, cap * sizeof *p);
@@ -271,6 +277,7 @@ static void configure(void)
     unsigned long long steps = 0;
 
     g.quiet = getenv("RACELAB_SCHED_QUIET") != NULL;
+    g.trace = getenv("RACELAB_SCHED_TRACE") != NULL;
     if (spec && strlen(spec) < sizeof buf) {
         snprintf(g.spec, sizeof g.spec, "%s", spec);
         /* copy without the steps= field, which chaos_parse() does not know */
@@ -644,6 +651,9 @@ static void deadlock(void) __attribute__((noreturn));
  * system call or finished.  Hand the baton on, go idle, or report. */
 static void hand_off(struct rl_thread *me)
 {
+    /* Blocking is a step of its own, so that a replay can tell "blocked
+     * here" from "preempted at the sync point just before". */
+    rl_steps++;
     for (;;) {
         if (__atomic_load_n(&rl_pending, __ATOMIC_RELAXED))
             absorb_pending();
@@ -885,10 +895,67 @@ void rl_obj_forget(void *addr)
 
 /* --- the deadlock report ------------------------------------------------------------ */
 
+/* The symbol containing ADDR in FILE's .symtab (static functions and
+ * variables too, which dladdr cannot see), or NULL. */
+static const char *symtab_lookup(const char *file, uintptr_t base, uintptr_t addr,
+                                 uintptr_t *off)
+{
+    static char *map;
+    static size_t size;
+    if (!map) {
+        int fd = open(file, O_RDONLY);
+        struct stat st;
+        if (fd < 0)
+            return NULL;
+        if (fstat(fd, &st) == 0) {
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m != MAP_FAILED) {
+                map = m;
+                size = (size_t)st.st_size;
+            }
+        }
+        close(fd);
+        if (!map)
+            return NULL;
+    }
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)map;
+    if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > size)
+        return NULL;
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(map + eh->e_shoff);
+    uintptr_t rel = addr - (eh->e_type == ET_DYN ? base : 0);
+    for (int i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+            continue;
+        const Elf64_Sym *sym = (const Elf64_Sym *)(map + sh[i].sh_offset);
+        const char *str = map + sh[sh[i].sh_link].sh_offset;
+        size_t count = sh[i].sh_size / sizeof *sym;
+        for (size_t j = 0; j < count; j++) {
+            int type = ELF64_ST_TYPE(sym[j].st_info);
+            if ((type == STT_FUNC || type == STT_OBJECT) && sym[j].st_value <= rel &&
+                rel < sym[j].st_value + (sym[j].st_size ? sym[j].st_size : 1)) {
+                *off = rel - sym[j].st_value;
+                return str + sym[j].st_name;
+            }
+        }
+    }
+    return NULL;
+}
+
 static void describe(void *addr, char *buf, size_t n)
 {
     Dl_info di;
-    if (addr && dladdr(addr, &di) && di.dli_sname)
+    const char *name;
+    uintptr_t off;
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[len > 0 ? len : 0] = '\0';
+    Dl_info self;   /* the runtime is linked into the executable */
+    if (addr && dladdr(addr, &di) && dladdr((void *)rl_init, &self) && len > 0 &&
+        di.dli_fbase == self.dli_fbase &&
+        (name = symtab_lookup(exe, (uintptr_t)di.dli_fbase, (uintptr_t)addr, &off)))
+        snprintf(buf, n, off ? "%p (%s+%#lx)" : "%p (%s)", addr, name, (unsigned long)off);
+    else if (addr && dladdr(addr, &di) && di.dli_sname)
         snprintf(buf, n, "%p (%s+%#lx)", addr, di.dli_sname,
                  (unsigned long)((char *)addr - (char *)di.dli_saddr));
     else if (addr && dladdr(addr, &di) && di.dli_fname)
