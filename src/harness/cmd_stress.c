@@ -33,7 +33,9 @@ static const char usage[] =
 "                      {port}, else until PROGRAM exits)\n"
 "  --timeout SECONDS   limit per run (default 120)\n"
 "  --chaos SPEC        perturb the schedule (src/chaos; LD_PRELOAD of\n"
-"                      librlchaos.so, not for TSan-built programs)\n"
+"                      librlchaos.so, not for TSan-built programs); for\n"
+"                      programs built by racelab cc: the controlled\n"
+"                      scheduler's strategy (docs/CHAOS.md)\n"
 "  --jobs N --seed N --early-stop --json FILE --junit FILE --sarif FILE\n"
 "  --html FILE --keep-tmp --quiet                as for `racelab run`\n"
 "Exit: 0 no finding, 1 a finding (or crash/hang), 2 usage, 3 environment.\n";
@@ -197,6 +199,18 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         status = EXIT_ENV;
         goto out;
     }
+    /* A racelab cc build is not a TSan build: it runs bare, and --chaos
+     * acts through its own scheduler (sched_detect.c, docs/CHAOS.md). */
+    bool sched = binary_has_sched(program);
+    if (sched && (tools[TOOL_TSAN] || tools[TOOL_HELGRIND] || tools[TOOL_DRD])) {
+        errorf("stress: %s is built by racelab cc for the controlled scheduler; it "
+               "runs with --tool none only (--chaos pct|random picks the schedule). "
+               "For tsan/helgrind/drd build it with clang -fsanitize=thread or plainly",
+               program);
+        goto out;
+    }
+    tools[TOOL_NONE] |= sched;
+    tool_set |= sched;
     if (!tool_set) {
         char *vg = which("valgrind");
         tools[binary_has_tsan(program) ? TOOL_TSAN : vg ? TOOL_HELGRIND : TOOL_NONE] = true;
@@ -229,7 +243,7 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         status = EXIT_ENV;
         goto out;
     }
-    if (chaos) {
+    if (chaos && !sched) {
         preload = chaos_preload_path();
         if (!preload && (tools[TOOL_NONE] || tools[TOOL_HELGRIND] || tools[TOOL_DRD]))
             warnf("--chaos: librlchaos.so not found beside racelab; programs not "
@@ -276,6 +290,7 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
             sp->seed = seed + (unsigned long)r;
             sp->chaos = chaos;
             sp->chaos_preload = preload;
+            sp->sched = sched;
             sp->slow_ms = tool_slow_ms(t, 0);
             sp->memory_growth_mb = 1e12;    /* no memory oracle on strangers */
             sp->hang_seconds = tool_hang_seconds(t, 0);

@@ -16,6 +16,7 @@
 #include "oracle.h"
 #include "proc.h"
 #include "progress.h"
+#include "sched_detect.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -279,6 +280,8 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
         sv_push_own(env, strstr(s->chaos, "seed=") || !strncmp(s->chaos, "none", 4)
                              ? xasprintf("RACELAB_CHAOS=%s", s->chaos)
                              : xasprintf("RACELAB_CHAOS=%s:seed=%lu", s->chaos, s->seed));
+        if (s->sched)   /* the schedule, quoted if the run fails (sched_detect.c) */
+            sv_push_own(env, xasprintf("RACELAB_SCHED_LOG=%s/sched.log", r->tmp));
         if (s->chaos_preload && s->tool != TOOL_TSAN) {
             const char *old = getenv("LD_PRELOAD");
             sv_push_own(env, old && *old
@@ -877,6 +880,9 @@ void run_one(const struct run_spec *spec, struct run_output *out)
             free(tail);
         }
     }
+    if (spec->sched && r->prog.exited)
+        hung |= sched_run_verdict(r->prog.status, r->tmp, &rec->hang_report,
+                                  &r->oracles, &r->fired);
     if (spec->profile && r->lr.have && !hung && !stopped_early) {
         if (have_stats && strcmp(spec->profile, "paths") != 0 &&
             stats_requests != r->lr.responses)

@@ -36,6 +36,8 @@ struct run_spec {
     const char *chaos;          /* RACELAB_CHAOS spec (src/chaos), or NULL */
     const char *chaos_preload;  /* librlchaos.so for programs not linked
                                    with the wrappers, or NULL */
+    bool sched;                 /* built by racelab cc (src/sched): gets
+                                   RACELAB_SCHED_LOG; its deadlock exit is a hang */
     /* Oracles. */
     const char *symptom;        /* the manifest's oracle, or NULL */
     double slow_ms, memory_growth_mb, hang_seconds;
