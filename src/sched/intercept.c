@@ -576,7 +576,7 @@ int sched_yield(void)
         rl_enter();
         bool others = rl_others_eligible();
         if (others)
-            rl_yield(64);
+            rl_yield();
         rl_leave();
         rl_sync_point();
         if (others)
@@ -585,8 +585,8 @@ int sched_yield(void)
     return (int)syscall(SYS_sched_yield);
 }
 
-/* A sleep lets the others run for a while (measured in steps, so the
- * schedule stays a function of the seed).  A thread that is alone really
+/* A sleep lets the others run first, as a yield does (no real time
+ * passes, so the schedule stays a function of the seed).  A thread that is alone really
  * sleeps, without the baton: a thread in a system call may bring work. */
 static bool sleep_as_yield(void)
 {
@@ -595,7 +595,7 @@ static bool sleep_as_yield(void)
     rl_enter();
     bool others = rl_others_eligible();
     if (others)
-        rl_yield(512);
+        rl_yield();
     rl_leave();
     rl_sync_point();
     return others;

@@ -106,8 +106,8 @@ void rl_block(enum rl_wait w, void *obj, void *pc, bool timed);
 /* Makes every thread blocked with (w, obj) runnable; wakes at most
  * LIMIT of them in FIFO order (LIMIT < 0: all).  Returns how many. */
 int rl_wake(enum rl_wait w, void *obj, int limit);
-/* Gives up the baton for SPIN steps (sched_yield, sleep). */
-void rl_yield(uint64_t spin);
+/* sched_yield(), sleep(): let another thread run first (see sched.c). */
+void rl_yield(void);
 /* True if another thread could run now. */
 bool rl_others_eligible(void);
 

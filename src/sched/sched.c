@@ -45,10 +45,8 @@
 __attribute__((used, visibility("default")))
 const char racelab_sched_runtime[] = "racelab_sched_runtime 1";
 
-#define YIELD_STEPS 64          /* sched_yield(): others run this long first */
-#define SLEEP_STEPS 512         /* sleep(), usleep()...: a longer yield */
 #define STARVE_STEPS (1u << 20) /* then a thread that never blocks is demoted */
-#define DEFAULT_STEPS 20000     /* PCT's k before a measurement exists */
+#define DEFAULT_STEPS 2000      /* PCT's k before a measurement exists */
 #define MAX_DEPTH 16
 
 struct seg {
@@ -331,9 +329,9 @@ static void configure(void)
             }
     }
     if (g.cfg.strategy == CHAOS_RANDOM) {
-        /* At plain accesses a preemption every 64/p steps on average; at
+        /* At plain accesses a preemption every 8/p steps on average; at
          * synchronization steps, with probability p (rl_sync_point). */
-        uint64_t mean = (uint64_t)(64 / (g.cfg.p > 0 ? g.cfg.p : 1.0 / 64));
+        uint64_t mean = (uint64_t)(8 / (g.cfg.p > 0 ? g.cfg.p : 1.0 / 64));
         g.random_next = 1 + rnd() % (2 * mean + 1);
     }
     const char *lp = getenv("RACELAB_SCHED_LOG");
@@ -695,12 +693,14 @@ void rl_decide(void)
     if (__atomic_load_n(&rl_pending, __ATOMIC_RELAXED))
         absorb_pending();
     while (g.next_change < g.nchange && rl_steps >= g.change[g.next_change]) {
-        /* PCT: the i-th change point drops the running thread to priority
-         * i, below every initial priority. */
-        me->priority = ++g.next_change;
+        /* PCT: a change point drops the running thread below every other
+         * thread (below earlier change points and yields too: see
+         * rl_yield). */
+        me->priority = g.demoted--;
+        g.next_change++;
     }
     if (g.cfg.strategy == CHAOS_RANDOM && rl_steps >= g.random_next) {
-        uint64_t mean = (uint64_t)(64 / (g.cfg.p > 0 ? g.cfg.p : 1.0 / 64));
+        uint64_t mean = (uint64_t)(8 / (g.cfg.p > 0 ? g.cfg.p : 1.0 / 64));
         g.random_next = rl_steps + 1 + rnd() % (2 * mean + 1);
         preempt = true;
     }
@@ -776,10 +776,16 @@ int rl_wake(enum rl_wait w, void *obj, int limit)
     return woken;
 }
 
-void rl_yield(uint64_t spin)
+void rl_yield(void)
 {
+    /* Someone else first, if anyone can run.  Under PCT the yielding
+     * thread also drops to the lowest priority (as Shuttle's PCT does):
+     * a spin-wait with sched_yield() must let the thread it waits for
+     * make progress, or strict priorities would livelock. */
     struct rl_thread *me = rl_self;
-    me->yield_until = rl_steps + spin;
+    me->yield_until = rl_steps + 2;     /* the caller's sync point is one step */
+    if (g.cfg.strategy == CHAOS_PCT)
+        me->priority = g.demoted--;
     rl_next_check = 0;
 }
 
