@@ -17,15 +17,16 @@
 #     tool): sched pct / sched random / --chaos pct / --chaos random (wrap)
 #     / none.
 #
-# usage: bench/sched.sh [--runs N] [--server-runs N] [--no-server]
+# usage: bench/sched.sh [--runs N] [--server-runs N] [--no-server | --server-only]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-runs=20 server_runs=4 server=1
+runs=20 server_runs=4 server=1 programs=1
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) runs=$2; shift 2 ;;
     --server-runs) server_runs=$2; shift 2 ;;
     --no-server) server=0; shift ;;
+    --server-only) programs=0; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench/sched.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
@@ -43,6 +44,7 @@ failures() {    # failures JSON: failing runs (crash, hang) of the first cell
     python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['results'][0]; print(c['crashes'] + c['hangs'])" "$1"
 }
 
+if [ "$programs" = 1 ]; then
 echo "## 1. exposure within $runs runs (failing runs / $runs)"
 printf '%-16s %9s %9s %11s %11s %6s\n' program "sched-pct" "sched-rnd" "preload-pct" "preload-rnd" none
 for p in $progs; do
@@ -119,6 +121,7 @@ print(f"long_run: plain {tp:.3f} s, sched pct {ts:.3f} s ({sp} steps, {swp - 1} 
 print(f"per step (pct, few switches): {(ts - tp) / sp * 1e9:.1f} ns")
 print(f"per switch (random - pct):    {(tr - ts) / max(1, swr - swp) * 1e6:.2f} us")
 PY
+fi
 
 [ "$server" = 1 ] || exit 0
 [ -x "$here/build/sched/racelab-server-cache-race-buggy" ] || {

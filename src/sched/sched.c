@@ -46,6 +46,7 @@ __attribute__((used, visibility("default")))
 const char racelab_sched_runtime[] = "racelab_sched_runtime 1";
 
 #define STARVE_STEPS (1u << 20) /* then a thread that never blocks is demoted */
+#define PCT_WINDOW 20000        /* longer programs: change points per window */
 #define DEFAULT_STEPS 2000      /* PCT's k before a measurement exists */
 #define MAX_DEPTH 16
 
@@ -67,6 +68,7 @@ static struct {
     bool k_known;               /* measured (file) or given (steps=) */
     uint64_t change[MAX_DEPTH];
     int nchange, next_change;
+    uint64_t window, window_end; /* pct: change points are drawn per window */
     uint64_t rng;
     uint64_t random_next;       /* random: the next preemption step */
     int64_t demoted;            /* starvation guard: next priority to give */
@@ -267,6 +269,25 @@ static char *default_steps_path(void)
     return p;
 }
 
+/* PCT: d-1 change points uniform over the window (START, START + W], in
+ * step order.  For a program of k <= PCT_WINDOW steps that is PCT exactly
+ * (one window covers the run); a longer program (a server) gets fresh
+ * change points every PCT_WINDOW steps, else two change points in ten
+ * million steps would leave it all but serial. */
+static void draw_change_points(uint64_t start)
+{
+    for (int i = 0; i < g.nchange; i++)
+        g.change[i] = start + 1 + rnd() % g.window;
+    for (int i = 1; i < g.nchange; i++)
+        for (int j = i; j > 0 && g.change[j - 1] > g.change[j]; j--) {
+            uint64_t x = g.change[j];
+            g.change[j] = g.change[j - 1];
+            g.change[j - 1] = x;
+        }
+    g.next_change = 0;
+    g.window_end = start + g.window;
+}
+
 /* RACELAB_CHAOS is chaos_parse()'s grammar plus our own steps=K. */
 static void configure(void)
 {
@@ -319,14 +340,8 @@ static void configure(void)
     if (g.cfg.strategy == CHAOS_PCT) {
         /* d-1 change points uniform over [1, k], in step order */
         g.nchange = g.cfg.depth - 1 < MAX_DEPTH ? g.cfg.depth - 1 : MAX_DEPTH;
-        for (int i = 0; i < g.nchange; i++)
-            g.change[i] = 1 + rnd() % g.k;
-        for (int i = 1; i < g.nchange; i++)
-            for (int j = i; j > 0 && g.change[j - 1] > g.change[j]; j--) {
-                uint64_t x = g.change[j];
-                g.change[j] = g.change[j - 1];
-                g.change[j - 1] = x;
-            }
+        g.window = g.k < PCT_WINDOW ? g.k : PCT_WINDOW;
+        draw_change_points(0);
     }
     if (g.cfg.strategy == CHAOS_RANDOM) {
         /* At plain accesses a preemption every 8/p steps on average; at
@@ -601,6 +616,8 @@ static void update_next_check(struct rl_thread *me)
 
     if (g.next_change < g.nchange)
         n = g.change[g.next_change];
+    else if (g.nchange > 0 && g.window_end < n)
+        n = g.window_end;
     if (g.replaying && g.rp_end < n)
         n = g.rp_end;
     if (g.cfg.strategy == CHAOS_RANDOM && g.random_next < n)
@@ -692,6 +709,8 @@ void rl_decide(void)
     rl_mode = 2;
     if (__atomic_load_n(&rl_pending, __ATOMIC_RELAXED))
         absorb_pending();
+    if (g.nchange > 0 && g.next_change == g.nchange && rl_steps >= g.window_end)
+        draw_change_points(g.window_end);
     while (g.next_change < g.nchange && rl_steps >= g.change[g.next_change]) {
         /* PCT: a change point drops the running thread below every other
          * thread (below earlier change points and yields too: see
