@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -49,6 +50,7 @@ const char racelab_sched_runtime[] = "racelab_sched_runtime 1";
 #define PCT_WINDOW 20000        /* longer programs: change points per window */
 #define DEFAULT_STEPS 2000      /* PCT's k before a measurement exists */
 #define MAX_DEPTH 16
+#define LOG_MAX_SEGS (1u << 20) /* schedule log: 16 MiB at most */
 
 struct seg {
     int tid;
@@ -90,6 +92,7 @@ static struct {
     size_t nlog, caplog;
     int seg_tid;
     uint64_t seg_start;
+    bool log_truncated;
     char *log_path, *steps_path;
 
     struct seg *rp;             /* the schedule being replayed */
@@ -157,15 +160,21 @@ static void log_switch(int to)
     if (g.trace)
         rl_print("rlsched: step %llu: thread %d -> %d\n",
                  (unsigned long long)rl_steps, g.seg_tid, to);
-    if (g.nlog == g.caplog) {
+    /* Kept only when asked for, and bounded (a server under random
+     * switches millions of times): a replay of a truncated log goes on
+     * with the strategy where the log ends. */
+    if (g.log_path && g.nlog == g.caplog && g.caplog < LOG_MAX_SEGS) {
         size_t cap = g.caplog ? g.caplog * 2 : 1024;
         struct seg *p = realloc(g.log, cap * sizeof *p);
-        if (!p)
-            return;     /* the log stays short; replay falls back to pct */
-        g.log = p;
-        g.caplog = cap;
+        if (p) {
+            g.log = p;
+            g.caplog = cap;
+        }
     }
-    g.log[g.nlog++] = (struct seg){ g.seg_tid, rl_steps - g.seg_start };
+    if (g.nlog < g.caplog)
+        g.log[g.nlog++] = (struct seg){ g.seg_tid, rl_steps - g.seg_start };
+    else if (g.log_path)
+        g.log_truncated = true;
     g.seg_tid = to;
     g.seg_start = rl_steps;
 }
@@ -195,10 +204,10 @@ static void save_state(void)
     if (g.log_path) {
         char head[400];
         struct seg last = { g.seg_tid, rl_steps - g.seg_start };
-        snprintf(head, sizeof head, "rlsched-schedule 1 %s steps=%llu k=%llu\n",
+        snprintf(head, sizeof head, "rlsched-schedule 1 %s steps=%llu k=%llu%s\n",
                  g.spec[0] ? g.spec : "none", (unsigned long long)rl_steps,
-                 (unsigned long long)g.k);
-        write_text(g.log_path, head, g.log, g.nlog, &last);
+                 (unsigned long long)g.k, g.log_truncated ? " truncated" : "");
+        write_text(g.log_path, head, g.log, g.nlog, g.log_truncated ? NULL : &last);
     }
     if (!g.k_known && g.steps_path && rl_steps > 0) {
         /* O_EXCL: the first measurement stays, so that a seed keeps
@@ -465,6 +474,11 @@ void rl_init(void)
     if (done)
         return;
     done = 1;
+    /* One malloc arena: only one thread runs at a time anyway, and glibc
+     * would otherwise reserve a 64 MiB arena whenever a thread first
+     * allocates, which under a schedule that starts some threads late
+     * looks like memory growth (and moves addresses between runs). */
+    mallopt(M_ARENA_MAX, 1);
     configure();
     struct rl_thread *m = calloc(1, sizeof *m);
     if (!m)
