@@ -10,7 +10,8 @@
  * Link additions: the whole archive (the interposed pthread and system
  * call functions must win even where only a shared library calls them),
  * -rdynamic (so the deadlock report can name functions and global mutexes
- * through dladdr), -lpthread -ldl.
+ * through dladdr), -lpthread -ldl.  A -shared link gets no runtime (the
+ * executable has it).
  */
 #include "cli.h"
 
@@ -79,6 +80,16 @@ int cmd_cc(int argc, char **argv)
     sv_push(&av, clang);
     sv_push(&av, "-fsanitize=thread");
     bool link = !compile_only(argc, argv);
+    /* A shared library is instrumented but gets no runtime: the
+     * executable that loads it (built by racelab cc) carries the one
+     * runtime, whose symbols the library then binds to. */
+    bool shared = false;
+    for (int i = 1; i < argc; i++)
+        shared |= !strcmp(argv[i], "-shared");
+    if (link && shared) {
+        sv_push(&av, "-fno-sanitize-link-runtime");
+        link = false;
+    }
     if (link) {
         lib = sched_lib_path();
         if (!lib) {

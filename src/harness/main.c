@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         rc = EXIT_OK;
     } else {
-        errorf("unknown command '%s' (list, run, matrix, stress; see racelab "
+        errorf("unknown command '%s' (list, run, matrix, stress, cc; see racelab "
                "--help)", cmd);
         rc = EXIT_USAGE;
     }

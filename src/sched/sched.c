@@ -297,6 +297,13 @@ static void draw_change_points(uint64_t start)
     g.window_end = start + g.window;
 }
 
+/* A variable that is set, not empty and not "0". */
+static bool env_flag(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 /* RACELAB_CHAOS is chaos_parse()'s grammar plus our own steps=K. */
 static void configure(void)
 {
@@ -304,8 +311,8 @@ static void configure(void)
     char buf[256] = "";
     unsigned long long steps = 0;
 
-    g.quiet = getenv("RACELAB_SCHED_QUIET") != NULL;
-    g.trace = getenv("RACELAB_SCHED_TRACE") != NULL;
+    g.quiet = env_flag("RACELAB_SCHED_QUIET");
+    g.trace = env_flag("RACELAB_SCHED_TRACE");
     if (spec && strlen(spec) < sizeof buf) {
         snprintf(g.spec, sizeof g.spec, "%s", spec);
         /* copy without the steps= field, which chaos_parse() does not know */

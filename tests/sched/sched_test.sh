@@ -89,6 +89,9 @@ deadlock)
     echo "$rep" | grep -q "cycle: thread" || fail "no wait-for cycle in the report"
     echo "$rep" | grep -q "lock_a" && echo "$rep" | grep -q "lock_b" \
         || fail "the report does not name lock_a and lock_b"
+    det=$(json_field "$tmp/d.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['symptom_detail']")
+    echo "$det" | grep -q "schedule: rlsched-schedule 1 pct:seed=" \
+        || fail "the hung run's detail does not quote its schedule: $det"
     ;;
 threads64)
     build threads64
