@@ -4,7 +4,8 @@
 #
 #   sched_test.sh MODE RACELAB PROGRAMS_DIR
 #
-# MODE: programs | replay | deadlock | threads64 | long | atomics | usage.
+# MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
+# atomics | usage.
 # Seeds are fixed (--seed 1) and PCT's step count k is measured by a
 # warm-up run in a private $TMPDIR first, so every verdict here is a
 # function of the code: a buggy program that PCT stops exposing, or a
@@ -92,6 +93,25 @@ deadlock)
     det=$(json_field "$tmp/d.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['symptom_detail']")
     echo "$det" | grep -q "schedule: rlsched-schedule 1 pct:seed=" \
         || fail "the hung run's detail does not quote its schedule: $det"
+    ;;
+sync)
+    build sync_mix
+    for strategy in pct random none; do
+        st=$(stress sync_mix --chaos $strategy --runs 10 --seed 1)
+        echo "sync_mix --chaos $strategy: racelab exit $st"
+        [ "$st" = 0 ] || fail "sync_mix under $strategy: $(cat "$tmp/sync_mix.out")"
+    done
+    ;;
+lostwakeup)
+    build lostwakeup_buggy
+    st=$(stress lostwakeup_buggy --chaos pct --runs 20 --seed 1 --json "$tmp/w.json")
+    h=$(json_field "$tmp/w.json" "c['hangs']")
+    echo "lostwakeup_buggy: racelab exit $st, $h/20 runs hung"
+    [ "$st" = 1 ] && [ "$h" -ge 1 ] || fail "the lost wakeup was not found in 20 runs"
+    rep=$(json_field "$tmp/w.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['hang_report']")
+    echo "$rep"
+    echo "$rep" | grep -q "condition variable .*(ready_cond) (no thread will wake it)" \
+        || fail "the report does not name the condition variable nobody signals"
     ;;
 threads64)
     build threads64
