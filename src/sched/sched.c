@@ -297,6 +297,21 @@ static void draw_change_points(uint64_t start)
     g.window_end = start + g.window;
 }
 
+/* The strategy a schedule log was recorded with, as a RACELAB_CHAOS spec
+ * with its k ("pct:seed=13:steps=513"); false if the header is not ours. */
+static bool replay_header(const char *path, char *out, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    char spec[256];
+    unsigned long long k = 0;
+    bool ok = f && fscanf(f, "rlsched-schedule 1 %255s steps=%*u k=%llu", spec, &k) == 2;
+    if (f)
+        fclose(f);
+    if (ok)
+        snprintf(out, n, strstr(spec, "steps=") ? "%s" : "%s:steps=%llu", spec, k);
+    return ok;
+}
+
 /* A variable that is set, not empty and not "0". */
 static bool env_flag(const char *name)
 {
@@ -308,8 +323,14 @@ static bool env_flag(const char *name)
 static void configure(void)
 {
     const char *spec = getenv("RACELAB_CHAOS");
-    char buf[256] = "";
+    char buf[256] = "", logged[300];
     unsigned long long steps = 0;
+
+    /* Replaying without RACELAB_CHAOS: where the log ends (or drifts), go
+     * on with the strategy, seed and k the log was recorded with. */
+    const char *rp = getenv("RACELAB_SCHED_REPLAY");
+    if ((!spec || !*spec) && rp && *rp && replay_header(rp, logged, sizeof logged))
+        spec = logged;
 
     g.quiet = env_flag("RACELAB_SCHED_QUIET");
     g.trace = env_flag("RACELAB_SCHED_TRACE");
@@ -368,7 +389,6 @@ static void configure(void)
     const char *lp = getenv("RACELAB_SCHED_LOG");
     if (lp && *lp)
         g.log_path = strdup(lp);
-    const char *rp = getenv("RACELAB_SCHED_REPLAY");
     if (rp && *rp)
         load_replay(rp);
     g.demoted = -1;

@@ -76,6 +76,16 @@ replay)
         grep -q drifted "$tmp/replay.err" && fail "replay drifted: $(cat "$tmp/replay.err")"
     done
     echo "schedule log replayed: failed 5/5 times, no drift"
+    # a changed program drifts from the log, then goes on with the logged
+    # strategy (the log's header: pct, its seed and k) instead of stopping
+    "$racelab" cc -g -O0 -DDEPOSITS=12 -o "$tmp/account_changed" "$src/account_buggy.c" \
+        || fail "racelab cc could not build the changed program"
+    RACELAB_SCHED_QUIET= RACELAB_SCHED_REPLAY="$tmp/s.log" RACELAB_SCHED_LOG="$tmp/c.log" \
+        "$tmp/account_changed" > /dev/null 2> "$tmp/changed.err" || true
+    grep -q "replay drifted at step" "$tmp/changed.err" || fail "no drift reported: $(cat "$tmp/changed.err")"
+    head -n 1 "$tmp/c.log" | grep -q "pct:seed=$seed" \
+        || fail "after the drift the run did not go on with pct:seed=$seed: $(head -n 1 "$tmp/c.log")"
+    echo "changed program: drift reported, continued with pct:seed=$seed"
     ;;
 deadlock)
     build deadlock_abba

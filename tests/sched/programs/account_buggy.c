@@ -7,7 +7,9 @@
 #include <stdlib.h>
 
 #define THREADS 3
+#ifndef DEPOSITS   /* -DDEPOSITS=N: a changed program, for the replay-drift test */
 #define DEPOSITS 10
+#endif
 static int balance;
 
 static void deposit(int amount)
