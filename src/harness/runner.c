@@ -280,8 +280,6 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
         sv_push_own(env, strstr(s->chaos, "seed=") || !strncmp(s->chaos, "none", 4)
                              ? xasprintf("RACELAB_CHAOS=%s", s->chaos)
                              : xasprintf("RACELAB_CHAOS=%s:seed=%lu", s->chaos, s->seed));
-        if (s->sched)   /* the schedule, quoted if the run fails (sched_detect.c) */
-            sv_push_own(env, xasprintf("RACELAB_SCHED_LOG=%s/sched.log", r->tmp));
         if (s->chaos_preload && s->tool != TOOL_TSAN) {
             const char *old = getenv("LD_PRELOAD");
             sv_push_own(env, old && *old
@@ -289,6 +287,8 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
                                  : xasprintf("LD_PRELOAD=%s", s->chaos_preload));
         }
     }
+    if (s->sched)   /* the schedule, quoted if the run fails (sched_detect.c) */
+        sv_push_own(env, xasprintf("RACELAB_SCHED_LOG=%s/sched.log", r->tmp));
     for (size_t i = 0; i < s->argv.n; i++) {
         char *a = str_replace(s->argv.v[i], "{port}", portbuf);
         char *b = str_replace(a, "{tmp}", r->tmp);
