@@ -169,3 +169,33 @@ void __tsan_atomic_thread_fence(int mo);
 void __tsan_atomic_signal_fence(int mo);
 void __tsan_atomic_thread_fence(int mo) { (void)mo; rl_sync_point(); __atomic_thread_fence(SEQ); }
 void __tsan_atomic_signal_fence(int mo) { (void)mo; __atomic_signal_fence(SEQ); }
+
+/* TSan's dynamic annotations (the Valgrind-compatible Annotate* API that
+ * some libraries call when they see __has_feature(thread_sanitizer)):
+ * nothing to do here, but a program using them must link. */
+#define DYN_ANNOTATION(name, params)                                       \
+    void name params;                                                      \
+    void name params {}
+DYN_ANNOTATION(AnnotateHappensBefore, (const char *f, int l, const volatile void *a))
+DYN_ANNOTATION(AnnotateHappensAfter, (const char *f, int l, const volatile void *a))
+DYN_ANNOTATION(AnnotateBenignRace, (const char *f, int l, const volatile void *a,
+                                    const char *d))
+DYN_ANNOTATION(AnnotateBenignRaceSized, (const char *f, int l, const volatile void *a,
+                                         unsigned long n, const char *d))
+DYN_ANNOTATION(AnnotateIgnoreReadsBegin, (const char *f, int l))
+DYN_ANNOTATION(AnnotateIgnoreReadsEnd, (const char *f, int l))
+DYN_ANNOTATION(AnnotateIgnoreWritesBegin, (const char *f, int l))
+DYN_ANNOTATION(AnnotateIgnoreWritesEnd, (const char *f, int l))
+DYN_ANNOTATION(AnnotateIgnoreSyncBegin, (const char *f, int l))
+DYN_ANNOTATION(AnnotateIgnoreSyncEnd, (const char *f, int l))
+DYN_ANNOTATION(AnnotateRWLockCreate, (const char *f, int l, const volatile void *m))
+DYN_ANNOTATION(AnnotateRWLockDestroy, (const char *f, int l, const volatile void *m))
+DYN_ANNOTATION(AnnotateRWLockAcquired, (const char *f, int l, const volatile void *m,
+                                        long is_w))
+DYN_ANNOTATION(AnnotateRWLockReleased, (const char *f, int l, const volatile void *m,
+                                        long is_w))
+DYN_ANNOTATION(AnnotateThreadName, (const char *f, int l, const char *name))
+DYN_ANNOTATION(AnnotateNewMemory, (const char *f, int l, const volatile void *m,
+                                   unsigned long size))
+DYN_ANNOTATION(AnnotateMemoryIsInitialized, (const char *f, int l, const volatile void *m,
+                                             unsigned long size))
