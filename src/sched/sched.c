@@ -701,7 +701,8 @@ static void take(struct rl_thread *me)
     rl_mode = 2;
 }
 
-static void deadlock(void) __attribute__((noreturn));
+static void deadlock(const char *why) __attribute__((noreturn));
+static struct rl_thread *owner_of(struct rl_thread *t);
 
 /* The caller (holding the baton) cannot go on: it blocked, entered a
  * system call or finished.  Hand the baton on, go idle, or report. */
@@ -734,7 +735,7 @@ static void hand_off(struct rl_thread *me)
         unlock();
         for (size_t i = 0; i < g.n; i++)
             if (g.t[i]->state == RL_BLOCKED)
-                deadlock();
+                deadlock("no thread can run");
         /* every thread has finished: the process is ending */
         g.current = NULL;
         rl_mode = 0;
@@ -808,6 +809,20 @@ void rl_block(enum rl_wait w, void *obj, void *pc, bool timed)
     me->wait_seq = g.wait_seq++;
     me->timed = timed;
     me->timed_out = false;
+    /* A wait-for cycle (thread -> mutex -> owner -> ... -> thread) can
+     * never resolve, whatever the threads still running or in system
+     * calls do: report it now rather than when everything has stopped
+     * (a server's acceptor and signal thread never stop). */
+    if (!timed) {
+        struct rl_thread *t = me;
+        for (size_t hop = 0; hop <= g.n; hop++) {
+            t = owner_of(t);
+            if (!t || t->state != RL_BLOCKED || t->timed)
+                break;
+            if (t == me)
+                deadlock("a wait-for cycle");
+        }
+    }
     hand_off(me);
     take(me);
     me->wait = RL_W_NONE;
@@ -1051,12 +1066,11 @@ static struct rl_thread *owner_of(struct rl_thread *t)
     return NULL;
 }
 
-static void deadlock(void)
+static void deadlock(const char *why)
 {
     char a[160], b[160];
     rl_mode = 2;
-    rl_print("rlsched: deadlock: no thread can run (step %llu)\n",
-             (unsigned long long)rl_steps);
+    rl_print("rlsched: deadlock: %s (step %llu)\n", why, (unsigned long long)rl_steps);
     for (size_t i = 0; i < g.n; i++) {
         struct rl_thread *t = g.t[i];
         if (t->state != RL_BLOCKED)
