@@ -103,6 +103,15 @@ deadlock)
     det=$(json_field "$tmp/d.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['symptom_detail']")
     echo "$det" | grep -q "schedule: rlsched-schedule 1 pct:seed=" \
         || fail "the hung run's detail does not quote its schedule: $det"
+    # the same cycle while a third thread blocks in read(): reported as it
+    # closes (exit 86), not left to the timeout
+    build deadlock_io
+    st=$(stress deadlock_io --chaos pct --runs 20 --seed 1 --timeout 60 --json "$tmp/io.json")
+    n=$(json_field "$tmp/io.json" "sum(1 for r in c['runs_detail'] if r['outcome'] == 'hang' and r['exit_status'] == 86)")
+    other=$(json_field "$tmp/io.json" "sum(1 for r in c['runs_detail'] if r['outcome'] not in ('hang', 'clean') or (r['outcome'] == 'hang' and r['exit_status'] != 86))")
+    echo "deadlock_io: racelab exit $st, $n/20 runs reported the cycle, $other other failures"
+    [ "$n" -ge 1 ] || fail "the cycle next to a blocked read() was not reported"
+    [ "$other" = 0 ] || fail "deadlock_io: runs failed other than by the reported cycle"
     ;;
 sync)
     build sync_mix
