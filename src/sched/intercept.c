@@ -586,8 +586,9 @@ int sched_yield(void)
 }
 
 /* A sleep lets the others run first, as a yield does (no real time
- * passes, so the schedule stays a function of the seed).  A thread that is alone really
- * sleeps, without the baton: a thread in a system call may bring work. */
+ * passes, so the schedule stays a function of the seed).  A thread that is
+ * alone really sleeps, without the baton: a thread in a system call may
+ * bring work. */
 static bool sleep_as_yield(void)
 {
     if (!scheduled())

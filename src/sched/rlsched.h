@@ -14,6 +14,7 @@
  *   RACELAB_SCHED_REPLAY=FILE       follow a written schedule, then the strategy
  *   RACELAB_SCHED_STEPS_FILE=FILE   where PCT's step count k is measured/kept
  *                                   (default $TMPDIR/rlsched-steps-<binary key>)
+ *   RACELAB_SCHED_TRACE=1           every thread switch on stderr
  *   RACELAB_SCHED_QUIET=1           no "rlsched:" notes on stderr
  */
 #ifndef RACELAB_SCHED_H
