@@ -6,6 +6,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "report/finding.h"
+#include "sched_detect.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -258,6 +259,15 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
     }
     if (!seed_set)
         seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16)) & 0x7fffffff;
+    if (sched && !http.n && !load_cmd) {    /* measure PCT's k first (sched_detect.c) */
+        struct strvec m;
+        sv_init(&m);
+        sv_push(&m, program);
+        for (int i = optind + 1; i < argc; i++)
+            sv_push(&m, argv[i]);
+        sched_measure_steps(&m, timeout < 30 ? timeout : 30);
+        sv_free(&m);
+    }
 
     cells = xcalloc(TOOL_COUNT, sizeof *cells);
     jobv = xcalloc((size_t)TOOL_COUNT * (size_t)runs + 1, sizeof *jobv);

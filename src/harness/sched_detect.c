@@ -4,9 +4,12 @@
 #include "cli.h"
 #include "sched_detect.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 bool binary_has_sched(const char *path)
 {
@@ -80,4 +83,38 @@ bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
         free(log);
     }
     return deadlock;
+}
+
+void sched_measure_steps(const struct strvec *argv, double timeout)
+{
+    for (size_t i = 0; i < argv->n; i++)
+        if (strstr(argv->v[i], "{tmp}") || strstr(argv->v[i], "{port}"))
+            return;     /* needs a run's directory or port: not alone */
+    pid_t pid = fork();
+    if (pid < 0)
+        return;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        setenv("RACELAB_CHAOS", "none", 1);
+        setenv("RACELAB_SCHED_QUIET", "1", 1);
+        unsetenv("RACELAB_SCHED_LOG");
+        unsetenv("RACELAB_SCHED_REPLAY");
+        execv(argv->v[0], argv->v);
+        _exit(127);
+    }
+    double end = now_mono() + timeout;
+    int status;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_mono() > end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return;
+        }
+        usleep(10000);
+    }
 }

@@ -18,4 +18,13 @@
 bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
                        struct strbuf *oracles, struct strvec *fired);
 
+/* Runs ARGV (a racelab cc program that exercises itself) once, unperturbed
+ * and silent, for at most TIMEOUT seconds, so that its runtime measures
+ * PCT's step count k (docs/CHAOS.md) before the real runs: then every run,
+ * the first ones included, draws its change points over the measured k,
+ * and any failing seed repeats with --seed.  Skipped when ARGV uses {tmp}
+ * or {port}.  A no-op if k is already measured (the runtime keeps the
+ * first measurement). */
+void sched_measure_steps(const struct strvec *argv, double timeout);
+
 #endif

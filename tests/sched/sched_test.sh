@@ -6,10 +6,11 @@
 #
 # MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
 # atomics | usage.
-# Seeds are fixed (--seed 1) and PCT's step count k is measured by a
-# warm-up run in a private $TMPDIR first, so every verdict here is a
-# function of the code: a buggy program that PCT stops exposing, or a
-# control that starts failing, fails the test every time.
+# Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
+# k with one unperturbed run before the real ones (kept in a private
+# $TMPDIR), so every verdict here is a function of the code: a buggy
+# program that PCT stops exposing, or a control that starts failing, fails
+# the test every time.
 set -eu
 mode=$1
 racelab=$2
@@ -26,8 +27,6 @@ build() {   # build NAME [FLAGS]: tests/sched/programs/NAME.c -> $tmp/NAME
     shift
     "$racelab" cc -g -O0 -Wall -Wextra -Werror "$@" -o "$tmp/$name" "$src/$name.c" \
         || fail "racelab cc could not build $name"
-    # measure k (unperturbed round-robin run); its verdict does not matter
-    "$tmp/$name" > /dev/null 2>&1 || true
 }
 
 stress() {  # stress NAME ARGS...: racelab's exit status
@@ -59,6 +58,8 @@ programs)
 replay)
     build account_buggy
     st=$(stress account_buggy --chaos pct --runs 20 --seed 1 --json "$tmp/r.json")
+    ls "$TMPDIR"/rlsched-steps-* > /dev/null 2>&1 || fail "racelab stress did not measure k first"
+    grep -q "not measured" "$tmp/r.json" && fail "a run drew its change points over the default k"
     [ "$st" = 1 ] || fail "no failing run to replay (exit $st)"
     seed=$(json_field "$tmp/r.json" "[r['seed'] for r in c['runs_detail'] if r['outcome'] == 'crash'][0]")
     echo "failing seed: $seed"
