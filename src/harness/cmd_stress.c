@@ -265,7 +265,8 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         sv_push(&m, program);
         for (int i = optind + 1; i < argc; i++)
             sv_push(&m, argv[i]);
-        sched_measure_steps(&m, timeout < 30 ? timeout : 30);
+        double limit = duration > 0 && duration < timeout ? duration : timeout;
+        sched_measure_steps(&m, limit < 30 ? limit : 30);
         sv_free(&m);
     }
 
