@@ -695,7 +695,7 @@ static void take(struct rl_thread *me)
 {
     while (__atomic_load_n(&me->go, __ATOMIC_ACQUIRE) == 0)
         futex_wait(&me->go, 0);
-    me->go = 0;
+    __atomic_store_n(&me->go, 0, __ATOMIC_RELAXED);   /* only we write it now */
     rl_steps++;             /* getting the baton is a step: no empty segments */
     me->run_start = rl_steps;
     rl_mode = 2;
