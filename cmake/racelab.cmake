@@ -27,8 +27,15 @@ function(racelab_add_server)
   endforeach()
   add_executable(${ARG_NAME} ${objs} ${ARG_SOURCE})
   target_include_directories(${ARG_NAME} PRIVATE ${CMAKE_SOURCE_DIR}/src/server)
-  # racelab_chaos wraps the sync points (-Wl,--wrap) for --chaos runs.
-  target_link_libraries(${ARG_NAME} PRIVATE racelab_core racelab_chaos Threads::Threads)
+  # racelab_chaos wraps the sync points (-Wl,--wrap) for --chaos runs; in
+  # the sched flavor the controlled scheduler (racelab cc) takes its place.
+  target_link_libraries(${ARG_NAME} PRIVATE racelab_core Threads::Threads)
+  if(TARGET racelab_chaos)
+    target_link_libraries(${ARG_NAME} PRIVATE racelab_chaos)
+  endif()
+  if(RACELAB_SCHED_LIB)
+    set_target_properties(${ARG_NAME} PROPERTIES LINK_DEPENDS ${RACELAB_SCHED_LIB})
+  endif()
 endfunction()
 
 # racelab_add_scenario(NAME <scenario> MODULE <module>)

@@ -27,6 +27,7 @@ int cmd_run(int argc, char **argv, struct paths *p, bool matrix);
 int cmd_stress(int argc, char **argv, struct paths *p);
 int cmd_merge(int argc, char **argv);       /* cmd_merge.c */
 int cmd_baseline(int argc, char **argv);
+int cmd_cc(int argc, char **argv);      /* cmd_cc.c: execs clang, returns on error */
 
 /* --- helpers in common.c --- */
 
@@ -63,5 +64,9 @@ bool chaos_spec_ok(const char *spec);
 char *chaos_preload_path(void);
 /* True if the file at PATH links the TSan runtime. */
 bool binary_has_tsan(const char *path);
+/* sched_detect.c: true if PATH was built by `racelab cc` (it links the
+ * controlled scheduler, librlsched.a, whose __tsan_* symbols make
+ * binary_has_tsan() say yes too: check this first). */
+bool binary_has_sched(const char *path);
 
 #endif

@@ -7,6 +7,7 @@
 #include "progress.h"
 #include "gate.h"
 #include "report/finding.h"
+#include "sched_detect.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -39,7 +40,9 @@ static const char usage[] =
 "  --hang-window S     every thread blocked this long, no CPU progress: a\n"
 "                      hang (default 3)\n"
 "  --chaos SPEC        perturb the schedule: random[:p=P], pct[:depth=D]\n"
-"                      (LD_PRELOAD of librlchaos.so; not for TSan builds)\n"
+"                      (LD_PRELOAD of librlchaos.so; not for TSan builds);\n"
+"                      for programs built by racelab cc: the controlled\n"
+"                      scheduler's strategy (docs/CHAOS.md)\n"
 "  --strict            an inconclusive result fails (exit 1)\n"
 "  --shard I/N         only runs I, I+N, I+2N... (same --seed in every shard;\n"
 "                      default seed 1 when sharded); `racelab merge` joins them\n"
@@ -77,6 +80,7 @@ struct stress {
     struct stress_opts o;
     struct paths *paths;
     char *program, *preload, *session;
+    bool sched;                 /* built by racelab cc (src/sched) */
     struct cell_result *cells;
     size_t ncells, njobs;
     struct job *jobv;
@@ -266,7 +270,23 @@ static int stress_check(struct stress *st)
         free(vg);
         return EXIT_ENV;
     }
-    tsan_build = binary_has_tsan(st->program);
+    /* A racelab cc build is not a TSan build: it runs bare, and --chaos
+     * acts through its own scheduler (sched_detect.c, docs/CHAOS.md). */
+    st->sched = binary_has_sched(st->program);
+    if (st->sched && (o->tools[TOOL_TSAN] || o->tools[TOOL_HELGRIND] ||
+                      o->tools[TOOL_DRD])) {
+        errorf("stress: %s is built by racelab cc for the controlled scheduler; it "
+               "runs with --tool none only (--chaos pct|random picks the schedule). "
+               "For tsan/helgrind/drd build it with clang -fsanitize=thread or plainly",
+               st->program);
+        free(vg);
+        return EXIT_USAGE;
+    }
+    if (st->sched) {
+        o->tools[TOOL_NONE] = true;
+        o->tool_set = true;
+    }
+    tsan_build = !st->sched && binary_has_tsan(st->program);
     if (!o->tool_set)
         o->tools[tsan_build ? TOOL_TSAN : vg ? TOOL_HELGRIND : TOOL_NONE] = true;
     free(vg);
@@ -290,7 +310,7 @@ static int stress_check(struct stress *st)
             return EXIT_ENV;
         }
     }
-    if (o->chaos && strcmp(o->chaos, "none") != 0) {
+    if (o->chaos && strcmp(o->chaos, "none") != 0 && !st->sched) {
         /* The preload cannot act on a TSan build: its interceptors are in
          * the executable and win.  Saying nothing would mean a run that
          * looks perturbed and is not. */
@@ -333,6 +353,18 @@ static void stress_plan(struct stress *st)
     if (!o->seed_set)
         o->seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
                   & 0x7fffffff;
+    if (st->sched && !o->http.n && !o->load_cmd) {
+        /* measure PCT's k first (sched_detect.c) */
+        struct strvec m;
+        double limit = o->duration > 0 && o->duration < o->timeout ? o->duration
+                                                                  : o->timeout;
+        sv_init(&m);
+        sv_push(&m, st->program);
+        for (int i = 1; i < o->prog_argc; i++)
+            sv_push(&m, o->prog_argv[i]);
+        sched_measure_steps(&m, limit < 30 ? limit : 30);
+        sv_free(&m);
+    }
     st->cells = xcalloc(TOOL_COUNT, sizeof *st->cells);
     st->jobv = xcalloc((size_t)TOOL_COUNT * (size_t)o->per + 1, sizeof *st->jobv);
     for (int t = 0; t < TOOL_COUNT; t++) {
@@ -370,6 +402,7 @@ static void stress_plan(struct stress *st)
             sp->suppressions = o->gate.suppressions;
             sp->chaos = o->chaos;
             sp->chaos_preload = st->preload;
+            sp->sched = st->sched;
             sp->slow_ms = 1e12;             /* strangers' latency is theirs */
             sp->memory_growth_mb = 1e12;    /* no memory oracle on strangers */
             sp->hang_seconds = tool_hang_seconds(t, 0);

@@ -23,6 +23,7 @@ static const char usage[] =
 "  stress   the same machinery on any program: racelab stress -- PROG ARGS\n"
 "  merge    shards' --json files into one table, report set and exit code\n"
 "  baseline update: write a baseline for --baseline from --json files\n"
+"  cc       compile a C program for the controlled scheduler (CC=\"racelab cc\")\n"
 "\n"
 "racelab COMMAND --help for its options; racelab --version.\n"
 "Exit: 0 expectations held / no finding, 1 an expectation failed / a finding,\n"
@@ -89,11 +90,13 @@ int main(int argc, char **argv)
         rc = cmd_merge(sub_argc, sub_argv);
     else if (!strcmp(cmd, "baseline"))
         rc = cmd_baseline(sub_argc, sub_argv);
+    else if (!strcmp(cmd, "cc"))
+        rc = cmd_cc(sub_argc, sub_argv);
     else if (!strcmp(cmd, "help")) {
         fputs(usage, stdout);
         rc = EXIT_OK;
     } else {
-        errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline; see racelab "
+        errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline, cc; see racelab "
                "--help)", cmd);
         rc = EXIT_USAGE;
     }

@@ -18,6 +18,7 @@
 #include "oracle.h"
 #include "proc.h"
 #include "progress.h"
+#include "sched_detect.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -341,6 +342,8 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
                                  : xasprintf("LD_PRELOAD=%s", s->chaos_preload));
         }
     }
+    if (s->sched)   /* the schedule, quoted if the run fails (sched_detect.c) */
+        sv_push_own(env, xasprintf("RACELAB_SCHED_LOG=%s/sched.log", r->tmp));
     for (size_t i = 0; i < s->argv.n; i++) {
         char *a = str_replace(s->argv.v[i], "{port}", portbuf);
         char *b = str_replace(a, "{tmp}", r->tmp);
@@ -1032,6 +1035,12 @@ static void phase_postmortem(struct run *r)
     if (!r->prog.exited || run_outcome_is_error(rec->outcome) ||
         check_tool_health(r, !killed_by_us))
         return;
+    /* the controlled scheduler's deadlock exit is a hang with its report */
+    if (spec->sched && sched_run_verdict(st, r->tmp, &rec->hang_report,
+                                         &r->oracles, &r->fired)) {
+        r->hung = true;
+        return;
+    }
     if (is_crash(r, &sig)) {
         char desc[128], *tail = file_tail(r, "stderr");
         proc_describe(st, desc, sizeof desc);

@@ -44,6 +44,8 @@ struct run_spec {
     const char *suppressions;   /* --suppressions FILE: TSan's instead of
                                    sanitizers/tsan.supp, Valgrind's beside
                                    sanitizers/valgrind.supp; or NULL */
+    bool sched;                 /* built by racelab cc (src/sched): gets
+                                   RACELAB_SCHED_LOG; its deadlock exit is a hang */
     /* Oracles. */
     const char *symptom;        /* the manifest's oracle, or NULL */
     double slow_ms, memory_growth_mb, hang_seconds;

@@ -1,0 +1,120 @@
+/* cmd_cc.c - `racelab cc ARGS...`: a compiler that builds programs for the
+ * controlled scheduler (src/sched, docs/CHAOS.md).
+ *
+ * It runs clang with ARGS plus -fsanitize=thread, so every load, store and
+ * atomic calls a __tsan_* hook, but links racelab's librlsched.a instead of
+ * TSan's runtime (-fno-sanitize-link-runtime).  It is a drop-in compiler:
+ * CC="racelab cc" make, or cmake -DCMAKE_C_COMPILER=.../racelab-cc (a
+ * one-line script), work.  With -c, -S, -E or -M* it only compiles.
+ *
+ * Link additions: the whole archive (the interposed pthread and system
+ * call functions must win even where only a shared library calls them),
+ * -rdynamic (so the deadlock report can name functions and global mutexes
+ * through dladdr), -lpthread -ldl.  A -shared link gets no runtime (the
+ * executable has it).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+"usage: racelab cc [clang options] FILES...\n"
+"Compiles and links a C program for racelab's controlled scheduler: clang\n"
+"-fsanitize=thread instrumentation with racelab's runtime (librlsched.a) in\n"
+"place of ThreadSanitizer's.  Run the result with racelab stress --chaos pct\n"
+"(or alone: RACELAB_CHAOS=pct:seed=N ./prog).  Use it as CC=\"racelab cc\".\n"
+"Environment: RACELAB_CLANG (default clang), RACELAB_SCHED_LIB (default\n"
+"librlsched.a beside racelab).  See docs/CHAOS.md.\n";
+
+/* librlsched.a beside the racelab binary, or $RACELAB_SCHED_LIB. */
+static char *sched_lib_path(void)
+{
+    const char *env = getenv("RACELAB_SCHED_LIB");
+    if (env && *env)
+        return xstrdup(env);
+    char *dir = xstrdup(runner_self_exe ? runner_self_exe : "."), *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    char *p = xasprintf("%s/librlsched.a", slash ? dir : ".");
+    free(dir);
+    if (access(p, R_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+static bool compile_only(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-c") || !strcmp(a, "-S") || !strcmp(a, "-E") ||
+            !strcmp(a, "-M") || !strcmp(a, "-MM") || !strcmp(a, "--version") ||
+            !strcmp(a, "-v") || !strncmp(a, "-print-", 7) || !strncmp(a, "--print-", 8) ||
+            !strcmp(a, "-dumpversion") || !strcmp(a, "-dumpmachine"))
+            return true;
+    }
+    return false;
+}
+
+int cmd_cc(int argc, char **argv)
+{
+    const char *clang = getenv("RACELAB_CLANG");
+    struct strvec av;
+    char *lib = NULL;
+
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (!clang || !*clang)
+        clang = "clang";
+    sv_init(&av);
+    sv_push(&av, clang);
+    sv_push(&av, "-fsanitize=thread");
+    bool link = !compile_only(argc, argv);
+    /* A shared library is instrumented but gets no runtime: the
+     * executable that loads it (built by racelab cc) carries the one
+     * runtime, whose symbols the library then binds to. */
+    bool shared = false;
+    for (int i = 1; i < argc; i++)
+        shared |= !strcmp(argv[i], "-shared");
+    if (link && shared) {
+        sv_push(&av, "-fno-sanitize-link-runtime");
+        link = false;
+    }
+    if (link) {
+        lib = sched_lib_path();
+        if (!lib) {
+            errorf("cc: librlsched.a not found beside racelab (%s); build it with the "
+                   "release preset (needs clang), or set RACELAB_SCHED_LIB",
+                   runner_self_exe ? runner_self_exe : "?");
+            sv_free(&av);
+            return EXIT_ENV;
+        }
+        sv_push(&av, "-fno-sanitize-link-runtime");
+    }
+    for (int i = 1; i < argc; i++)
+        sv_push(&av, argv[i]);
+    if (link) {
+        sv_push(&av, "-rdynamic");
+        sv_push(&av, "-Wl,--whole-archive");
+        sv_push(&av, lib);
+        sv_push(&av, "-Wl,--no-whole-archive");
+        sv_push(&av, "-lpthread");
+        sv_push(&av, "-ldl");
+    }
+    execvp(clang, av.v);
+    errorf("cc: cannot run %s: %s (apt-get install clang, or set RACELAB_CLANG)",
+           clang, strerror(errno));
+    sv_free(&av);
+    free(lib);
+    return EXIT_ENV;
+}

@@ -1,0 +1,120 @@
+/* sched_detect.c - telling a `racelab cc` build (controlled scheduler,
+ * src/sched) from a ThreadSanitizer build: both carry __tsan_* symbols,
+ * only the first carries the runtime's mark. */
+#include "cli.h"
+#include "sched_detect.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+bool binary_has_sched(const char *path)
+{
+    size_t n;
+    char *data = read_file(path, &n);
+    bool yes;
+
+    if (!data)
+        return false;
+    /* the exported symbol racelab_sched_runtime (src/sched/sched.c) */
+    yes = memmem(data, n, "racelab_sched_runtime", 21) != NULL;
+    free(data);
+    return yes;
+}
+
+/* The runtime's own lines ("rlsched: ..." and the indented report) from
+ * the program's stderr, at most 4 KiB. */
+static char *runtime_lines(const char *tmpdir)
+{
+    char *path = xasprintf("%s/stderr", tmpdir);
+    char *text = read_file(path, NULL);
+    struct strbuf out;
+
+    free(path);
+    sb_init(&out);
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if ((!strncmp(line, "rlsched:", 8) || !strncmp(line, "  ", 2)) &&
+            out.len + strlen(line) < 4096)
+            sb_printf(&out, "%s%s", out.len ? "\n" : "", line);
+        if (!next)
+            break;
+    }
+    free(text);
+    return sb_steal(&out);
+}
+
+bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
+                       struct strbuf *oracles, struct strvec *fired)
+{
+    bool deadlock = WIFEXITED(status) && WEXITSTATUS(status) == SCHED_EXIT_DEADLOCK;
+    bool failed = deadlock || WIFSIGNALED(status) ||
+                  (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+
+    if (deadlock && !sv_contains(fired, "hang")) {
+        char *rep = runtime_lines(tmpdir);
+        sv_push(fired, "hang");
+        sb_printf(oracles, "%shang: deadlock reported by the controlled scheduler",
+                  oracles->len ? "; " : "");
+        free(*hang_report);
+        *hang_report = rep;
+    }
+    if (failed) {
+        /* the decisions, so the failing interleaving can be replayed
+         * (RACELAB_SCHED_REPLAY) after the temp dir is gone */
+        char *path = xasprintf("%s/sched.log", tmpdir);
+        size_t n;
+        char *log = read_file(path, &n);
+        free(path);
+        if (log && n > 0) {
+            while (n > 0 && log[n - 1] == '\n')
+                log[--n] = '\0';
+            for (char *c = log; *c; c++)
+                if (*c == '\n')
+                    *c = ' ';
+            sb_printf(oracles, "%sschedule: %.600s%s", oracles->len ? "; " : "", log,
+                      n > 600 ? " ..." : "");
+        }
+        free(log);
+    }
+    return deadlock;
+}
+
+void sched_measure_steps(const struct strvec *argv, double timeout)
+{
+    for (size_t i = 0; i < argv->n; i++)
+        if (strstr(argv->v[i], "{tmp}") || strstr(argv->v[i], "{port}"))
+            return;     /* needs a run's directory or port: not alone */
+    pid_t pid = fork();
+    if (pid < 0)
+        return;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        setenv("RACELAB_CHAOS", "none", 1);
+        setenv("RACELAB_SCHED_QUIET", "1", 1);
+        unsetenv("RACELAB_SCHED_LOG");
+        unsetenv("RACELAB_SCHED_REPLAY");
+        execv(argv->v[0], argv->v);
+        _exit(127);
+    }
+    double end = now_mono() + timeout;
+    int status;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_mono() > end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return;
+        }
+        usleep(10000);
+    }
+}

@@ -1,0 +1,30 @@
+/* sched_detect.h - what the runner needs to know about programs built for
+ * the controlled scheduler (racelab cc, src/sched).  binary_has_sched() is
+ * in cli.h. */
+#ifndef RACELAB_SCHED_DETECT_H
+#define RACELAB_SCHED_DETECT_H
+
+#include <stdbool.h>
+#include "util.h"
+
+/* src/sched/rlsched.h: the runtime's exit status for a deadlock. */
+#define SCHED_EXIT_DEADLOCK 86
+
+/* After a sched program's run in TMPDIR ended with wait STATUS: a deadlock
+ * exit becomes a hang (returns true) whose *HANG_REPORT is the runtime's
+ * wait-for report from TMPDIR/stderr; any failing run gets its schedule
+ * (TMPDIR/sched.log, RACELAB_SCHED_LOG) quoted in ORACLES.  FIRED and
+ * ORACLES are the runner's oracle list and detail text. */
+bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
+                       struct strbuf *oracles, struct strvec *fired);
+
+/* Runs ARGV (a racelab cc program that exercises itself) once, unperturbed
+ * and silent, for at most TIMEOUT seconds, so that its runtime measures
+ * PCT's step count k (docs/CHAOS.md) before the real runs: then every run,
+ * the first ones included, draws its change points over the measured k,
+ * and any failing seed repeats with --seed.  Skipped when ARGV uses {tmp}
+ * or {port}.  A no-op if k is already measured (the runtime keeps the
+ * first measurement). */
+void sched_measure_steps(const struct strvec *argv, double timeout);
+
+#endif

@@ -1,0 +1,183 @@
+#!/bin/sh
+# sched_test.sh - the controlled scheduler end to end: programs built with
+# `racelab cc`, run through `racelab stress`.
+#
+#   sched_test.sh MODE RACELAB PROGRAMS_DIR
+#
+# MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
+# atomics | usage.
+# Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
+# k with one unperturbed run before the real ones (kept in a private
+# $TMPDIR), so every verdict here is a function of the code: a buggy
+# program that PCT stops exposing, or a control that starts failing, fails
+# the test every time.
+set -eu
+mode=$1
+racelab=$2
+src=$3
+tmp=$(mktemp -d /tmp/racelab-sched-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+export TMPDIR="$tmp"            # the runtime keeps k in $TMPDIR/rlsched-steps-*
+export RACELAB_SCHED_QUIET=1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+build() {   # build NAME [FLAGS]: tests/sched/programs/NAME.c -> $tmp/NAME
+    name=$1
+    shift
+    "$racelab" cc -g -O0 -Wall -Wextra -Werror "$@" -o "$tmp/$name" "$src/$name.c" \
+        || fail "racelab cc could not build $name"
+}
+
+stress() {  # stress NAME ARGS...: racelab's exit status
+    name=$1
+    shift
+    st=0
+    "$racelab" stress --quiet "$@" -- "$tmp/$name" > "$tmp/$name.out" 2>&1 || st=$?
+    echo "$st"
+}
+
+json_field() {  # json_field FILE EXPR: a python expression over results[0]
+    python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['results'][0]; print($2)" "$1"
+}
+
+case $mode in
+programs)
+    for prog in reorder wronglock twostage account stack queue; do
+        build "${prog}_buggy"
+        build "${prog}_fixed"
+        st=$(stress "${prog}_buggy" --chaos pct --runs 20 --seed 1 --json "$tmp/b.json")
+        k=$(json_field "$tmp/b.json" "c['crashes']")
+        echo "$prog buggy: racelab exit $st, $k/20 runs failed"
+        [ "$st" = 1 ] && [ "$k" -ge 1 ] || fail "$prog: --chaos pct did not expose the bug in 20 runs"
+        st=$(stress "${prog}_fixed" --chaos pct --runs 20 --seed 1)
+        echo "$prog fixed: racelab exit $st"
+        [ "$st" = 0 ] || fail "$prog: the control failed under --chaos pct: $(cat "$tmp/${prog}_fixed.out")"
+    done
+    ;;
+replay)
+    build account_buggy
+    st=$(stress account_buggy --chaos pct --runs 20 --seed 1 --json "$tmp/r.json")
+    ls "$TMPDIR"/rlsched-steps-* > /dev/null 2>&1 || fail "racelab stress did not measure k first"
+    grep -q "not measured" "$tmp/r.json" && fail "a run drew its change points over the default k"
+    [ "$st" = 1 ] || fail "no failing run to replay (exit $st)"
+    seed=$(json_field "$tmp/r.json" "[r['seed'] for r in c['runs_detail'] if r['outcome'] == 'crash'][0]")
+    echo "failing seed: $seed"
+    for i in 1 2 3 4 5; do
+        st=$(stress account_buggy --chaos pct --runs 1 --seed "$seed")
+        [ "$st" = 1 ] || fail "seed $seed did not fail again on repeat $i (exit $st)"
+    done
+    echo "seed $seed failed 5/5 times"
+    # the recorded schedule replays without the strategy, too
+    RACELAB_CHAOS=pct:seed=$seed RACELAB_SCHED_LOG="$tmp/s.log" "$tmp/account_buggy" \
+        > /dev/null 2>&1 && fail "seed $seed passed when run directly"
+    for i in 1 2 3 4 5; do
+        RACELAB_SCHED_QUIET= RACELAB_SCHED_REPLAY="$tmp/s.log" "$tmp/account_buggy" \
+            > /dev/null 2> "$tmp/replay.err" && fail "replaying $tmp/s.log passed (repeat $i)"
+        grep -q drifted "$tmp/replay.err" && fail "replay drifted: $(cat "$tmp/replay.err")"
+    done
+    echo "schedule log replayed: failed 5/5 times, no drift"
+    # a changed program drifts from the log, then goes on with the logged
+    # strategy (the log's header: pct, its seed and k) instead of stopping
+    "$racelab" cc -g -O0 -DDEPOSITS=12 -o "$tmp/account_changed" "$src/account_buggy.c" \
+        || fail "racelab cc could not build the changed program"
+    RACELAB_SCHED_QUIET= RACELAB_SCHED_REPLAY="$tmp/s.log" RACELAB_SCHED_LOG="$tmp/c.log" \
+        "$tmp/account_changed" > /dev/null 2> "$tmp/changed.err" || true
+    grep -q "replay drifted at step" "$tmp/changed.err" || fail "no drift reported: $(cat "$tmp/changed.err")"
+    head -n 1 "$tmp/c.log" | grep -q "pct:seed=$seed" \
+        || fail "after the drift the run did not go on with pct:seed=$seed: $(head -n 1 "$tmp/c.log")"
+    echo "changed program: drift reported, continued with pct:seed=$seed"
+    ;;
+deadlock)
+    build deadlock_abba
+    st=$(stress deadlock_abba --chaos pct --runs 20 --seed 1 --timeout 60 --json "$tmp/d.json")
+    h=$(json_field "$tmp/d.json" "c['hangs']")
+    echo "deadlock_abba: racelab exit $st, $h/20 runs deadlocked"
+    [ "$st" = 1 ] && [ "$h" -ge 1 ] || fail "the ABBA deadlock was not found in 20 runs"
+    rep=$(json_field "$tmp/d.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['hang_report']")
+    ex=$(json_field "$tmp/d.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['exit_status']")
+    echo "$rep"
+    [ "$ex" = 86 ] || fail "the hang was not the runtime's deadlock exit (exit status $ex)"
+    echo "$rep" | grep -q "cycle: thread" || fail "no wait-for cycle in the report"
+    echo "$rep" | grep -q "lock_a" && echo "$rep" | grep -q "lock_b" \
+        || fail "the report does not name lock_a and lock_b"
+    det=$(json_field "$tmp/d.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['symptom_detail']")
+    echo "$det" | grep -q "schedule: rlsched-schedule 1 pct:seed=" \
+        || fail "the hung run's detail does not quote its schedule: $det"
+    # the same cycle while a third thread blocks in read(): reported as it
+    # closes (exit 86), not left to the timeout
+    build deadlock_io
+    st=$(stress deadlock_io --chaos pct --runs 20 --seed 1 --timeout 60 --json "$tmp/io.json")
+    n=$(json_field "$tmp/io.json" "sum(1 for r in c['runs_detail'] if r['outcome'] == 'hang' and r['exit_status'] == 86)")
+    other=$(json_field "$tmp/io.json" "sum(1 for r in c['runs_detail'] if r['outcome'] not in ('hang', 'clean') or (r['outcome'] == 'hang' and r['exit_status'] != 86))")
+    echo "deadlock_io: racelab exit $st, $n/20 runs reported the cycle, $other other failures"
+    [ "$n" -ge 1 ] || fail "the cycle next to a blocked read() was not reported"
+    [ "$other" = 0 ] || fail "deadlock_io: runs failed other than by the reported cycle"
+    ;;
+sync)
+    build sync_mix
+    for strategy in pct random none; do
+        st=$(stress sync_mix --chaos $strategy --runs 10 --seed 1)
+        echo "sync_mix --chaos $strategy: racelab exit $st"
+        [ "$st" = 0 ] || fail "sync_mix under $strategy: $(cat "$tmp/sync_mix.out")"
+    done
+    ;;
+lostwakeup)
+    build lostwakeup_buggy
+    st=$(stress lostwakeup_buggy --chaos pct --runs 20 --seed 1 --json "$tmp/w.json")
+    h=$(json_field "$tmp/w.json" "c['hangs']")
+    echo "lostwakeup_buggy: racelab exit $st, $h/20 runs hung"
+    [ "$st" = 1 ] && [ "$h" -ge 1 ] || fail "the lost wakeup was not found in 20 runs"
+    rep=$(json_field "$tmp/w.json" "[r for r in c['runs_detail'] if r['outcome'] == 'hang'][0]['hang_report']")
+    echo "$rep"
+    echo "$rep" | grep -q "condition variable .*(ready_cond) (no thread will wake it)" \
+        || fail "the report does not name the condition variable nobody signals"
+    ;;
+threads64)
+    build threads64
+    for strategy in pct random none; do
+        st=$(stress threads64 --chaos $strategy --runs 5 --seed 1)
+        echo "threads64 --chaos $strategy: racelab exit $st"
+        [ "$st" = 0 ] || fail "64 threads under $strategy: $(cat "$tmp/threads64.out")"
+    done
+    ;;
+long)
+    build long_run -O1
+    RACELAB_CHAOS=pct:seed=1 RACELAB_SCHED_LOG="$tmp/l.log" "$tmp/long_run" > /dev/null \
+        || fail "long_run failed under pct"
+    steps=$(head -n 1 "$tmp/l.log" | sed 's/.* steps=\([0-9]*\).*/\1/')
+    echo "long_run: $steps scheduled steps"
+    [ "$steps" -ge 10000000 ] || fail "expected at least 10^7 steps, the runtime counted $steps"
+    st=$(stress long_run --chaos random --runs 1 --seed 1)
+    [ "$st" = 0 ] || fail "long_run failed under random: $(cat "$tmp/long_run.out")"
+    ;;
+atomics)
+    build atomics -O1
+    for strategy in pct random; do
+        st=$(stress atomics --chaos $strategy --runs 10 --seed 1)
+        echo "atomics --chaos $strategy: racelab exit $st"
+        [ "$st" = 0 ] || fail "atomics under $strategy: $(cat "$tmp/atomics.out")"
+    done
+    ;;
+usage)
+    build account_fixed
+    nm "$tmp/account_fixed" | grep -q racelab_sched_runtime || fail "no racelab_sched_runtime mark"
+    for tool in tsan helgrind drd; do
+        st=$(stress account_fixed --tool $tool)
+        [ "$st" = 2 ] || fail "--tool $tool on a racelab cc build: exit $st, expected 2"
+        grep -q "controlled scheduler" "$tmp/account_fixed.out" || fail "no explanation for --tool $tool"
+    done
+    st=$(stress account_fixed)
+    [ "$st" = 0 ] || fail "default tool on a racelab cc build: exit $st"
+    grep -q " none " "$tmp/account_fixed.out" || fail "the default tool is not none: $(cat "$tmp/account_fixed.out")"
+    # compile and link separately, as make does with CC="racelab cc"
+    "$racelab" cc -g -c -o "$tmp/a.o" "$src/account_buggy.c" || fail "racelab cc -c"
+    nm "$tmp/a.o" | grep -q __tsan_read4 || fail "racelab cc -c did not instrument"
+    "$racelab" cc -o "$tmp/a.out" "$tmp/a.o" || fail "racelab cc link of an object"
+    "$tmp/a.out" > /dev/null 2>&1 || true
+    echo "racelab cc: -c, link, detection and --tool checks ok"
+    ;;
+*)
+    fail "unknown mode $mode"
+    ;;
+esac
