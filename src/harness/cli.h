@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include "report/result.h"
 #include "runner.h"
-#include "util.h"
+#include "harness_util.h"
 
 #define RACELAB_VERSION "0.1.0"
 

@@ -1,6 +1,6 @@
 /* docroot.c - deterministic static files with verifiable bodies. */
 #include "docroot.h"
-#include "util.h"
+#include "harness_util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* hang.c - gdb stacks and the mutex wait-for cycle of a hung process. */
 #include "hang.h"
 #include "proc.h"
-#include "util.h"
+#include "harness_util.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* loadgen.c - concurrent HTTP clients that verify every response. */
 #include "loadgen.h"
 #include "docroot.h"
-#include "http.h"
-#include "util.h"
+#include "http_client.h"
+#include "harness_util.h"
 
 #include <errno.h>
 #include <getopt.h>

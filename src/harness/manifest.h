@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "report/match.h"
-#include "util.h"
+#include "harness_util.h"
 
 enum { VARIANT_BUGGY, VARIANT_FIXED, VARIANT_COUNT };
 enum { TOOL_TSAN, TOOL_HELGRIND, TOOL_DRD, TOOL_NONE, TOOL_COUNT };

@@ -1,6 +1,6 @@
 /* oracle.c - the access-log and memory oracles. */
 #include "oracle.h"
-#include "util.h"
+#include "harness_util.h"
 
 #include <regex.h>
 #include <stdio.h>

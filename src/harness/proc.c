@@ -1,6 +1,6 @@
 /* proc.c - spawn in a new process group, watch, kill, reap. */
 #include "proc.h"
-#include "util.h"
+#include "harness_util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* progress.c - the progress bar (TTY) or plain lines (anything else). */
 #include "progress.h"
-#include "util.h"
+#include "harness_util.h"
 
 #include <pthread.h>
 #include <stdarg.h>

@@ -12,7 +12,7 @@
 #include "hang.h"
 #include "tool_health.h"
 #include "watchdog.h"
-#include "http.h"
+#include "http_client.h"
 #include "loadgen.h"
 #include "manifest.h"
 #include "oracle.h"

@@ -12,7 +12,7 @@
 #include "report/finding.h"
 #include "report/match.h"
 #include "report/result.h"
-#include "util.h"
+#include "harness_util.h"
 
 /* How many top frames of each access stack are searched for a manifest
  * location (--match-depth).  Background stacks never count (match.h). */

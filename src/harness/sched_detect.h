@@ -5,7 +5,7 @@
 #define RACELAB_SCHED_DETECT_H
 
 #include <stdbool.h>
-#include "util.h"
+#include "harness_util.h"
 
 /* src/sched/rlsched.h: the runtime's exit status for a deadlock. */
 #define SCHED_EXIT_DEADLOCK 86

@@ -1,6 +1,6 @@
 /* tool_health.c - the detector's own failures, quoted from its output. */
 #include "tool_health.h"
-#include "util.h"
+#include "harness_util.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* util.c - small helpers shared by the parsers and writers. */
+/* report_util.c - small helpers shared by the parsers and writers. */
 #include "report_util.h"
 
 #include <errno.h>

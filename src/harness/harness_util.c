@@ -1,5 +1,5 @@
-/* util.c - checked allocation, strings, files and the clock. */
-#include "util.h"
+/* harness_util.c - checked allocation, strings, files and the clock. */
+#include "harness_util.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
-/* http.h - a minimal blocking HTTP/1.1 client: enough to drive the server
+/* http_client.h - a minimal blocking HTTP/1.1 client: enough to drive the server
  * and to verify every response it sends. */
-#ifndef RACELAB_HTTP_H
-#define RACELAB_HTTP_H
+#ifndef RACELAB_HTTP_CLIENT_H
+#define RACELAB_HTTP_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,7 @@
-/* http.c - a minimal blocking HTTP/1.1 client. */
-#include "http.h"
-#include "util.h"
+/* http_client.c - a minimal blocking HTTP/1.1 client (the harness side;
+ * the server parses requests in src/server/http.c). */
+#include "http_client.h"
+#include "harness_util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
-/* util.h - small helpers every part of the racelab command uses: checked
+/* harness_util.h - small helpers every part of the racelab command uses: checked
  * allocation, growable strings, string lists, files, and the clock. */
-#ifndef RACELAB_UTIL_H
-#define RACELAB_UTIL_H
+#ifndef RACELAB_HARNESS_UTIL_H
+#define RACELAB_HARNESS_UTIL_H
 
 #include <stdarg.h>
 #include <stdbool.h>
