@@ -420,7 +420,7 @@ static bool stats_get(int port, long long *req, long long *hits, long long *entr
  * *FATAL when the server did not even start or answer (no point in
  * running the detectors then). */
 static bool functional_check(struct sandbox *sb, const char *exe, const struct scenario *s,
-                             struct strbuf *ev, bool *fatal)
+                             struct strbuf *ev, bool *fatal, int *escaped)
 {
     char *www = xasprintf("%s/www", sb->dir), err[512] = "";
     long mb = 1;
@@ -568,6 +568,17 @@ out:
     }
     if (outfd >= 0)
         close(outfd);
+    /* The server is gone: whatever of the slot UID still lives was started
+     * by the submission and escaped it (fork, setsid, SIGTERM ignored). */
+    usleep(20000);
+    *escaped = sandbox_count(sb);
+    if (*escaped > 0) {
+        sb_printf(ev, "%s%d process%s started by the submission outlived the server "
+                  "(fork/setsid): killed", ev->len ? "; " : "", *escaped,
+                  *escaped == 1 ? "" : "es");
+        pass = false;
+        *fatal = true;
+    }
     sandbox_kill_all(sb);
     free(errlog);
     free(www);
@@ -669,6 +680,10 @@ static void cell_evidence(json_t *cell, const char *module, struct strbuf *ev)
                 if (!pick && file && str_ends_with(file, suffix))
                     pick = fr;
             }
+            /* thread-creation stacks and the like: only when nothing in
+             * the finding touches the module */
+            if (!pick && (j > 0 || json_array_size(stacks) > 1))
+                continue;
             if (!pick)
                 pick = first;
             if (pick) {
@@ -809,12 +824,13 @@ struct verdict {
     double score;
     bool accepted;
     char *reason;
+    char *zero;         /* why the score is 0 whatever passed, or NULL */
 };
 
 static double score_of(struct verdict *v)
 {
     int avail = 0, got = 0;
-    if (v->cr[CR_BUILD].state != CR_PASS)
+    if (v->cr[CR_BUILD].state != CR_PASS || v->zero)
         return 0;
     for (int i = 0; i < CR_COUNT; i++) {
         if (v->cr[i].state == CR_NA)
@@ -880,8 +896,8 @@ static int write_reports(const struct verdict *v, const char *json, const char *
             double mx = max_of(v, i);
             char *name = xasprintf("%s: %s", criterion_names[i], criterion_titles[i]);
             json_t *t = json_pack("{s:s, s:f, s:f, s:s, s:s, s:s}", "name", name,
-                                  "score", v->cr[i].state == CR_PASS && v->cr[CR_BUILD].state
-                                  == CR_PASS ? mx : 0.0, "max_score", mx,
+                                  "score", v->cr[i].state == CR_PASS && v->score > 0 ? mx : 0.0,
+                                  "max_score", mx,
                                   "output", v->cr[i].evidence ? v->cr[i].evidence : "",
                                   "visibility", "visible",
                                   "status", v->cr[i].state == CR_FAIL ? "failed" : "passed");
@@ -1129,9 +1145,20 @@ int cmd_check(int argc, char **argv, struct paths *p)
                   need[0] ? "release" : "", need[1] ? ", tsan" : "", need[2] ? ", valgrind" : "");
         char *exe = xasprintf("%s/release/racelab-server-%s-fixed", b.dir, scen);
         bool fatal = false;
+        int escaped = 0;
         progress("functional check");
-        v.cr[CR_FUNCTIONAL].state = functional_check(&sb, exe, &s, &ev[CR_FUNCTIONAL], &fatal)
-                                        ? CR_PASS : CR_FAIL;
+        v.cr[CR_FUNCTIONAL].state = functional_check(&sb, exe, &s, &ev[CR_FUNCTIONAL], &fatal,
+                                                     &escaped) ? CR_PASS : CR_FAIL;
+        /* Zero, with the reason: a server that does not start or answer
+         * (spins, crashes, deadlocks at once), or one that leaves
+         * processes behind (forks, daemonizes). */
+        if (escaped > 0)
+            v.zero = xasprintf("the submission started %d process%s that outlived the "
+                               "server (fork/setsid): score 0", escaped,
+                               escaped == 1 ? "" : "es");
+        else if (fatal)
+            v.zero = xstrdup("the server did not start or answer (spins, crashes or "
+                             "deadlocks): score 0");
         free(exe);
         progress("contract tests");
         v.cr[CR_CONTRACT].state = contract_check(&sb, p->source, s.module, code, len,
@@ -1148,7 +1175,8 @@ int cmd_check(int argc, char **argv, struct paths *p)
                 continue;
             }
             if (fatal) {
-                sb_puts(&ev[c], "not run: the server did not start or answer");
+                sb_puts(&ev[c], escaped ? "not run: the submission leaves processes behind"
+                                        : "not run: the server did not start or answer");
                 continue;
             }
             if (proc_interrupted())
@@ -1156,6 +1184,8 @@ int cmd_check(int argc, char **argv, struct paths *p)
             v.cr[c].state = tool_check(&sb, scen, s.module, tool_names[t], b.dir, runs,
                                        duration, timeout, jobs, seed, p, &ev[c]);
         }
+        if (v.zero)
+            v.reason = xstrdup(v.zero);
         if (!v.reason) {
             struct strbuf why;
             sb_init(&why);
@@ -1176,7 +1206,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
                   left == 1 ? "" : "es");
     for (int i = 0; i < CR_COUNT; i++)
         v.cr[i].evidence = sb_steal(&ev[i]);
-    v.accepted = v.cr[CR_BUILD].state == CR_PASS;
+    v.accepted = v.cr[CR_BUILD].state == CR_PASS && !v.zero;
     for (int i = 0; i < CR_COUNT; i++)
         if (v.cr[i].state == CR_FAIL)
             v.accepted = false;
@@ -1185,6 +1215,8 @@ int cmd_check(int argc, char **argv, struct paths *p)
     /* The verdict. */
     printf("racelab check %s %s: %s, score %.0f/100\n", is_case ? arg_scen : scen, file,
            v.accepted ? "ACCEPTED" : "REJECTED", v.score);
+    if (v.reason)
+        printf("  (%s)\n", v.reason);
     for (int i = 0; i < CR_COUNT; i++) {
         printf("  %-4s %-10s (%2d) %s\n", v.cr[i].state == CR_PASS ? "pass" :
                v.cr[i].state == CR_FAIL ? "FAIL" : "n/a", criterion_names[i],
@@ -1209,6 +1241,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
     for (int i = 0; i < CR_COUNT; i++)
         free(v.cr[i].evidence);
     free(v.reason);
+    free(v.zero);
     free(b.dir);
     free(b.log);
 late_out:
