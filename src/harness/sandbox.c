@@ -20,6 +20,7 @@
 
 #define SLOT_UID_FIRST 61000
 #define SLOT_UID_COUNT 128
+#define SLOT_DIR "/tmp/racelab-slots"
 #define CG_PIDS_MAX 768
 #define CG_MEM_BYTES (6LL << 30)
 
@@ -72,9 +73,12 @@ int sandbox_open(struct sandbox *sb, const char *parent, char *err, size_t errle
     if (geteuid() == 0) {
         /* A slot UID of our own: RLIMIT_NPROC counts per UID, and the
          * kill-by-UID sweep must reach nothing but this submission. */
-        mkdir("/tmp/racelab-slots", 0700);
+        /* root-owned, traversable: the slot UID must reach its own dir even
+         * when the caller's $TMPDIR is private (0700) */
+        mkdir(SLOT_DIR, 0711);
+        if (chmod(SLOT_DIR, 0711) < 0) {}
         for (int i = 0; i < SLOT_UID_COUNT && sb->uid < 0; i++) {
-            char *lp = xasprintf("/tmp/racelab-slots/%d.lock", SLOT_UID_FIRST + i);
+            char *lp = xasprintf(SLOT_DIR "/%d.lock", SLOT_UID_FIRST + i);
             int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
             free(lp);
             if (fd < 0)
@@ -112,6 +116,8 @@ int sandbox_open(struct sandbox *sb, const char *parent, char *err, size_t errle
                                      "memory.limit_in_bytes", mv);
         }
     }
+    if (!parent && sb->uid >= 0)
+        parent = SLOT_DIR;
     sb->dir = xasprintf("%s/racelab-sb.XXXXXX", parent ? parent : t && *t ? t : "/tmp");
     if (!mkdtemp(sb->dir)) {
         snprintf(err, errlen, "sandbox: mkdtemp %s: %s", sb->dir, strerror(errno));

@@ -307,10 +307,10 @@ t_grade_class() {
     cp "$SUBS/stats_spin.c" "$C/dave.c"
     cp "$SUBS/stats_forkbomb.c" "$C/eve/stats.c"
     echo "not a submission" > "$C/notes.txt"
-    run "$R" grade stats-counter "$C" --out "$T/out" --jobs 2 --tool $TOOLS --runs 1 \
+    run "$R" grade stats-counter "$C" --out "$T/grades" --jobs 2 --tool $TOOLS --runs 1 \
         --duration 1 --quiet
     expect_rc 0
-    csv=$T/out/grades.csv
+    csv=$T/grades/grades.csv
     [ -f "$csv" ] || fail "no grades.csv"
     head -1 "$csv" | grep -q '^student,score,verdict,build,functional,contract,oracles,tsan,helgrind,drd,reason$' ||
         fail "header: $(head -1 "$csv")"
@@ -325,15 +325,15 @@ t_grade_class() {
     row eve | grep -q 'outlived the server' || fail "eve's reason: $(row eve)"
     if have_clang; then
         row bob | grep -q ',fail,[^,]*,[^,]*,"' || true
-        [ "$(jq -r '.criteria[] | select(.name=="tsan") | .state' "$T/out/students/bob.json")" = fail ] ||
+        [ "$(jq -r '.criteria[] | select(.name=="tsan") | .state' "$T/grades/students/bob.json")" = fail ] ||
             fail "bob's tsan criterion"
-        grep -q 'stats.c:34' "$T/out/grades.html" || fail "the HTML does not say where bob's fix races"
+        grep -q 'stats.c:34' "$T/grades/grades.html" || fail "the HTML does not say where bob's fix races"
     fi
     python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]);
 cases=d.getElementsByTagName('testcase'); assert len(cases) == 5, len(cases)
 failed=sorted(c.getAttribute('name') for c in cases if c.getElementsByTagName('failure'))
-assert failed == ['bob','carol','dave','eve'], failed" "$T/out/grades.xml" || fail "junit"
-    grep -q '<table>' "$T/out/grades.html" || fail "html"
+assert failed == ['bob','carol','dave','eve'], failed" "$T/grades/grades.xml" || fail "junit"
+    grep -q '<table>' "$T/grades/grades.html" || fail "html"
     tmp_clean
     no_sandbox_procs
 }
