@@ -9,7 +9,7 @@ set -eu
 
 BUILD_PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev \
 libinih-dev libjansson-dev libexpat1-dev valgrind gdb curl wrk apache2-utils \
-util-linux procps"
+util-linux procps jq python3"
 BENCH_PKGS="nginx-light lighttpd"
 
 pkgs="$BUILD_PKGS"

@@ -406,10 +406,21 @@ int cmd_hunt(int argc, char **argv, struct paths *p)
             printf("  racelab stress --tool none --duration 10 --http /index.html "
                    "--http /f/0.html --http /f/1.html --http /-/stats -- "
                    "%s/server --root %s/www --port {port} $(cat %s/args)\n", dir, dir, dir);
-            printf("Under a detector, when you are ready (server-tsan, server-valgrind):\n");
-            printf("  racelab stress --tool tsan --duration 5 --http /f/0.html -- "
-                   "%s/server-tsan --root %s/www --port {port} $(cat %s/args)\n\n",
-                   dir, dir, dir);
+            char *tsan = xasprintf("%s/server-tsan", dir);
+            if (is_executable(tsan)) {
+                printf("Under a detector, when you are ready:\n");
+                printf("  racelab stress --tool tsan --duration 5 --http /f/0.html -- "
+                       "%s/server-tsan --root %s/www --port {port} $(cat %s/args)\n",
+                       dir, dir, dir);
+            }
+            free(tsan);
+            tsan = xasprintf("%s/server-valgrind", dir);
+            if (is_executable(tsan))
+                printf("  racelab stress --tool helgrind --duration 5 --http /f/0.html -- "
+                       "%s/server-valgrind --root %s/www --port {port} $(cat %s/args)\n",
+                       dir, dir, dir);
+            free(tsan);
+            printf("\n");
             printf("Hints, gentlest first:  racelab hint %s 1\n", id);
             printf("Check your fix:         racelab check %s YOUR-FILE.c\n", id);
             printf("Give up:                racelab hunt --reveal %s\n", id);

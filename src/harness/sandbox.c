@@ -1,6 +1,7 @@
 /* sandbox.c - limits, a slot UID, cgroups and a thorough kill for untrusted
  * submissions (see sandbox.h and docs/SECURITY.md). */
 #include "sandbox.h"
+#include "proc.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -405,7 +406,7 @@ bool sandbox_wait(pid_t pid, double timeout, int *status)
             return true;
         if (r < 0 && errno != EINTR)
             return true;
-        if (now_mono() >= end)
+        if (now_mono() >= end || proc_interrupted())
             return false;
         usleep(10000);
     }
