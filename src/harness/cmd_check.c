@@ -213,11 +213,14 @@ static int submission_build(struct sandbox *sb, const char *cache, const char *s
               siphash24(k2, code, len) ^ siphash24(k2, keytxt, strlen(keytxt)));
     free(keytxt);
     memset(b, 0, sizeof *b);
-    b->dir = xasprintf("%s/sub-%s", cache, id.buf);
+    /* The cache (root's, maybe under a private dir) is never touched by
+     * the slot UID: builds happen in the sandbox and are copied into the
+     * cache; the runs use a copy in the sandbox. */
+    char *cdir = xasprintf("%s/sub-%s", cache, id.buf);
     for (int fl = 0; fl < FL_COUNT; fl++) {
         if (!need[fl])
             continue;
-        char *st = xasprintf("%s/%s.status", b->dir, flavor_names[fl]);
+        char *st = xasprintf("%s/%s.status", cdir, flavor_names[fl]);
         char *s = read_file(st, NULL);
         free(st);
         if (!s)
@@ -225,22 +228,33 @@ static int submission_build(struct sandbox *sb, const char *cache, const char *s
         bool ok = strncmp(s, "ok", 2) == 0;
         free(s);
         if (!ok) {
-            char *lp = xasprintf("%s/%s.log", b->dir, flavor_names[fl]);
+            char *lp = xasprintf("%s/%s.log", cdir, flavor_names[fl]);
             b->log = read_file(lp, NULL);
             free(lp);
             b->ok = false;
+            b->dir = cdir;
             sb_free(&id);
             return 0;
         }
     }
-    b->ok = true;
+    b->dir = xasprintf("%s/bin", sb->dir);
+    {
+        char *cp = xasprintf("cp -a '%s' '%s'", cdir, b->dir);
+        if (system(cp) != 0) {
+            errorf("check: %s: failed", cp);
+            rc = -1;
+        }
+        free(cp);
+    }
+    b->ok = rc == 0;
+    free(cdir);
     sb_free(&id);
-    return 0;
+    return rc;
 
 build:
     progress("building %s.c (%s)", module, id.buf);
     {
-        char *tmp = xasprintf("%s.tmp.%d", b->dir, (int)getpid());
+        char *tmp = xasprintf("%s/build", sb->dir);
         rm_rf(tmp);
         mkdir(cache, 0755);
         if (mkdir(tmp, 0755) < 0) {
@@ -251,7 +265,7 @@ build:
         }
         /* what an earlier partial build left (other flavors) */
         {
-            char *cp = xasprintf("cp -a '%s'/. '%s'/ 2>/dev/null; true", b->dir, tmp);
+            char *cp = xasprintf("cp -a '%s'/. '%s'/ 2>/dev/null; true", cdir, tmp);
             if (system(cp) != 0) {}
             free(cp);
         }
@@ -327,19 +341,28 @@ build:
             free(cmd); free(flags); free(log); free(st);
         }
         nftw(tmp, chown_root, 16, FTW_PHYS);
-        if (rc == 0 && rename(tmp, b->dir) < 0) {
-            /* A check of the same file (two students with one file) may be
-             * running from b->dir: move it aside rather than delete it;
-             * the binaries are the same. */
-            char *old = xasprintf("%s.old.%d", b->dir, (int)getpid());
-            if (rename(b->dir, old) < 0 || rename(tmp, b->dir) < 0)
-                rm_rf(tmp);
-            free(old);
-        } else if (rc != 0)
-            rm_rf(tmp);
+        if (rc == 0) {
+            char *ctmp = xasprintf("%s.tmp.%d", cdir, (int)getpid());
+            char *cp = xasprintf("rm -rf '%s' && cp -a '%s' '%s'", ctmp, tmp, ctmp);
+            if (system(cp) != 0)
+                warnf("check: %s: failed (not cached)", cp);
+            else if (rename(ctmp, cdir) < 0) {
+                /* A check of the same file (two students with one file)
+                 * may be reading cdir: move it aside, do not delete it. */
+                char *old = xasprintf("%s.old.%d", cdir, (int)getpid());
+                if (rename(cdir, old) < 0 || rename(ctmp, cdir) < 0)
+                    rm_rf(ctmp);
+                free(old);
+            }
+            free(cp);
+            free(ctmp);
+        }
+        b->dir = tmp;
+        tmp = NULL;
         free(src);
         free(tmp);
     }
+    free(cdir);
     sb_free(&id);
     return rc;
 }
@@ -1152,6 +1175,25 @@ int cmd_check(int argc, char **argv, struct paths *p)
         errorf("check: %s", err);
         rc = EXIT_ENV;
         goto late_out;
+    }
+    /* The server's objects, staged into the sandbox: the slot UID may not
+     * be able to reach the cache (a private $HOME or $TMPDIR). */
+    for (int fl = 0; fl < FL_COUNT; fl++) {
+        if (!core[fl])
+            continue;
+        char *staged = xasprintf("%s/core-%s", sb.dir, flavor_names[fl]);
+        char *cp = xasprintf("cp -a '%s' '%s' && chmod -R a+rX '%s'", core[fl], staged, staged);
+        if (system(cp) != 0) {
+            errorf("check: %s: failed", cp);
+            free(cp);
+            free(staged);
+            rc = EXIT_ENV;
+            sandbox_close(&sb);
+            goto late_out;
+        }
+        free(cp);
+        free(core[fl]);
+        core[fl] = staged;
     }
     struct verdict v = {.name = name ? name : file, .scenario = arg_scen, .file = file};
     for (int i = 0; i < CR_COUNT; i++)

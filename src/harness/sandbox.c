@@ -117,6 +117,8 @@ int sandbox_open(struct sandbox *sb, const char *parent, char *err, size_t errle
                                      "memory.limit_in_bytes", mv);
         }
     }
+    if (!parent && getenv("RACELAB_SANDBOX_DIR") && *getenv("RACELAB_SANDBOX_DIR"))
+        parent = getenv("RACELAB_SANDBOX_DIR");     /* must be traversable */
     if (!parent && sb->uid >= 0)
         parent = SLOT_DIR;
     sb->dir = xasprintf("%s/racelab-sb.XXXXXX", parent ? parent : t && *t ? t : "/tmp");

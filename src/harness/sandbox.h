@@ -35,7 +35,8 @@ struct sandbox_limits {
     long nofile;            /* open files */
 };
 
-/* Opens a sandbox with its temp dir under PARENT (NULL: $TMPDIR or /tmp).
+/* Opens a sandbox with its temp dir under PARENT (NULL: $RACELAB_SANDBOX_DIR,
+ * else /tmp/racelab-slots as root, else $TMPDIR or /tmp).
  * Returns 0, or -1 with ERR set. */
 int sandbox_open(struct sandbox *sb, const char *parent, char *err, size_t errlen);
 /* Kills everything, removes the temp dir and cgroups, releases the slot. */

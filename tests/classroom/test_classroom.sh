@@ -7,8 +7,13 @@ R=${RACELAB:?}
 SRC=${RACELAB_SRC:?}
 SUBS=$SRC/tests/classroom/submissions
 T=$(mktemp -d "${TMPDIR:-/tmp}/rl-classroom.XXXXXX")
-export TMPDIR=$T/tmp RACELAB_HUNT_DIR=$T/hunt
-mkdir -p "$TMPDIR"
+# The sandboxes go under $T/sb, so that every process a check starts (the
+# servers, the harness runs, a fork bomb's daemons) has $T/sb in its
+# command line; the build cache is shared by the tests.
+export TMPDIR=$T/tmp RACELAB_HUNT_DIR=$T/hunt RACELAB_SANDBOX_DIR=$T/sb
+export RACELAB_CACHE_DIR=${RACELAB_BUILD:-$SRC/build}/classroom-cache
+mkdir -p "$TMPDIR" "$RACELAB_SANDBOX_DIR"
+chmod 0711 "$T" "$RACELAB_SANDBOX_DIR"   # the slot UIDs must reach their dirs
 trap 'rm -rf "$T"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -28,11 +33,12 @@ tmp_clean() {
     [ -z "$left" ] || fail "temp files left behind: $left"
 }
 no_sandbox_procs() {
-    # nothing of any slot UID (61000..61127) and nothing run from the cache
-    local n
-    n=$(ps -eo uid=,stat= | awk '$1 >= 61000 && $1 < 61128 && $2 !~ /^Z/' | wc -l)
-    [ "$n" = 0 ] || fail "$n sandboxed processes left: $(ps -eo uid,pid,stat,args | awk '$1 >= 61000 && $1 < 61128')"
-    ! pgrep -f 'check-cache/sub-' >/dev/null || fail "processes from the check cache left: $(pgrep -af check-cache/sub-)"
+    # Nothing a check of this test started may be alive.  (Not by slot UID:
+    # tests run in parallel, each with its own checks.)
+    local left
+    left=$(pgrep -af -- "$T/sb" | grep -v pgrep || true)
+    [ -z "$left" ] || fail "processes left behind: $left"
+    [ -z "$(ls -A "$RACELAB_SANDBOX_DIR")" ] || fail "sandbox dirs left: $(ls "$RACELAB_SANDBOX_DIR")"
 }
 have_clang() { command -v clang >/dev/null; }
 manifest() { sed -n "s/^$2[ \t]*=[ \t]*\([^ ;]*\).*/\1/p" "$SRC/scenarios/$1/manifest.ini" | head -1; }
