@@ -817,7 +817,12 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
     sv_push(&argv, json);
     /* TSan and Valgrind reserve terabytes of address space: no RLIMIT_AS
      * for them (the memory cgroup, where there is one, still applies). */
-    struct sandbox_limits lim = {.nproc = 512, .as_mb = none ? 8192 : 0, .cpu_s = 600,
+    /* A racelab built with ASan or TSan (the asan/tsan flavors) reserves
+     * terabytes of shadow itself. */
+    const char *volatile flavor = RACELAB_FLAVOR;
+    bool sanitized = strcmp(flavor, "release") != 0 && strcmp(flavor, "valgrind") != 0;
+    struct sandbox_limits lim = {.nproc = 512, .as_mb = none && !sanitized ? 8192 : 0,
+                                 .cpu_s = 600,
                                  .fsize_mb = 256, .nofile = 4096};
     bool vg = !strcmp(tool, "helgrind") || !strcmp(tool, "drd");
     double budget = (double)runs * (duration + (timeout > 0 ? timeout : (vg ? 200 : 70))) /
@@ -1105,15 +1110,17 @@ int cmd_check(int argc, char **argv, struct paths *p)
     const char *arg_scen = argv[optind], *file = argv[optind + 1];
     const char *scen = hunt_resolve(arg_scen, p);
     bool is_case = scen != arg_scen;
-    struct scenario s;
+    struct scenario s = {0};
     char *sdir = xasprintf("%s/scenarios/%s", p->source, scen);
     if (strchr(scen, '/') || scenario_load(&s, sdir, "manifest.ini", err, sizeof err) < 0) {
         if (access(sdir, F_OK) == 0 && !strchr(scen, '/')) {
             errorf("%s", err);
+            scenario_free(&s);
             free(sdir);
             return EXIT_ENV;
         }
         errorf("check: unknown scenario '%s' (racelab list shows them)", arg_scen);
+        scenario_free(&s);
         free(sdir);
         return EXIT_USAGE;
     }

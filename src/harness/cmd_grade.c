@@ -126,10 +126,11 @@ int cmd_grade(int argc, char **argv, struct paths *p)
     }
     const char *arg_scen = argv[optind], *dir = argv[optind + 1];
     const char *scen = hunt_resolve(arg_scen, p);
-    struct scenario s;
+    struct scenario s = {0};
     char *sdir = xasprintf("%s/scenarios/%s", p->source, scen);
     if (strchr(scen, '/') || scenario_load(&s, sdir, "manifest.ini", err, sizeof err) < 0) {
         errorf("grade: unknown scenario '%s'", arg_scen);
+        scenario_free(&s);
         free(sdir);
         return EXIT_USAGE;
     }

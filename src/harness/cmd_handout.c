@@ -88,7 +88,7 @@ static char *hints_from_readme(const char *readme)
 
 int cmd_handout(int argc, char **argv, struct paths *p)
 {
-    struct scenario s;
+    struct scenario s = {0};
     char err[512], *dir, *src, *text, *readme, *hints, *tmp;
     const char *name, *scen, *out;
     int rc = EXIT_ENV, i = 1;
@@ -116,6 +116,7 @@ int cmd_handout(int argc, char **argv, struct paths *p)
     dir = xasprintf("%s/scenarios/%s", p->source, scen);
     if (strchr(scen, '/') || scenario_load(&s, dir, "manifest.ini", err, sizeof err) < 0) {
         errorf("handout: unknown scenario '%s' (racelab list shows them)", name);
+        scenario_free(&s);
         free(dir);
         return EXIT_USAGE;
     }

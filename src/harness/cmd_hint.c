@@ -87,7 +87,7 @@ int cmd_hint(int argc, char **argv, struct paths *p)
     char *dir, *path, *text;
     bool headings = true;
     struct strvec hints;
-    struct scenario s;
+    struct scenario s = {0};
     char err[512];
     int i = 1;
 
@@ -121,6 +121,7 @@ int cmd_hint(int argc, char **argv, struct paths *p)
     dir = xasprintf("%s/scenarios/%s", p->source, scen);
     if (scenario_load(&s, dir, "manifest.ini", err, sizeof err) < 0) {
         errorf("hint: unknown scenario '%s' (racelab list shows them)", name);
+        scenario_free(&s);
         free(dir);
         return EXIT_USAGE;
     }
