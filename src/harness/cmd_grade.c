@@ -32,8 +32,8 @@ static const char usage[] =
 "                      passed to every check (see racelab check --help)\n"
 "  --check-timeout S   wall-clock limit of one check (default 900)\n"
 "  --quiet             no progress on stderr\n"
-"Exit: 0 every submission graded, 2 usage error, 3 environment error (a\n"
-"check could not run; its row says why).\n";
+"Exit: 0 every submission graded (a check that timed out or died scores 0,\n"
+"its row says why), 2 usage error, 3 environment error (a check exited 3).\n";
 
 struct sub {
     char *student, *file, *json, *txt;
@@ -269,7 +269,10 @@ int cmd_grade(int argc, char **argv, struct paths *p)
                 finished++;
                 int st = u->proc.exited && WIFEXITED(u->proc.status) ?
                          WEXITSTATUS(u->proc.status) : -1;
-                if (st == EXIT_ENV || st < 0)
+                /* A check that timed out or died is the submission's zero
+                 * (its row says why); only a check's own exit 3 (a tool
+                 * missing, an unwritable cache) is the grader's problem. */
+                if (st == EXIT_ENV)
                     rc = EXIT_ENV;
                 if (!quiet)
                     fprintf(stderr, "racelab grade: [%zu/%zu] %s: %s (%.0f s)\n", finished,
