@@ -178,6 +178,13 @@ t_run_accepts_case_id() {
     run "$R" run "$id" --variant fixed --tool none --runs 1 --duration 0.5 --quiet
     expect_rc 0
     has "$out" "stats-counter"
+    # check takes the ID too, and its verdict does not name the scenario
+    run "$R" check "$id" "$SRC/scenarios/stats-counter/fixed.c" --tool none --runs 1 \
+        --duration 0.5 --quiet
+    expect_rc 0
+    has "$out" "racelab check $id "
+    hasnt "$out" "stats-counter"
+    hasnt "$out" "data-race"
 }
 
 t_handout_contents_and_build() {
