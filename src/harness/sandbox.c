@@ -340,7 +340,10 @@ pid_t sandbox_spawn(struct sandbox *sb, char *const argv[], char *const env[],
             write_text(f, pidtxt);
         }
         if (lim) {
-            set_limit(RLIMIT_NPROC, lim->nproc);
+            /* per real UID: without a slot UID of our own it would count
+             * every process of the user running racelab */
+            if (sb->uid >= 0)
+                set_limit(RLIMIT_NPROC, lim->nproc);
             set_limit(RLIMIT_AS, lim->as_mb > 0 ? lim->as_mb << 20 : 0);
             if (lim->cpu_s > 0) {
                 struct rlimit r = {(rlim_t)lim->cpu_s, (rlim_t)lim->cpu_s + 5};
