@@ -28,6 +28,22 @@ int cmd_stress(int argc, char **argv, struct paths *p);
 int cmd_merge(int argc, char **argv);       /* cmd_merge.c */
 int cmd_baseline(int argc, char **argv);
 int cmd_cc(int argc, char **argv);      /* cmd_cc.c: execs clang, returns on error */
+/* The classroom commands (docs/teaching.md). */
+int cmd_hint(int argc, char **argv, struct paths *p);
+int cmd_hunt(int argc, char **argv, struct paths *p);
+int cmd_handout(int argc, char **argv, struct paths *p);
+int cmd_check(int argc, char **argv, struct paths *p);
+int cmd_grade(int argc, char **argv, struct paths *p);
+
+/* A hunt case ID (racelab hunt) to the scenario name it stands for; any
+ * other string is returned unchanged.  The result lives as long as the
+ * process (cmd_hunt.c). */
+const char *hunt_resolve(const char *id_or_name, const struct paths *p);
+/* SipHash-2-4 of DATA under the 16-byte KEY (cmd_hunt.c). */
+unsigned long long siphash24(const unsigned char key[16], const void *data,
+                             size_t len);
+/* The build root: --build-dir, or SOURCE/build (malloc'd). */
+char *build_root_of(const struct paths *p);
 
 /* --- helpers in common.c --- */
 

@@ -291,7 +291,7 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
             goto out;
         }
         for (int i = optind; i < argc; i++)
-            sv_push(&wanted, argv[i]);
+            sv_push(&wanted, hunt_resolve(argv[i], paths));   /* a hunt case ID */
     }
 
     /* Scenarios: a broken manifest is an environment error of the tree. */

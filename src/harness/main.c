@@ -1,4 +1,5 @@
-/* main.c - the racelab command: list, run, matrix, stress.
+/* main.c - the racelab command: list, run, matrix, stress, and the
+ * classroom commands hunt, hint, check, handout, grade.
  *
  * racelab drives racelab-server variants (or any program) under
  * ThreadSanitizer, Helgrind, DRD or no tool, with real socket load from a
@@ -24,6 +25,12 @@ static const char usage[] =
 "  merge    shards' --json files into one table, report set and exit code\n"
 "  baseline update: write a baseline for --baseline from --json files\n"
 "  cc       compile a C program for the controlled scheduler (CC=\"racelab cc\")\n"
+"\n"
+"  hunt     a mystery server to diagnose: racelab hunt [--seed N]\n"
+"  hint     one hint at a time: racelab hint SCENARIO N\n"
+"  check    judge a fix: racelab check SCENARIO FILE.c\n"
+"  handout  a folder for students: racelab handout SCENARIO DIR\n"
+"  grade    check a class: racelab grade SCENARIO DIR --out OUT\n"
 "\n"
 "racelab COMMAND --help for its options; racelab --version.\n"
 "Exit: 0 expectations held / no finding, 1 an expectation failed / a finding,\n"
@@ -92,11 +99,22 @@ int main(int argc, char **argv)
         rc = cmd_baseline(sub_argc, sub_argv);
     else if (!strcmp(cmd, "cc"))
         rc = cmd_cc(sub_argc, sub_argv);
+    else if (!strcmp(cmd, "hunt"))
+        rc = cmd_hunt(sub_argc, sub_argv, &paths);
+    else if (!strcmp(cmd, "hint"))
+        rc = cmd_hint(sub_argc, sub_argv, &paths);
+    else if (!strcmp(cmd, "check"))
+        rc = cmd_check(sub_argc, sub_argv, &paths);
+    else if (!strcmp(cmd, "handout"))
+        rc = cmd_handout(sub_argc, sub_argv, &paths);
+    else if (!strcmp(cmd, "grade"))
+        rc = cmd_grade(sub_argc, sub_argv, &paths);
     else if (!strcmp(cmd, "help")) {
         fputs(usage, stdout);
         rc = EXIT_OK;
     } else {
-        errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline, cc; see racelab "
+        errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline, cc, "
+               "hunt, hint, check, handout, grade; see racelab "
                "--help)", cmd);
         rc = EXIT_USAGE;
     }

@@ -1,0 +1,359 @@
+#!/bin/bash
+# test_classroom.sh NAME - one classroom test (see CMakeLists.txt).
+# Environment: RACELAB (the binary), RACELAB_SRC (source tree),
+# RACELAB_BUILD (this flavor's build dir).  Exit 0 pass, 1 fail, 77 skip.
+set -u
+R=${RACELAB:?}
+SRC=${RACELAB_SRC:?}
+SUBS=$SRC/tests/classroom/submissions
+T=$(mktemp -d "${TMPDIR:-/tmp}/rl-classroom.XXXXXX")
+# The sandboxes go under $T/sb, so that every process a check starts (the
+# servers, the harness runs, a fork bomb's daemons) has $T/sb in its
+# command line; the build cache is shared by the tests.
+export TMPDIR=$T/tmp RACELAB_HUNT_DIR=$T/hunt RACELAB_SANDBOX_DIR=$T/sb
+export RACELAB_CACHE_DIR=${RACELAB_BUILD:-$SRC/build}/classroom-cache
+mkdir -p "$TMPDIR" "$RACELAB_SANDBOX_DIR"
+chmod 0711 "$T" "$RACELAB_SANDBOX_DIR"   # the slot UIDs must reach their dirs
+trap 'rm -rf "$T"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+# run CMD...: sets $rc, $out (stdout), $err (stderr)
+run() {
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    out=$(cat "$T/out")
+    err=$(cat "$T/err")
+}
+expect_rc() { [ "$rc" = "$1" ] || fail "expected exit $1, got $rc: $* | stdout: ${out:0:2000} | stderr: ${err:0:2000}"; }
+has() { grep -qF -- "$2" <<<"$1" || fail "expected '$2' in: ${1:0:3000}"; }
+hasnt() { ! grep -qiF -- "$2" <<<"$1" || fail "did not expect '$2' in: ${1:0:3000}"; }
+tmp_clean() {
+    left=$(ls -A "$TMPDIR")
+    [ -z "$left" ] || fail "temp files left behind: $left"
+}
+no_sandbox_procs() {
+    # Nothing a check of this test started may be alive.  (Not by slot UID:
+    # tests run in parallel, each with its own checks.)
+    local left
+    left=$(pgrep -af -- "$T/sb" | grep -v pgrep || true)
+    [ -z "$left" ] || fail "processes left behind: $left"
+    [ -z "$(ls -A "$RACELAB_SANDBOX_DIR")" ] || fail "sandbox dirs left: $(ls "$RACELAB_SANDBOX_DIR")"
+}
+have_clang() { command -v clang >/dev/null; }
+manifest() { sed -n "s/^$2[ \t]*=[ \t]*\([^ ;]*\).*/\1/p" "$SRC/scenarios/$1/manifest.ini" | head -1; }
+scenarios() { for d in "$SRC"/scenarios/*/manifest.ini; do basename "$(dirname "$d")"; done; }
+# hints a scenario has: "## Hint N" headings, else README "## Hints" items
+nhints() {
+    if [ -f "$SRC/scenarios/$1/HINTS.md" ]; then
+        grep -c '^## Hint' "$SRC/scenarios/$1/HINTS.md"
+    else
+        sed -n '/^## Hints/,/^## [^H]/p' "$SRC/scenarios/$1/README.md" | grep -c '^[0-9][0-9]*\. '
+    fi
+}
+
+t_hint_in_range() {
+    for s in $(scenarios); do
+        k=$(nhints "$s")
+        [ "$k" -ge 1 ] || fail "$s: no hints found by the test itself"
+        prev=""
+        for i in $(seq 1 "$k"); do
+            run "$R" hint "$s" "$i"
+            expect_rc 0
+            has "$out" "Hint $i of $k"
+            body=$(tail -n +3 <<<"$out")
+            [ -n "$body" ] || fail "$s hint $i is empty"
+            [ "$body" != "$prev" ] || fail "$s hint $i repeats hint $((i - 1))"
+            # one hint only: the next one's first words are not in it
+            prev=$body
+        done
+    done
+    # hint 1 of stats-counter is README item 1 and nothing of item 2
+    run "$R" hint stats-counter 1
+    has "$out" "What"
+    first2=$(sed -n '/^## Hints/,/^## [^H]/p' "$SRC/scenarios/stats-counter/README.md" |
+             grep '^2\. ' | cut -c4-30)
+    hasnt "$out" "$first2"
+}
+
+t_hint_out_of_range() {
+    k=$(nhints stats-counter)
+    for n in 0 $((k + 1)) 99; do
+        run "$R" hint stats-counter "$n"
+        expect_rc 2
+        has "$err" "has $k hints"
+        [ -z "$out" ] || fail "hint $n printed a hint: $out"
+    done
+    run "$R" hint no-such-scenario 1
+    expect_rc 2
+    run "$R" hint stats-counter x
+    expect_rc 2
+}
+
+case_of() { sed -n '1s/^case: //p' <<<"$1"; }
+
+t_hunt_deterministic() {
+    run "$R" hunt --seed 5
+    expect_rc 0
+    a=$out
+    [[ "$(head -1 <<<"$a")" =~ ^case:\ [0-9a-f]{10}$ ]] || fail "first line: $(head -1 <<<"$a")"
+    run "$R" hunt --seed 5
+    expect_rc 0
+    [ "$a" = "$out" ] || fail "same seed, different output"
+    # --from order does not matter; a one-scenario pool always picks it
+    run "$R" hunt --seed 9 --from stats-counter,cache-race
+    b=$(case_of "$out")
+    run "$R" hunt --seed 9 --from cache-race,stats-counter
+    [ "$b" = "$(case_of "$out")" ] || fail "--from order changed the case"
+    run "$R" hunt --seed 3 --from lock-order
+    run "$R" hunt --reveal "$(case_of "$out")"
+    has "$out" "lock-order"
+    # the ID is keyed: same scenario, another seed, another ID; another key, another ID
+    run "$R" hunt --seed 4 --from lock-order
+    c1=$(case_of "$out")
+    run "$R" hunt --seed 5 --from lock-order
+    [ "$c1" != "$(case_of "$out")" ] || fail "the ID does not depend on the seed"
+    RACELAB_HUNT_KEY=other run "$R" hunt --seed 4 --from lock-order
+    [ "$c1" != "$(case_of "$out")" ] || fail "the ID does not depend on the key"
+    run "$R" hunt --from nope
+    expect_rc 2
+}
+
+t_hunt_hides_identity() {
+    declare -A seen
+    norm_ref=""
+    for seed in $(seq 1 40); do
+        run "$R" hunt --seed "$seed"
+        expect_rc 0
+        id=$(case_of "$out")
+        run2=$out
+        run "$R" hunt --reveal "$id"
+        name=$(sed -n 's/^case [0-9a-f]*: \([^ ]*\) .*/\1/p' <<<"$out")
+        [ -n "$name" ] || fail "reveal $id: $out"
+        seen[$name]=1
+        mod=$(manifest "$name" module)
+        cls=$(manifest "$name" bug_class)
+        text=${run2//\/-\/stats/}          # the server's own endpoint, for every case
+        for word in "$name" "$mod" "$cls" buggy fixed scenarios/ manifest; do
+            hasnt "$text" "$word"
+        done
+        # the alias dir: copies under neutral names, no symlink
+        for f in "$RACELAB_HUNT_DIR/$id"/*; do
+            [ ! -L "$f" ] || fail "$f is a symlink"
+            hasnt "$(basename "$f")" "$name"
+        done
+        # every case prints the same text but for its ID and seed
+        norm=$(sed "s/$id/ID/g; s/^seed: .*/seed: N/" <<<"$run2")
+        if [ -z "$norm_ref" ]; then norm_ref=$norm
+        else [ "$norm" = "$norm_ref" ] || fail "case $id ($name) prints a different text: $(diff <(echo "$norm_ref") <(echo "$norm"))"
+        fi
+    done
+    [ "${#seen[@]}" -ge 3 ] || fail "40 seeds picked only ${!seen[*]}"
+}
+
+t_hunt_reveal() {
+    run "$R" hunt --seed 11
+    id=$(case_of "$out")
+    run "$R" hunt --reveal "$id"
+    expect_rc 0
+    name=$(sed -n 's/^case [0-9a-f]*: \([^ ]*\) .*/\1/p' <<<"$out")
+    has "$out" "module $(manifest "$name" module)"
+    # the mystery server is that scenario's buggy build, byte for byte
+    cmp -s "$RACELAB_HUNT_DIR/$id/server" "$SRC/build/release/racelab-server-$name-buggy" ||
+        fail "$id/server is not racelab-server-$name-buggy"
+    # hint takes the ID
+    run "$R" hint "$id" 1
+    a=$out
+    run "$R" hint "$name" 1
+    [ "$a" = "$out" ] || fail "hint $id 1 differs from hint $name 1"
+    run "$R" hunt --reveal 0123456789
+    expect_rc 2
+    run "$R" hunt --reveal nonsense
+    expect_rc 2
+}
+
+t_run_accepts_case_id() {
+    run "$R" hunt --seed 2 --from stats-counter
+    id=$(case_of "$out")
+    run "$R" run "$id" --variant fixed --tool none --runs 1 --duration 0.5 --quiet
+    expect_rc 0
+    has "$out" "stats-counter"
+    # check takes the ID too, and its verdict does not name the scenario
+    cp "$SRC/scenarios/stats-counter/fixed.c" "$T/fix.c"
+    run "$R" check "$id" "$T/fix.c" --tool none --runs 1 \
+        --duration 0.5 --quiet
+    expect_rc 0
+    has "$out" "racelab check $id "
+    hasnt "$out" "stats-counter"
+    hasnt "$out" "data-race"
+}
+
+t_handout_contents_and_build() {
+    H=$T/handout
+    run "$R" handout stats-counter "$H"
+    expect_rc 0
+    [ "$(cd "$H" && ls | sort | tr '\n' ' ')" = "HINTS.md Makefile README.md stats.c stats.h " ] ||
+        fail "hand-out files: $(ls "$H")"
+    all=$(cat "$H"/*)
+    hasnt "$all" "[location"
+    hasnt "$all" "## Explanation"
+    hasnt "$all" '```diff'
+    # nothing of the reference fix: no line that only fixed.c has
+    grep -vxF -f "$SRC/scenarios/stats-counter/buggy.c" "$SRC/scenarios/stats-counter/fixed.c" |
+        awk 'length($0) > 24' > "$T/fixlines"
+    [ -s "$T/fixlines" ] || fail "the test found no line unique to fixed.c"
+    ! grep -qxF -f "$T/fixlines" "$H"/* || fail "the hand-out holds fixed.c's lines: $(grep -xF -f "$T/fixlines" "$H"/* | head -3)"
+    hasnt "$(cat "$H/README.md")" "## Hints"
+    [ "$(grep -c '^## Hint [0-9]' "$H/HINTS.md")" = "$(nhints stats-counter)" ] || fail "HINTS.md: $(cat "$H/HINTS.md")"
+    # the module is the buggy one, under the module's name
+    diff <(sed 's/ (stats-counter)//' "$SRC/scenarios/stats-counter/buggy.c") "$H/stats.c" >/dev/null ||
+        fail "stats.c is not buggy.c"
+    cmp -s "$SRC/src/server/stats.h" "$H/stats.h" || fail "stats.h differs"
+    # it builds on its own against this repository, and the server runs
+    make -C "$H" server >"$T/make.log" 2>&1 || fail "make: $(cat "$T/make.log")"
+    "$H/server" --version >/dev/null || fail "the hand-out server does not run"
+    # and a cache hand-out names its module file
+    run "$R" handout cache-race "$T/h2"
+    expect_rc 0
+    [ -f "$T/h2/cache.c" ] && [ ! -e "$T/h2/fixed.c" ] || fail "cache-race hand-out: $(ls "$T/h2")"
+}
+
+TOOLS=none
+have_clang && TOOLS=tsan,none
+
+t_check_fixed_accepted() {
+    run "$R" check stats-counter "$SRC/scenarios/stats-counter/fixed.c" --tool $TOOLS \
+        --runs 1 --duration 1 --quiet --json "$T/v.json"
+    expect_rc 0
+    has "$out" "ACCEPTED"
+    [ "$(jq -r .accepted "$T/v.json")" = true ] || fail "json: $(cat "$T/v.json")"
+    [ "$(jq -r '.score' "$T/v.json")" = 100 ] || fail "score: $(jq .score "$T/v.json")"
+    [ "$(jq -r '.criteria[] | select(.name=="functional") | .state' "$T/v.json")" = pass ] || fail functional
+    [ "$(jq -r '.criteria[] | select(.name=="oracles") | .state' "$T/v.json")" = pass ] || fail oracles
+    tmp_clean
+    no_sandbox_procs
+}
+
+t_check_buggy_rejected_names_line() {
+    have_clang || skip "clang is not installed"
+    line=$(sed -n '/^\[location.count-rmw\]/,/^\[/s/^line *= *\([0-9]*\).*/\1/p' \
+           "$SRC/scenarios/stats-counter/manifest.ini")
+    run "$R" check stats-counter "$SRC/scenarios/stats-counter/buggy.c" --tool tsan \
+        --runs 2 --duration 1 --quiet --json "$T/v.json"
+    expect_rc 1
+    has "$out" "REJECTED"
+    has "$out" "data-race at stats.c:$line"
+    [ "$(jq -r '.criteria[] | select(.name=="tsan") | .state' "$T/v.json")" = fail ] || fail tsan
+    tmp_clean
+    no_sandbox_procs
+}
+
+t_check_compile_error_rejected() {
+    # same path, new content: the cache must not serve the old binary
+    cp "$SRC/scenarios/stats-counter/fixed.c" "$T/mine.c"
+    run "$R" check stats-counter "$T/mine.c" --tool none --runs 1 --duration 0.5 --quiet
+    expect_rc 0
+    cp "$SUBS/compile_error.c" "$T/mine.c"
+    run "$R" check stats-counter "$T/mine.c" --tool none --runs 1 --duration 0.5 --quiet \
+        --json "$T/v.json"
+    expect_rc 1
+    has "$out" "does not compile"
+    has "$out" "error: expected ';'"
+    [ "$(jq -r .score "$T/v.json")" = 0 ] || fail "score $(jq .score "$T/v.json")"
+    run "$R" check stats-counter "$T/nonexistent.c"
+    expect_rc 2
+    run "$R" check no-such "$T/mine.c"
+    expect_rc 2
+}
+
+t_check_wrong_fix_stats() {
+    run "$R" check stats-counter "$SUBS/stats_thread_local.c" --tool $TOOLS --runs 1 \
+        --duration 1 --quiet --json "$T/v.json"
+    expect_rc 1
+    has "$out" "MISMATCH"
+    [ "$(jq -r '.criteria[] | select(.name=="functional") | .state' "$T/v.json")" = fail ] || fail functional
+    [ "$(jq -r '.criteria[] | select(.name=="oracles") | .state' "$T/v.json")" = fail ] || fail oracles
+    jq -r '.criteria[] | select(.name=="oracles") | .evidence' "$T/v.json" | grep -q stats-mismatch ||
+        fail "oracle evidence: $(jq '.criteria' "$T/v.json")"
+    if have_clang; then
+        # no detector sees anything: it is the oracles that reject it
+        [ "$(jq -r '.criteria[] | select(.name=="tsan") | .state' "$T/v.json")" = pass ] || fail tsan
+    fi
+}
+
+t_check_wrong_fix_cache() {
+    run "$R" check cache-race "$SUBS/cache_never_caches.c" --tool none --runs 1 --duration 1 \
+        --quiet --json "$T/v.json"
+    expect_rc 1
+    has "$out" "cache_hits +0"
+    [ "$(jq -r '.criteria[] | select(.name=="functional") | .state' "$T/v.json")" = fail ] || fail functional
+    # the same check on the reference fix passes functional
+    run "$R" check cache-race "$SRC/scenarios/cache-race/fixed.c" --tool none --runs 1 \
+        --duration 1 --quiet --json "$T/w.json"
+    expect_rc 0
+}
+
+t_check_gradescope_shape() {
+    run "$R" check stats-counter "$SUBS/stats_thread_local.c" --tool none --runs 1 \
+        --duration 0.5 --quiet --gradescope "$T/results.json" --junit "$T/j.xml"
+    expect_rc 1
+    jq -e '(.score | type) == "number" and (.tests | type) == "array" and (.tests | length) == 7' \
+        "$T/results.json" >/dev/null || fail "shape: $(cat "$T/results.json")"
+    jq -e 'all(.tests[]; (.name | type) == "string" and (.score | type) == "number" and
+           (.max_score | type) == "number" and (.output | type) == "string" and
+           (.visibility | IN("hidden", "after_due_date", "after_published", "visible")) and
+           .score <= .max_score + 0.001)' "$T/results.json" >/dev/null || fail "tests: $(cat "$T/results.json")"
+    # the parts add up: max 100, score = the sum of the tests' scores
+    jq -e '([.tests[].max_score] | add | . > 99.9 and . < 100.1) and
+           (([.tests[].score] | add) - .score | fabs < 0.01) and .score < 100' \
+        "$T/results.json" >/dev/null || fail "sums: $(cat "$T/results.json")"
+    python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]);
+assert len(d.getElementsByTagName('testcase')) == 7
+assert len(d.getElementsByTagName('failure')) >= 1" "$T/j.xml" || fail "junit: $(cat "$T/j.xml")"
+}
+
+t_grade_class() {
+    C=$T/class
+    mkdir -p "$C/eve"
+    cp "$SRC/scenarios/stats-counter/fixed.c" "$C/alice.c"
+    cp "$SRC/scenarios/stats-counter/buggy.c" "$C/bob.c"
+    cp "$SUBS/compile_error.c" "$C/carol.c"
+    cp "$SUBS/stats_spin.c" "$C/dave.c"
+    cp "$SUBS/stats_forkbomb.c" "$C/eve/stats.c"
+    echo "not a submission" > "$C/notes.txt"
+    run "$R" grade stats-counter "$C" --out "$T/grades" --jobs 2 --tool $TOOLS --runs 1 \
+        --duration 1 --quiet
+    expect_rc 0
+    csv=$T/grades/grades.csv
+    [ -f "$csv" ] || fail "no grades.csv"
+    head -1 "$csv" | grep -q '^student,score,verdict,build,functional,contract,oracles,tsan,helgrind,drd,reason$' ||
+        fail "header: $(head -1 "$csv")"
+    [ "$(tail -n +2 "$csv" | wc -l)" = 5 ] || fail "rows: $(cat "$csv")"
+    row() { grep "^\"$1\"," "$csv" || fail "no row for $1"; }
+    row alice | grep -q '^"alice",100,accepted,pass,pass,' || fail "alice: $(row alice)"
+    row bob | grep -q ',rejected,pass,' || fail "bob: $(row bob)"
+    row carol | grep -q '^"carol",0,rejected,fail,' || fail "carol: $(row carol)"
+    row dave | grep -q '^"dave",0,rejected,pass,fail,' || fail "dave: $(row dave)"
+    row dave | grep -q 'did not start' || fail "dave's reason: $(row dave)"
+    row eve | grep -q '^"eve",0,rejected,pass,fail,' || fail "eve: $(row eve)"
+    row eve | grep -q 'outlived the server' || fail "eve's reason: $(row eve)"
+    if have_clang; then
+        row bob | grep -q ',fail,[^,]*,[^,]*,"' || true
+        [ "$(jq -r '.criteria[] | select(.name=="tsan") | .state' "$T/grades/students/bob.json")" = fail ] ||
+            fail "bob's tsan criterion"
+        grep -q 'stats.c:34' "$T/grades/grades.html" || fail "the HTML does not say where bob's fix races"
+    fi
+    python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]);
+cases=d.getElementsByTagName('testcase'); assert len(cases) == 5, len(cases)
+failed=sorted(c.getAttribute('name') for c in cases if c.getElementsByTagName('failure'))
+assert failed == ['bob','carol','dave','eve'], failed" "$T/grades/grades.xml" || fail "junit"
+    grep -q '<table>' "$T/grades/grades.html" || fail "html"
+    tmp_clean
+    no_sandbox_procs
+}
+
+tname=${1:?usage: test_classroom.sh NAME}
+declare -F "t_$tname" >/dev/null || fail "no test $tname"
+[ -x "$R" ] || fail "racelab not built: $R"
+"t_$tname"
+echo "PASS: $tname"
