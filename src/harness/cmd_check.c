@@ -853,6 +853,23 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
     }
     cell_evidence(cell, module, ev);
     bool pass = !strcmp(jstr(cell, "status") ? jstr(cell, "status") : "", "pass");
+    if (!none) {
+        /* A detector's criterion is what the detector saw: no finding
+         * (beyond a documented false positive), no crash, no hang.  The
+         * oracles have a criterion of their own. */
+        json_t *x;
+        size_t i;
+        const char *st_name = jstr(cell, "status");
+        pass = st_name && strcmp(st_name, "error") != 0;
+        json_array_foreach(json_object_get(cell, "findings"), i, x)
+            if (!json_is_true(json_object_get(x, "expected_false_positive")))
+                pass = false;
+        json_array_foreach(json_object_get(cell, "runs_detail"), i, x) {
+            const char *oc = jstr(x, "outcome");
+            if (!oc || (strcmp(oc, "clean") && strcmp(oc, "finding")))
+                pass = false;
+        }
+    }
     if (none) {
         /* every oracle, not only the scenario's symptom: nothing may fire */
         json_t *r;
