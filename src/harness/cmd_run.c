@@ -121,7 +121,41 @@ static bool pick_names(const char *flag, const char *list, const char *const *na
     return ok;
 }
 
-int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
+/* Everything `run` and `matrix` juggle between their phases. */
+struct runcmd {
+    bool matrix;
+    const char *sub;            /* "run" or "matrix" */
+    struct paths *paths;
+    /* options */
+    bool variants[VARIANT_COUNT], tools[TOOL_COUNT], tool_flag;
+    long runs, clients, jobs, shard_i, shard_n, max_runs, match_depth, base_runs;
+    bool exact_runs, seed_set, early, early_flag, no_early_flag, keep, quiet;
+    bool scen_flag, strict;
+    double duration, timeout;
+    unsigned long seed;
+    const char *chaos;
+    struct outputs out;
+    struct gate_opts gate;
+    struct strvec wanted;
+    /* state */
+    int status;
+    struct scenario *all;
+    int nall;
+    char *session, *docroot, *cmd;
+    unsigned nfiles;
+    struct cell_result *cells;
+    size_t ncells;
+    struct job *jobv;
+    size_t njobs;
+    size_t *cell_first;
+    struct location **cell_locs;
+};
+
+/* Phase 1: the options, and the scenarios named (hunt case IDs
+ * resolved).  0, or -1 with R->status set and the error printed. */
+static int run_check_args(struct runcmd *R, int argc, char **argv);
+
+static int run_parse(struct runcmd *R, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"variant", required_argument, 0, O_VARIANT},
@@ -154,200 +188,195 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         {"help", no_argument, 0, O_HELP},
         GATE_LONG_OPTIONS,
         {0, 0, 0, 0}};
-    const char *sub = matrix ? "matrix" : "run";
-    bool variants[VARIANT_COUNT] = {true, true}, tools[TOOL_COUNT] = {true, true,
-                                                                     true, true};
-    long runs = 3, clients = 8, jobs = default_jobs(), shard_i = 1, shard_n = 1;
-    long max_runs = 24, match_depth = 0, base_runs;
-    bool exact_runs = false;
-    struct location **cell_locs = NULL;
-    double duration = matrix ? 1.0 : 3.0, timeout = 0;
-    unsigned long seed = 0;
-    bool seed_set = false, early = matrix, early_flag = false, no_early_flag = false;
-    bool keep = false, quiet = false, scen_flag = false, strict = false;
-    const char *chaos = NULL;
-    struct outputs out = {0};
-    struct strvec wanted;
-    struct scenario *all = NULL;
-    int nall = 0, status = EXIT_USAGE, o;
-    char err[512];
-    char *session = NULL;
-    struct cell_result *cells = NULL;
-    size_t ncells = 0;
-    struct job *jobv = NULL;
-    size_t njobs = 0;
-    size_t *cell_first = NULL;
-    char *cmd = NULL;
-    struct gate_opts gate;
-    bool tool_flag = false;
+    int o;
 
-    gate_init(&gate);
-    sv_init(&wanted);
+    gate_init(&R->gate);
+    sv_init(&R->wanted);
     optind = 1;
     opterr = 0;
     while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (o) {
         case O_VARIANT:
-            if (!pick_names("--variant", optarg, variant_names, VARIANT_COUNT, variants))
-                goto out;
+            if (!pick_names("--variant", optarg, variant_names, VARIANT_COUNT, R->variants))
+                return -1;
             break;
         case O_TOOL:
-            if (!pick_names("--tool", optarg, tool_names, TOOL_COUNT, tools))
-                goto out;
-            tool_flag = true;
+            if (!pick_names("--tool", optarg, tool_names, TOOL_COUNT, R->tools))
+                return -1;
+            R->tool_flag = true;
             break;
         case O_RUNS:
-            if (!opt_long("--runs", optarg, 1, 100000, &runs)) goto out;
+            if (!opt_long("--runs", optarg, 1, 100000, &R->runs)) return -1;
             break;
         case O_CLIENTS:
-            if (!opt_long("--clients", optarg, 1, 1024, &clients)) goto out;
+            if (!opt_long("--clients", optarg, 1, 1024, &R->clients)) return -1;
             break;
         case O_DURATION:
-            if (!opt_seconds("--duration", optarg, &duration)) goto out;
+            if (!opt_seconds("--duration", optarg, &R->duration)) return -1;
             break;
         case O_TIMEOUT:
-            if (!opt_seconds("--timeout", optarg, &timeout)) goto out;
+            if (!opt_seconds("--timeout", optarg, &R->timeout)) return -1;
             break;
         case O_JOBS:
-            if (!opt_long("--jobs", optarg, 1, 256, &jobs)) goto out;
+            if (!opt_long("--jobs", optarg, 1, 256, &R->jobs)) return -1;
             break;
         case O_SEED: {
             long v;
-            if (!opt_long("--seed", optarg, 0, 0x7fffffffL, &v)) goto out;
-            seed = (unsigned long)v;
-            seed_set = true;
+            if (!opt_long("--seed", optarg, 0, 0x7fffffffL, &v)) return -1;
+            R->seed = (unsigned long)v;
+            R->seed_set = true;
             break;
         }
-        case O_STRICT: strict = true; break;
-        case O_EXACT_RUNS: exact_runs = true; break;
+        case O_STRICT: R->strict = true; break;
+        case O_EXACT_RUNS: R->exact_runs = true; break;
         case O_MAX_RUNS:
-            if (!opt_long("--max-runs", optarg, 1, 100000, &max_runs)) goto out;
+            if (!opt_long("--max-runs", optarg, 1, 100000, &R->max_runs)) return -1;
             break;
         case O_MATCH_DEPTH:
-            if (!opt_long("--match-depth", optarg, 1, 64, &match_depth)) goto out;
+            if (!opt_long("--match-depth", optarg, 1, 64, &R->match_depth)) return -1;
             break;
-        case O_JSON: out.json = optarg; break;
-        case O_JUNIT: out.junit = optarg; break;
-        case O_SARIF: out.sarif = optarg; break;
-        case O_HTML: out.html = optarg; break;
+        case O_JSON: R->out.json = optarg; break;
+        case O_JUNIT: R->out.junit = optarg; break;
+        case O_SARIF: R->out.sarif = optarg; break;
+        case O_HTML: R->out.html = optarg; break;
         case O_SHARD:
-            if (!matrix) {
+            if (!R->matrix) {
                 errorf("run: --shard is a matrix option");
-                goto out;
+                return -1;
             }
-            if (sscanf(optarg, "%ld/%ld", &shard_i, &shard_n) != 2 || shard_n < 1 ||
-                shard_i < 1 || shard_i > shard_n) {
+            if (sscanf(optarg, "%ld/%ld", &R->shard_i, &R->shard_n) != 2 || R->shard_n < 1 ||
+                R->shard_i < 1 || R->shard_i > R->shard_n) {
                 errorf("--shard: expected I/N with 1 <= I <= N, got '%s'", optarg);
-                goto out;
+                return -1;
             }
             break;
         case O_SCENARIOS:
-            sv_split(&wanted, optarg, false);
-            scen_flag = true;
+            sv_split(&R->wanted, optarg, false);
+            R->scen_flag = true;
             break;
-        case O_EARLY: early = true; early_flag = true; break;
-        case O_NO_EARLY: early = false; no_early_flag = true; break;
-        case O_KEEP: keep = true; break;
-        case O_QUIET: quiet = true; break;
+        case O_EARLY: R->early = true; R->early_flag = true; break;
+        case O_NO_EARLY: R->early = false; R->no_early_flag = true; break;
+        case O_KEEP: R->keep = true; break;
+        case O_QUIET: R->quiet = true; break;
         case O_CHAOS:
-            if (!chaos_spec_ok(optarg)) goto out;
-            chaos = optarg;
+            if (!chaos_spec_ok(optarg)) return -1;
+            R->chaos = optarg;
             break;
-        case O_SOURCE: paths->source = optarg; break;
-        case O_BUILD: paths->build_root = optarg; break;
+        case O_SOURCE: R->paths->source = optarg; break;
+        case O_BUILD: R->paths->build_root = optarg; break;
         case O_HELP:
-            fputs(matrix ? matrix_usage : run_usage, stdout);
-            status = EXIT_OK;
-            goto out;
+            fputs(R->matrix ? matrix_usage : run_usage, stdout);
+            R->status = EXIT_OK;
+            return -1;
         case ':':
-            errorf("%s: option %s needs a value", sub, argv[optind - 1]);
-            goto out;
+            errorf("%s: option %s needs a value", R->sub, argv[optind - 1]);
+            return -1;
         default: {
-            int g = gate_option(&gate, o, optarg);
+            int g = gate_option(&R->gate, o, optarg);
             if (g > 0)
                 break;
             if (g == 0)
-                errorf("%s: unknown option '%s' (see racelab %s --help)", sub,
-                       argv[optind - 1], sub);
-            goto out;
+                errorf("%s: unknown option '%s' (see racelab %s --help)", R->sub,
+                       argv[optind - 1], R->sub);
+            return -1;
         }
         }
     }
-    if (early_flag && no_early_flag) {
-        errorf("%s: conflicting flags --early-stop and --no-early-stop", sub);
-        goto out;
+    return run_check_args(R, argc, argv);
+}
+
+/* The arguments after the options: scenario names for run (hunt case IDs
+ * resolved), none for matrix; flags that exclude each other. */
+static int run_check_args(struct runcmd *R, int argc, char **argv)
+{
+    if (R->early_flag && R->no_early_flag) {
+        errorf("%s: conflicting flags --early-stop and --no-early-stop", R->sub);
+        return -1;
     }
-    if (matrix && optind < argc) {
+    if (R->matrix && optind < argc) {
         errorf("matrix: unexpected argument '%s' (use --scenarios LIST)", argv[optind]);
-        goto out;
+        return -1;
     }
-    if (!matrix) {
-        if (scen_flag) {
+    if (!R->matrix) {
+        if (R->scen_flag) {
             errorf("run: name scenarios as arguments, not with --scenarios");
-            goto out;
+            return -1;
         }
         if (optind >= argc) {
             errorf("run: which scenario? (racelab list shows them)");
-            goto out;
+            return -1;
         }
         for (int i = optind; i < argc; i++)
-            sv_push(&wanted, hunt_resolve(argv[i], paths));   /* a hunt case ID */
+            sv_push(&R->wanted, hunt_resolve(argv[i], R->paths));   /* a hunt case ID */
     }
+    return 0;
+}
+
+/* Phase 2: every scenario folder; the names asked for must exist. */
+static int run_load_scenarios(struct runcmd *R)
+{
+    char err[512];
 
     /* Scenarios: a broken manifest is an environment error of the tree. */
-    nall = scenarios_load_all(paths->source, &all, err, sizeof err);
-    if (nall < 0) {
+    R->nall = scenarios_load_all(R->paths->source, &R->all, err, sizeof err);
+    if (R->nall < 0) {
         errorf("%s", err);
-        status = EXIT_ENV;
-        goto out;
+        R->status = EXIT_ENV;
+        return -1;
     }
-    for (size_t i = 0; i < wanted.n; i++) {
+    for (size_t i = 0; i < R->wanted.n; i++) {
         bool found = false;
-        for (int k = 0; k < nall; k++)
-            found |= strcmp(all[k].name, wanted.v[i]) == 0;
+        for (int k = 0; k < R->nall; k++)
+            found |= strcmp(R->all[k].name, R->wanted.v[i]) == 0;
         if (!found) {
             struct strbuf sb;
             sb_init(&sb);
-            for (int k = 0; k < nall; k++)
-                sb_printf(&sb, "%s%s", k ? ", " : "", all[k].name);
-            errorf("unknown scenario '%s' (known: %s)", wanted.v[i],
-                   nall ? sb.buf : "none yet");
+            for (int k = 0; k < R->nall; k++)
+                sb_printf(&sb, "%s%s", k ? ", " : "", R->all[k].name);
+            errorf("unknown scenario '%s' (known: %s)", R->wanted.v[i],
+                   R->nall ? sb.buf : "none yet");
             sb_free(&sb);
-            goto out;
+            return -1;
         }
     }
+    return 0;
+}
 
-    if (!tool_flag)
-        gate_default_tools(paths, tools);   /* the tools whose builds exist */
+/* Phase 3: the cells, in a stable order (scenario, variant, tool), each
+ * with its manifest expectation; every executable must be built. */
+static int run_select_cells(struct runcmd *R)
+{
+    if (!R->tool_flag)
+        gate_default_tools(R->paths, R->tools);   /* the tools whose builds exist */
     /* Cells, in a stable order: scenario, variant, tool. */
     {
-        char *root = paths->build_root ? xstrdup(paths->build_root)
-                                       : xasprintf("%s/build", paths->source);
+        char *root = R->paths->build_root ? xstrdup(R->paths->build_root)
+                                       : xasprintf("%s/build", R->paths->source);
         size_t index = 0;
         bool missing_flavor[TOOL_COUNT] = {0};
         int missing = 0;
-        cells = xcalloc((size_t)nall * VARIANT_COUNT * TOOL_COUNT + 1, sizeof *cells);
-        for (int k = 0; k < nall; k++) {
-            if (wanted.n && !sv_contains(&wanted, all[k].name))
+        R->cells = xcalloc((size_t)R->nall * VARIANT_COUNT * TOOL_COUNT + 1, sizeof *R->cells);
+        for (int k = 0; k < R->nall; k++) {
+            if (R->wanted.n && !sv_contains(&R->wanted, R->all[k].name))
                 continue;
             for (int v = 0; v < VARIANT_COUNT; v++) {
-                if (!variants[v])
+                if (!R->variants[v])
                     continue;
                 for (int t = 0; t < TOOL_COUNT; t++) {
-                    if (!tools[t])
+                    if (!R->tools[t])
                         continue;
-                    if ((long)(index++ % (size_t)shard_n) != shard_i - 1)
+                    if ((long)(index++ % (size_t)R->shard_n) != R->shard_i - 1)
                         continue;
-                    struct cell_result *c = &cells[ncells++];
-                    const struct expect_spec *e = &all[k].expect[v][t];
-                    c->scenario = xstrdup(all[k].name);
+                    struct cell_result *c = &R->cells[R->ncells++];
+                    const struct expect_spec *e = &R->all[k].expect[v][t];
+                    c->scenario = xstrdup(R->all[k].name);
                     c->variant = xstrdup(variant_names[v]);
                     c->tool = xstrdup(tool_names[t]);
                     c->executable = xasprintf("%s/%s/racelab-server-%s-%s", root,
-                                              flavor_of(t), all[k].name,
+                                              flavor_of(t), R->all[k].name,
                                               variant_names[v]);
-                    c->module = all[k].module ? xstrdup(all[k].module) : NULL;
-                    c->bug_class = all[k].bug_class ? xstrdup(all[k].bug_class) : NULL;
+                    c->module = R->all[k].module ? xstrdup(R->all[k].module) : NULL;
+                    c->bug_class = R->all[k].bug_class ? xstrdup(R->all[k].bug_class) : NULL;
                     c->expect.known = e->present;
                     c->expect.kinds = e->kinds;
                     c->expect.false_positive = e->false_positive;
@@ -375,46 +404,55 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
                 done[t] = f;
                 if (dup)
                     continue;
-                if (paths->build_root)
+                if (R->paths->build_root)
                     errorf("build it with: cmake -S %s -B %s/%s --preset %s && "
-                           "cmake --build %s/%s", paths->source, root, f, f, root, f);
+                           "cmake --build %s/%s", R->paths->source, root, f, f, root, f);
                 else
                     errorf("build it with: cd %s && cmake --preset %s && "
-                           "cmake --build --preset %s", paths->source, f, f);
+                           "cmake --build --preset %s", R->paths->source, f, f);
             }
             free(root);
-            status = EXIT_ENV;
-            goto out;
+            R->status = EXIT_ENV;
+            return -1;
         }
         free(root);
     }
-    if (ncells == 0) {
-        if (nall == 0)
-            errorf("%s: no scenarios under %s/scenarios", sub, paths->source);
+    if (R->ncells == 0) {
+        if (R->nall == 0)
+            errorf("%s: no scenarios under %s/scenarios", R->sub, R->paths->source);
         else
-            progress_note("%s: shard %ld/%ld has no cells", sub, shard_i, shard_n);
-        status = nall == 0 ? EXIT_ENV : EXIT_OK;
-        goto out;
+            progress_note("%s: shard %ld/%ld has no cells", R->sub, R->shard_i, R->shard_n);
+        R->status = R->nall == 0 ? EXIT_ENV : EXIT_OK;
+        return -1;
     }
-    if ((tools[TOOL_HELGRIND] || tools[TOOL_DRD])) {
+    return 0;
+}
+
+/* Phase 4: the tools, the outputs, the gate options, the session and
+ * its shared read-only docroot. */
+static int run_prepare(struct runcmd *R)
+{
+    char err[512];
+
+    if ((R->tools[TOOL_HELGRIND] || R->tools[TOOL_DRD])) {
         char *vg = which("valgrind");
         if (!vg) {
             errorf("valgrind is not installed (needed for --tool helgrind/drd): "
                    "apt-get install valgrind");
-            status = EXIT_ENV;
-            goto out;
+            R->status = EXIT_ENV;
+            return -1;
         }
         free(vg);
     }
-    if (outputs_check(&out) < 0) {
-        status = EXIT_ENV;
-        goto out;
+    if (outputs_check(&R->out) < 0) {
+        R->status = EXIT_ENV;
+        return -1;
     }
-    if ((status = gate_prepare(&gate)) != EXIT_OK)
-        goto out;
-    base_runs = runs;
-    runs = gate_runs(&gate, runs);              /* --min-rate/--confidence */
-    if (tools[TOOL_TSAN])
+    if ((R->status = gate_prepare(&R->gate)) != EXIT_OK)
+        return -1;
+    R->base_runs = R->runs;
+    R->runs = gate_runs(&R->gate, R->runs);              /* --min-rate/--confidence */
+    if (R->tools[TOOL_TSAN])
         check_tsan_aslr();
     {
         char *gdb = which("gdb");
@@ -424,26 +462,31 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
     }
 
     /* The session: one temp dir with a shared read-only docroot. */
-    session = session_create();
-    if (!session) {
-        status = EXIT_ENV;
-        goto out;
+    R->session = session_create();
+    if (!R->session) {
+        R->status = EXIT_ENV;
+        return -1;
     }
     long cache_mb = 1;
-    for (int k = 0; k < nall; k++)
-        if (!wanted.n || sv_contains(&wanted, all[k].name))
-            if (cache_mb_of(all[k].args) > cache_mb)
-                cache_mb = cache_mb_of(all[k].args);
-    unsigned nfiles = docroot_files_for_cache(cache_mb);
-    char *docroot = xasprintf("%s/docroot", session);
-    if (docroot_create(docroot, nfiles, err, sizeof err) < 0) {
+    for (int k = 0; k < R->nall; k++)
+        if (!R->wanted.n || sv_contains(&R->wanted, R->all[k].name))
+            if (cache_mb_of(R->all[k].args) > cache_mb)
+                cache_mb = cache_mb_of(R->all[k].args);
+    R->nfiles = docroot_files_for_cache(cache_mb);
+    R->docroot = xasprintf("%s/docroot", R->session);
+    if (docroot_create(R->docroot, R->nfiles, err, sizeof err) < 0) {
         errorf("docroot: %s", err);
-        free(docroot);
-        status = EXIT_ENV;
-        goto out;
+        R->status = EXIT_ENV;
+        return -1;
     }
-    if (!seed_set)
-        seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16)) & 0x7fffffff;
+    return 0;
+}
+
+/* Phase 5: the jobs. */
+static int run_plan(struct runcmd *R)
+{
+    if (!R->seed_set)
+        R->seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16)) & 0x7fffffff;
 
     /* Jobs.  Every cell gets --runs runs.  A buggy cell that expects a
      * finding or a symptom may get extra runs, up to what its recorded
@@ -451,10 +494,10 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
      * are queued after every regular run and skipped once the cell has
      * seen its bug, so a correct build ends conclusive, not inconclusive,
      * at little cost. */
-    size_t *cell_runs = xcalloc(ncells + 1, sizeof *cell_runs), total = 0;
-    for (size_t ci = 0; ci < ncells; ci++) {
-        const struct cell_result *c = &cells[ci];
-        size_t want = (size_t)runs;
+    size_t *cell_runs = xcalloc(R->ncells + 1, sizeof *cell_runs), total = 0;
+    for (size_t ci = 0; ci < R->ncells; ci++) {
+        const struct cell_result *c = &R->cells[ci];
+        size_t want = (size_t)R->runs;
         double rate = -1;
         unsigned long k, m;
         char tail;
@@ -462,38 +505,38 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
         if (c->expect.rate && sscanf(c->expect.rate, "%lu/%lu%c", &k, &m, &tail) == 2
             && m > 0 && k <= m)
             rate = (double)k / (double)m;
-        if (!exact_runs && strcmp(c->variant, "buggy") == 0 && rate > 0 &&
+        if (!R->exact_runs && strcmp(c->variant, "buggy") == 0 && rate > 0 &&
             !c->expect.false_positive && (c->expect.kinds || c->expect.symptom)) {
             size_t need = runs_to_decide(rate);
-            if (need > (size_t)max_runs)
-                need = (size_t)max_runs;
+            if (need > (size_t)R->max_runs)
+                need = (size_t)R->max_runs;
             if (need > want)
                 want = need;
         }
         cell_runs[ci] = want;
         total += want;
     }
-    jobv = xcalloc(total + 1, sizeof *jobv);
-    cell_first = xcalloc(ncells + 1, sizeof *cell_first);
-    cell_locs = xcalloc(ncells + 1, sizeof *cell_locs);
-    for (size_t ci = 0; ci < ncells; ci++) {
-        struct cell_result *c = &cells[ci];
+    R->jobv = xcalloc(total + 1, sizeof *R->jobv);
+    R->cell_first = xcalloc(R->ncells + 1, sizeof *R->cell_first);
+    R->cell_locs = xcalloc(R->ncells + 1, sizeof *R->cell_locs);
+    for (size_t ci = 0; ci < R->ncells; ci++) {
+        struct cell_result *c = &R->cells[ci];
         const struct scenario *s = NULL;
-        for (int k = 0; k < nall; k++)
-            if (strcmp(all[k].name, c->scenario) == 0)
-                s = &all[k];
+        for (int k = 0; k < R->nall; k++)
+            if (strcmp(R->all[k].name, c->scenario) == 0)
+                s = &R->all[k];
         int t = tool_from_name(c->tool), v = variant_from_name(c->variant);
         const struct expect_spec *e = &s->expect[v][t];
         size_t nlocs;
         struct location *locs = expect_locations(s, e, &nlocs);
-        double tmo = timeout > 0 ? timeout
-                     : duration + (t == TOOL_HELGRIND || t == TOOL_DRD ? 180 : 60);
-        cell_first[ci] = njobs;
-        cell_locs[ci] = locs;           /* shared by the cell's runs */
+        double tmo = R->timeout > 0 ? R->timeout
+                     : R->duration + (t == TOOL_HELGRIND || t == TOOL_DRD ? 180 : 60);
+        R->cell_first[ci] = R->njobs;
+        R->cell_locs[ci] = locs;           /* shared by the cell's runs */
         for (long r = 0; r < (long)cell_runs[ci]; r++) {
-            struct job *j = &jobv[njobs++];
+            struct job *j = &R->jobv[R->njobs++];
             j->cell = ci;
-            j->extra = r >= base_runs;
+            j->extra = r >= R->base_runs;
             struct run_spec *sp = &j->spec;
             sp->label = xasprintf("%s %s %s #%ld", c->scenario, c->variant, c->tool,
                                   r + 1);
@@ -504,106 +547,143 @@ int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
             sp->server = true;
             sp->profile = s->load;
             sv_init(&sp->http_paths);
-            sp->clients = (int)clients;
-            sp->duration = duration;
+            sp->clients = (int)R->clients;
+            sp->duration = R->duration;
             sp->timeout = tmo;
-            sp->seed = seed + (unsigned long)r;
+            sp->seed = R->seed + (unsigned long)r;
             /* Run 1 of a cell with base seed S has seed S, so this
              * repeats the load mix and the chaos decisions exactly; the
              * OS scheduler's part of the interleaving it cannot repeat. */
             sp->repro = xasprintf("racelab run %s --variant %s --tool %s --runs 1 "
                                   "--seed %lu --duration %g%s%s", c->scenario,
-                                  c->variant, c->tool, sp->seed, duration,
-                                  chaos ? " --chaos " : "", chaos ? chaos : "");
-            sp->chaos = chaos;      /* the servers link the wrappers */
-            sp->suppressions = gate.suppressions;
+                                  c->variant, c->tool, sp->seed, R->duration,
+                                  R->chaos ? " --chaos " : "", R->chaos ? R->chaos : "");
+            sp->chaos = R->chaos;      /* the servers link the wrappers */
+            sp->suppressions = R->gate.suppressions;
             sp->symptom = s->symptom;
             sp->slow_ms = tool_slow_ms(t, s->slow_ms);
             sp->memory_growth_mb = s->memory_growth_mb > 0 ? s->memory_growth_mb : 64;
             sp->hang_seconds = tool_hang_seconds(t, s->hang_seconds);
             sp->locs = locs;
-            sp->match_depth = (size_t)match_depth;
+            sp->match_depth = (size_t)R->match_depth;
             sp->nlocs = nlocs;
             sp->expect_kinds = e->kinds;
             /* stopping early only makes sense where a finding is expected */
-            sp->early_stop = early && e->kinds != 0 && !e->false_positive &&
+            sp->early_stop = R->early && e->kinds != 0 && !e->false_positive &&
                              nlocs > 0 && t != TOOL_NONE;
-            sp->source = paths->source;
-            sp->session = session;
-            sp->docroot = docroot;
-            sp->nfiles = nfiles;
-            sp->index = (int)njobs;
-            sp->keep_tmp = keep;
+            sp->source = R->paths->source;
+            sp->session = R->session;
+            sp->docroot = R->docroot;
+            sp->nfiles = R->nfiles;
+            sp->index = (int)R->njobs;
+            sp->keep_tmp = R->keep;
         }
     }
 
     free(cell_runs);
     /* regular runs first, extra ones after them all (stable) */
     {
-        struct job *sorted = xcalloc(njobs + 1, sizeof *sorted);
+        struct job *sorted = xcalloc(R->njobs + 1, sizeof *sorted);
         size_t n = 0;
         for (int pass = 0; pass < 2; pass++)
-            for (size_t i = 0; i < njobs; i++)
-                if (jobv[i].extra == (pass == 1))
-                    sorted[n++] = jobv[i];
-        free(jobv);
-        jobv = sorted;
+            for (size_t i = 0; i < R->njobs; i++)
+                if (R->jobv[i].extra == (pass == 1))
+                    sorted[n++] = R->jobv[i];
+        free(R->jobv);
+        R->jobv = sorted;
     }
-    progress_start(njobs, quiet);
-    run_jobs(jobv, njobs, (int)jobs);
+    return 0;
+}
+
+/* Phase 6: run, fold, score (once, in the report library), report. */
+static int run_execute(struct runcmd *R, int argc, char **argv)
+{
+    progress_start(R->njobs, R->quiet);
+    run_jobs(R->jobv, R->njobs, (int)R->jobs);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");
-        status = EXIT_INTERRUPTED;
-        free(docroot);
-        goto out;
+        R->status = EXIT_INTERRUPTED;
+        return -1;
     }
 
-    for (size_t ci = 0; ci < ncells; ci++)
-        cell_collect(&cells[ci], jobv, njobs, ci);
-    cmd = command_line(argc, argv, sub);
-    if (gate_finish(&gate, cells, ncells, cmd) != EXIT_OK) {
-        status = EXIT_ENV;
-        free(docroot);
-        goto out;
+    for (size_t ci = 0; ci < R->ncells; ci++)
+        cell_collect(&R->cells[ci], R->jobv, R->njobs, ci);
+    R->cmd = command_line(argc, argv, R->sub);
+    if (gate_finish(&R->gate, R->cells, R->ncells, R->cmd) != EXIT_OK) {
+        R->status = EXIT_ENV;
+        return -1;
     }
-    print_table(stdout, cells, ncells);
+    print_table(stdout, R->cells, R->ncells);
     fflush(stdout);
-    status = gate_status(cells, ncells, strict);
-    if (outputs_write(&out, cells, ncells, cmd) < 0)
-        status = EXIT_ENV;
-    free(docroot);
+    R->status = gate_status(R->cells, R->ncells, R->strict);
+    if (outputs_write(&R->out, R->cells, R->ncells, R->cmd) < 0)
+        R->status = EXIT_ENV;
 
-out:
-    if (jobv) {
-        for (size_t i = 0; i < njobs; i++) {
-            struct run_spec *sp = &jobv[i].spec;
+    return 0;
+}
+
+static void run_free(struct runcmd *R)
+{
+    if (R->jobv) {
+        for (size_t i = 0; i < R->njobs; i++) {
+            struct run_spec *sp = &R->jobv[i].spec;
             free((char *)sp->label);
             free((char *)sp->repro);
             sv_free(&sp->argv);
             sv_free(&sp->http_paths);
-            run_output_free(&jobv[i].out);
+            run_output_free(&R->jobv[i].out);
         }
     }
-    for (size_t ci = 0; cell_locs && ci < ncells; ci++)
-        free(cell_locs[ci]);
-    free(cell_locs);
-    free(jobv);
-    free(cell_first);
-    for (size_t i = 0; i < ncells; i++)
-        cell_result_free(&cells[i]);
-    free(cells);
-    if (session) {
-        if (!keep && rm_rf(session) < 0)
-            warnf("rm -rf %s: failed", session);
-        else if (keep)
-            progress_note("kept %s", session);
-        free(session);
+    for (size_t ci = 0; R->cell_locs && ci < R->ncells; ci++)
+        free(R->cell_locs[ci]);
+    free(R->cell_locs);
+    free(R->jobv);
+    free(R->cell_first);
+    for (size_t i = 0; i < R->ncells; i++)
+        cell_result_free(&R->cells[i]);
+    free(R->cells);
+    if (R->session) {
+        if (!R->keep && rm_rf(R->session) < 0)
+            warnf("rm -rf %s: failed", R->session);
+        else if (R->keep)
+            progress_note("kept %s", R->session);
+        free(R->session);
     }
-    if (all)
-        scenarios_free(all, (size_t)nall);
-    sv_free(&wanted);
-    free(cmd);
-    gate_free(&gate);
+    if (R->all)
+        scenarios_free(R->all, (size_t)R->nall);
+    sv_free(&R->wanted);
+    free(R->cmd);
+    gate_free(&R->gate);
+    free(R->docroot);
+}
+
+int cmd_run(int argc, char **argv, struct paths *paths, bool matrix)
+{
+    struct runcmd R;
+    int status;
+
+    memset(&R, 0, sizeof R);
+    R.matrix = matrix;
+    R.sub = matrix ? "matrix" : "run";
+    R.paths = paths;
+    for (int v = 0; v < VARIANT_COUNT; v++)
+        R.variants[v] = true;
+    for (int t = 0; t < TOOL_COUNT; t++)
+        R.tools[t] = true;
+    R.runs = 3;
+    R.clients = 8;
+    R.jobs = default_jobs();
+    R.shard_i = R.shard_n = 1;
+    R.max_runs = 24;
+    R.duration = matrix ? 1.0 : 3.0;
+    R.early = matrix;
+    R.status = EXIT_USAGE;
+    if (run_parse(&R, argc, argv) == 0 && run_load_scenarios(&R) == 0 &&
+        run_select_cells(&R) == 0 && run_prepare(&R) == 0 &&
+        run_plan(&R) == 0)
+        run_execute(&R, argc, argv);
+    status = R.status;
+    run_free(&R);
     return status;
 }
