@@ -57,16 +57,23 @@ static void test_match_wrong_line_or_file(void **state)
 
 static void test_match_depth_limits_frames(void **state)
 {
-    /* lockorder.c:13 is frame #1 of an acquisition stack (frame #0 is the
-     * interceptor) */
+    /* lockorder.c:13 is frame #1 of an acquisition stack; frame #0 is
+     * TSan's interceptor, which does not count toward the depth */
     struct location lock13 = loc("programs/lockorder.c", 13);
+    /* signal_malloc.c:30 (main) is the second program frame of the
+     * handler's stack, below on_usr1 and a libc frame */
+    struct location raise30 = loc("programs/signal_malloc.c", 30);
     struct finding_list l;
 
     finding_list_init(&l);
     parse_tsan(DATA("tsan-lockorder.log"), &l);
-    assert_false(finding_at_locations(&l.items[0], &lock13, 1, 1));
-    assert_true(finding_at_locations(&l.items[0], &lock13, 1, 2));
-    assert_true(finding_at_locations(&l.items[0], &lock13, 1, 0));
+    assert_true(finding_at_locations(&l.items[0], &lock13, 1, 1));
+    finding_list_free(&l);
+    finding_list_init(&l);
+    parse_tsan(DATA("tsan-signal_malloc.log"), &l);
+    assert_false(finding_at_locations(&l.items[0], &raise30, 1, 1));
+    assert_true(finding_at_locations(&l.items[0], &raise30, 1, 2));
+    assert_true(finding_at_locations(&l.items[0], &raise30, 1, 0));
     finding_list_free(&l);
 }
 

@@ -1,5 +1,6 @@
 /* match.c - is a finding at one of a scenario's known source locations? */
 #include "match.h"
+#include "diagnosis.h"
 
 #include <string.h>
 
@@ -29,6 +30,16 @@ static bool frame_at(const struct frame *fr, const struct location *loc)
     return path_ends_with(fr->file, loc->file);
 }
 
+/* Frames that count toward the matching depth: program code.  Tool
+ * interceptors and wrappers, frames with no source (a library without
+ * debug info) and the C library's own sources (its debug info names them
+ * relative, "./libio/genops.c") are passed through: a race inside
+ * vsnprintf() is placed by the program's call of it. */
+static bool frame_counts(const struct frame *fr)
+{
+    return fr->file && fr->file[0] != '.' && !frame_is_noise(fr);
+}
+
 bool finding_at_locations(const struct finding *f, const struct location *locs,
                           size_t nlocs, size_t depth)
 {
@@ -40,16 +51,19 @@ bool finding_at_locations(const struct finding *f, const struct location *locs,
         only_background &= f->stacks[s].context != 0;
     for (size_t s = 0; s < f->nstacks; s++) {
         const struct stack *st = &f->stacks[s];
-        size_t n = depth && depth < st->nframes ? depth : st->nframes;
+        size_t counted = 0;
 
         /* Where a thread, mutex or block was made, or DRD's other
          * segment, is background: a bug is where the accesses happen. */
         if (st->context && !only_background)
             continue;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < st->nframes; i++) {
             for (size_t l = 0; l < nlocs; l++)
                 if (frame_at(&st->frames[i], &locs[l]))
                     return true;
+            if (frame_counts(&st->frames[i]) && depth && ++counted >= depth)
+                break;
+        }
     }
     return false;
 }
