@@ -971,6 +971,41 @@ static void phase_live_oracles(struct run *r)
     }
 }
 
+/* Waits up to LIMIT seconds for the program to exit after SIGTERM; false
+ * (shutdown-hang fired) if it did not, or if before that every thread sat
+ * blocked in futex() with no CPU progress for the blocked window: a
+ * shutdown that waits for a wakeup nobody will send is over already. */
+static bool wait_shutdown(struct run *r, double limit)
+{
+    double start = now_mono(), window;
+    struct block_watch w;
+
+    window = r->spec->block_window > 0 ? r->spec->block_window
+                                       : RUNNER_BLOCK_WINDOW;
+    block_watch_init(&w, window);
+    for (;;) {
+        struct thread_sample ts;
+        double now;
+
+        wait_events(r, 0.05);
+        if (proc_poll(&r->prog))
+            return true;
+        now = now_mono();
+        if (now - start >= limit) {
+            fire(r, "shutdown-hang", "still running %.0f s after SIGTERM", limit);
+            return false;
+        }
+        if (thread_sample(r->prog.pid, &ts) &&
+            block_watch_update(&w, &ts, thread_sample_blocked_in_shutdown(&ts,
+                               r->spec->tool == TOOL_TSAN), now)) {
+            fire(r, "shutdown-hang", "still running %.1f s after SIGTERM, every "
+                 "thread blocked (%d in a futex wait) with no CPU progress for "
+                 "%.1f s", now - start, ts.futex_waits, now - w.since);
+            return false;
+        }
+    }
+}
+
 /* Phase 6: SIGTERM, a grace period, SIGKILL. */
 static void phase_shutdown(struct run *r)
 {
@@ -992,8 +1027,7 @@ static void phase_shutdown(struct run *r)
             double limit = tool_shutdown_seconds(spec->tool);
             kill(r->prog.pid, SIGTERM);
             r->sent_term = true;
-            if (!proc_wait(&r->prog, limit)) {
-                fire(r, "shutdown-hang", "still running %.0f s after SIGTERM", limit);
+            if (!wait_shutdown(r, limit)) {
                 capture_hang(r, "shutdown");
                 r->hung = true;
                 proc_signal(&r->prog, SIGKILL);

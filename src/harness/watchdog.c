@@ -72,6 +72,12 @@ bool thread_sample(pid_t pid, struct thread_sample *s)
             s->futex_waits++;
         else if (nr == SYS_nanosleep || nr == SYS_clock_nanosleep)
             s->timed_sleeps++;
+        else if (nr == SYS_rt_sigtimedwait || nr == SYS_rt_sigsuspend
+#ifdef SYS_pause
+                 || nr == SYS_pause
+#endif
+                 )
+            s->signal_waits++;
         else
             s->other++;
     }
@@ -80,6 +86,15 @@ bool thread_sample(pid_t pid, struct thread_sample *s)
 }
 
 bool thread_sample_blocked(const struct thread_sample *s, bool allow_timer)
+{
+    if (s->threads == 0 || s->futex_waits == 0 || s->other > 0 ||
+        s->signal_waits > 0)
+        return false;
+    return s->timed_sleeps == 0 || (allow_timer && s->timed_sleeps == 1);
+}
+
+bool thread_sample_blocked_in_shutdown(const struct thread_sample *s,
+                                       bool allow_timer)
 {
     if (s->threads == 0 || s->futex_waits == 0 || s->other > 0)
         return false;

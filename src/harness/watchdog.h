@@ -12,6 +12,8 @@ struct thread_sample {
     int futex_waits;            /* asleep in futex(): a lock, a condition
                                    variable, a join */
     int timed_sleeps;           /* asleep in nanosleep/clock_nanosleep */
+    int signal_waits;           /* asleep in sigwait/sigtimedwait/pause/
+                                   sigsuspend: waiting for a signal */
     int other;                  /* running, or blocked in any other call */
     unsigned long long cpu_ticks;   /* utime + stime of all threads */
 };
@@ -23,6 +25,11 @@ bool thread_sample(pid_t pid, struct thread_sample *s);
  * every other thread does too, except, with ALLOW_TIMER, one thread in a
  * timed sleep (TSan's background thread wakes every 100 ms). */
 bool thread_sample_blocked(const struct thread_sample *s, bool allow_timer);
+
+/* The same after SIGTERM was sent: threads waiting for a further signal
+ * count as blocked too (the signal they wait for has come and gone). */
+bool thread_sample_blocked_in_shutdown(const struct thread_sample *s,
+                                       bool allow_timer);
 
 /* The watchdog over time: feed samples; returns true once the process has
  * been blocked, with no CPU progress, for WINDOW seconds. */
