@@ -9,6 +9,7 @@
  * temp dir.
  */
 #include "runner.h"
+#include "children.h"
 #include "hang.h"
 #include "http.h"
 #include "loadgen.h"
@@ -86,6 +87,7 @@ struct run {
     double last_log_check;
     bool expected_seen;
     bool sent_term;
+    struct children_watch kids; /* the stuck-child oracle (children.c) */
 };
 
 /* RACELAB_DEBUG=1: phase timestamps on stderr, to see where a run's time
@@ -742,6 +744,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
     trace(r, "load started");
 
     /* Watch. */
+    children_watch_init(&r->kids, r->prog.pid);
     {
         double hang_s = spec->hang_seconds;
         bool have_load = r->load.pid > 0;
@@ -767,6 +770,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
             if (vm_base < 0 && spec->server && now >= base_at)
                 vm_base = proc_vmsize_kb(r->prog.pid);
             check_reports(r);
+            children_scan(&r->kids, now);
             if (have_load && proc_poll(&r->load)) {
                 drain_load(r);
                 load_ended = true;
@@ -801,6 +805,13 @@ void run_one(const struct run_spec *spec, struct run_output *out)
     }
     trace(r, "watch ended: %lld responses%s%s", r->completed, hung ? ", hung" : "",
           stopped_early ? ", early stop" : "");
+    {
+        char *k = children_stuck(&r->kids, now_mono(), spec->hang_seconds / 3,
+                                 spec->tool == TOOL_NONE || spec->tool == TOOL_TSAN);
+        if (k)
+            fire(r, "stuck-child", "%s", k);
+        free(k);
+    }
     /* The load is over (or abandoned): its group goes now, so a stuck
      * client cannot keep a connection open during shutdown. */
     if (r->load.pid > 0) {
@@ -968,6 +979,7 @@ finish:
         rec->symptom_detail = sb_steal(&r->oracles);
     sb_free(&r->oracles);
     sv_free(&r->fired);
+    children_watch_free(&r->kids);
     sv_free(&argv);
     sv_free(&env);
     if (r->tmp) {
