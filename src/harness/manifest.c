@@ -36,7 +36,7 @@ bool symptom_known(const char *name)
     static const char *const names[] = {
         "stats-mismatch", "hang", "crash", "shutdown-hang", "memory-growth",
         "cache-duplicates", "log-garbled", "slow-request", "wrong-response",
-        "stuck-child"};
+        "stuck-child", "threads-lost"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return true;

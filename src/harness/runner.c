@@ -597,7 +597,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
     struct strvec argv, env;
     char err[512];
     int errfd = -1, loadfd = -1;
-    long vm_base = -1, vm_end = -1;
+    long vm_base = -1, vm_end = -1, th_base = -1, th_end = -1;
     bool hung = false, stopped_early = false, have_stats = false;
     bool load_ended = false;    /* the load process exited by itself */
     long long stats_requests = -1, stats_entries = -1;
@@ -745,6 +745,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
 
     /* Watch. */
     children_watch_init(&r->kids, r->prog.pid);
+    th_base = spec->server ? proc_threads(r->prog.pid) : -1;
     {
         double hang_s = spec->hang_seconds;
         bool have_load = r->load.pid > 0;
@@ -825,6 +826,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
     if (!hung && !stopped_early && !r->prog.exited && spec->server) {
         struct http_resp resp;
         vm_end = proc_vmsize_kb(r->prog.pid);
+        th_end = proc_threads(r->prog.pid);
         if (http_get(r->port, "/-/stats", spec->hang_seconds, &resp,
                      err, sizeof err) == HTTP_OK) {
             if (resp.status == 200 && resp.body) {
@@ -910,6 +912,9 @@ void run_one(const struct run_spec *spec, struct run_output *out)
                   tail);
         free(tail);
     }
+    if (th_base > 0 && th_end > 0 && th_end < th_base)
+        fire(r, "threads-lost", "the server had %ld threads when the load began "
+             "and %ld at its end", th_base, th_end);
     if (vm_base > 0 && vm_end > 0 &&
         (double)(vm_end - vm_base) / 1024.0 > spec->memory_growth_mb)
         fire(r, "memory-growth", "VmSize grew %.1f MiB (%ld -> %ld KiB, threshold "

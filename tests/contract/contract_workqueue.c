@@ -150,7 +150,10 @@ struct mpmc {
     int id;
     atomic_uchar *seen;
     atomic_long popped;
+    bool early_null;            /* pop returned NULL before the close */
 };
+
+static atomic_bool mpmc_closing;
 
 static void *producer(void *arg)
 {
@@ -164,7 +167,13 @@ static void *consumer(void *arg)
 {
     struct mpmc *m = arg;
     void *p;
-    while ((p = workqueue_pop(m->q)) != NULL) {
+    for (;;) {
+        if ((p = workqueue_pop(m->q)) == NULL) {
+            /* The close is ordered after mpmc_closing was set, and the
+             * NULL after the close: a NULL without it came early. */
+            m->early_null = !atomic_load(&mpmc_closing);
+            break;
+        }
         atomic_fetch_add(&m->seen[INDEX(p)], 1);
         atomic_fetch_add(&m->popped, 1);
     }
@@ -181,6 +190,7 @@ static void test_workqueue_mpmc_exactly_once(void **state)
 
     for (int i = 0; i < PRODUCERS * PER_PRODUCER; i++)
         atomic_store(&seen[i], 0);
+    atomic_store(&mpmc_closing, false);
     for (int i = 0; i < CONSUMERS; i++) {
         cm[i] = (struct mpmc){.q = q, .seen = seen};
         pthread_create(&ct[i], NULL, consumer, &cm[i]);
@@ -191,10 +201,14 @@ static void test_workqueue_mpmc_exactly_once(void **state)
     }
     for (int i = 0; i < PRODUCERS; i++)
         pthread_join(pt[i], NULL);
+    atomic_store(&mpmc_closing, true);
     workqueue_close(q);
     for (int i = 0; i < CONSUMERS; i++) {
         contract_join(ct[i], 10, "a consumer after workqueue_close()");
         total += atomic_load(&cm[i].popped);
+        if (cm[i].early_null)
+            fail_msg("consumer %d: workqueue_pop() returned NULL while the queue "
+                     "was open (it may return NULL only once closed and empty)", i);
     }
     CONTRACT_EQ(total, PRODUCERS * PER_PRODUCER);
     for (int i = 0; i < PRODUCERS * PER_PRODUCER; i++)
