@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,8 @@ int accesslog_open(const char *path)
         log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         log_path = strdup(path);
     }
+    struct stat st;
+    log_bytes = log_fd >= 0 && fstat(log_fd, &st) == 0 ? (size_t)st.st_size : 0;
     enabled = log_fd >= 0;
     return log_fd < 0 ? -1 : 0;
 }

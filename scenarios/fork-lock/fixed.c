@@ -25,6 +25,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,8 @@ int accesslog_open(const char *path)
         log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         log_path = strdup(path);
     }
+    struct stat st;
+    log_bytes = log_fd >= 0 && fstat(log_fd, &st) == 0 ? (size_t)st.st_size : 0;
     enabled = log_fd >= 0;
     return log_fd < 0 ? -1 : 0;
 }
