@@ -55,7 +55,9 @@ for tool in "${tool_list[@]}"; do
             --variant "$variant" --runs "$runs" --jobs "$jobs" --quiet \
             --json "$json" >&2 || true
         [ -s "$json" ] || { echo "measure-rates.sh: no JSON from: $cmd" >&2; exit 3; }
-        files+=("$json=$cmd (commit $commit, $day)")
+        # One cell's source names its own scenario (inih reads lines of
+        # at most 199 characters).
+        files+=("$json=racelab run {scenario} --tool $tool --variant $variant --runs $runs --jobs $jobs (commit $commit, $day)")
     done
 done
 python3 "$here/scenarios/record-rates.py" --replace --source-per-file "${files[@]}"

@@ -7,7 +7,8 @@
 
 (scenarios/measure-rates.sh drives the second form.)  With --replace every
 cell takes the new measurement; with --source-per-file each argument is
-FILE=SOURCE and every rate measured from FILE gets `rate_source = SOURCE`;
+FILE=SOURCE and every rate measured from FILE gets `rate_source = SOURCE`
+({scenario} in SOURCE becomes the cell's scenario);
 the comment lines inside [expect.*] sections go (the measurement history
 they held belongs in the scenario's SOLUTION.md).
 
@@ -117,7 +118,7 @@ def rewrite(scenario, cells, srcs):
                 k, n = cells[section]
                 out.append("rate        = %d/%d" % (k, n))
                 if section in srcs:
-                    out.append("rate_source = %s" % srcs[section])
+                    out.append("rate_source = %s" % srcs[section].replace("{scenario}", scenario))
                 print("%s [expect.%s.%s]: %s -> %d/%d" % (
                     scenario, section[0], section[1],
                     line.split("=", 1)[1].split(";")[0].strip(), k, n))
