@@ -46,7 +46,7 @@ int accesslog_open(const char *path)
         log_fd = dup(STDOUT_FILENO);
     } else {
         log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        log_path = strdup(path);
+        log_path = log_fd >= 0 ? strdup(path) : NULL;
     }
     struct stat st;
     log_bytes = log_fd >= 0 && fstat(log_fd, &st) == 0 ? (size_t)st.st_size : 0;
@@ -149,5 +149,8 @@ void accesslog_close(void)
     if (log_fd >= 0)
         close(log_fd);
     log_fd = -1;
+    free(log_path);
+    log_path = NULL;
+    enabled = false;
     pthread_mutex_unlock(&log_lock);
 }
