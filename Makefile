@@ -15,7 +15,10 @@
 # Missing Debian packages are installed by scripts/install-deps.sh.
 
 PRESETS := release tsan asan valgrind
-CTEST_ARGS ?= --output-on-failure -j2
+# Buggy variants whose contract failure is only probable (label
+# "intermittent", see tests/contract) are left out: CI must not depend on
+# a race going the wrong way.
+CTEST_ARGS ?= --output-on-failure -j2 -LE intermittent
 MATRIX_ARGS ?=
 DEPS_STAMP := build/.deps-ok
 

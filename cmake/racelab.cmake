@@ -38,18 +38,59 @@ function(racelab_add_server)
   endif()
 endfunction()
 
-# racelab_add_scenario(NAME <scenario> MODULE <module>)
+# racelab_add_scenario(NAME <scenario> MODULE <module> [CONTRACT_BUGGY fails|intermittent|passes])
 #   scenarios/<scenario>/buggy.c and fixed.c each replace <module>, giving
 #   racelab-server-<scenario>-buggy and racelab-server-<scenario>-fixed.
+#   Without fixed.c the fixed variant is src/server/<module>.c itself (a
+#   scenario whose fix is the correct module keeps no copy of it).
+#   CONTRACT_BUGGY records how the buggy variant fares against the module's
+#   contract suite (tests/contract), from the manifest's contract_buggy.
 function(racelab_add_scenario)
-  cmake_parse_arguments(ARG "" "NAME;MODULE" "" ${ARGN})
-  set(dir ${CMAKE_SOURCE_DIR}/scenarios/${ARG_NAME})
-  foreach(variant buggy fixed)
-    if(NOT EXISTS ${dir}/${variant}.c)
-      message(FATAL_ERROR "scenario ${ARG_NAME}: missing ${variant}.c")
-    endif()
-    racelab_add_server(NAME racelab-server-${ARG_NAME}-${variant}
-                       MODULE ${ARG_MODULE} SOURCE ${dir}/${variant}.c)
-  endforeach()
+  cmake_parse_arguments(ARG "" "NAME;MODULE;CONTRACT_BUGGY;DIR" "" ${ARGN})
+  if(ARG_DIR)
+    set(dir ${ARG_DIR})
+  else()
+    set(dir ${CMAKE_SOURCE_DIR}/scenarios/${ARG_NAME})
+  endif()
+  if(NOT EXISTS ${dir}/buggy.c)
+    message(WARNING "scenarios/${ARG_NAME}: no buggy.c; skipped")
+    return()
+  endif()
+  set(fixed ${dir}/fixed.c)
+  set(fixed_is_module FALSE)
+  if(NOT EXISTS ${fixed})
+    set(fixed ${CMAKE_SOURCE_DIR}/src/server/${ARG_MODULE}.c)
+    set(fixed_is_module TRUE)
+  endif()
+  racelab_add_server(NAME racelab-server-${ARG_NAME}-buggy
+                     MODULE ${ARG_MODULE} SOURCE ${dir}/buggy.c)
+  racelab_add_server(NAME racelab-server-${ARG_NAME}-fixed
+                     MODULE ${ARG_MODULE} SOURCE ${fixed})
   set_property(GLOBAL APPEND PROPERTY RACELAB_SCENARIOS ${ARG_NAME})
+  set_property(GLOBAL PROPERTY RACELAB_SCENARIO_${ARG_NAME}_MODULE ${ARG_MODULE})
+  set_property(GLOBAL PROPERTY RACELAB_SCENARIO_${ARG_NAME}_BUGGY ${dir}/buggy.c)
+  if(NOT fixed_is_module)
+    set_property(GLOBAL PROPERTY RACELAB_SCENARIO_${ARG_NAME}_FIXED ${fixed})
+  endif()
+  set_property(GLOBAL PROPERTY RACELAB_SCENARIO_${ARG_NAME}_CONTRACT_BUGGY
+               "${ARG_CONTRACT_BUGGY}")
+endfunction()
+
+# The sources a module's contract suite links besides the module itself
+# (see tests/contract/README.md).  Other modules it calls are stubbed in
+# the suite; dispatch feeds its pool through the real work queue.
+set(RACELAB_CONTRACT_EXTRA_dispatch ${CMAKE_SOURCE_DIR}/src/server/workqueue.c
+    CACHE INTERNAL "")
+
+# racelab_add_contract(NAME <exe> MODULE <module> SOURCE <file.c>)
+#   Builds tests/contract/contract_<module>.c against SOURCE standing in
+#   for src/server/<module>.c: the program a future `racelab check FILE.c`
+#   runs.  It links nothing of the server but what the module needs.
+function(racelab_add_contract)
+  cmake_parse_arguments(ARG "" "NAME;MODULE;SOURCE" "" ${ARGN})
+  add_executable(${ARG_NAME} ${CMAKE_SOURCE_DIR}/tests/contract/contract_${ARG_MODULE}.c
+                 ${ARG_SOURCE} ${RACELAB_CONTRACT_EXTRA_${ARG_MODULE}})
+  target_include_directories(${ARG_NAME} PRIVATE ${CMAKE_SOURCE_DIR}/src/server
+                             ${CMAKE_SOURCE_DIR}/tests/contract)
+  target_link_libraries(${ARG_NAME} PRIVATE PkgConfig::CMOCKA Threads::Threads)
 endfunction()

@@ -28,7 +28,8 @@
 #                     at/other finding counts per run
 #   --reparse         do not run anything: re-read the run-N folders in --out
 #   --exact           also write an access log and count "lost" against its
-#                     lines (exact; but the log's mutex adds synchronization)
+#                     lines (exact; the log takes no lock, but its extra
+#                     write(2) per request changes the timing)
 #
 # Symptoms per run (see docs/MANIFEST.md for the harness's oracles):
 #   lost   /-/stats "requests" is below the responses the clients counted.

@@ -1,10 +1,14 @@
 /* stats.c (stats-counter, fixed) - server-wide counters as C11 atomics, and
  * the /-/stats JSON.
  *
- * Each counter is an independent _Atomic uint64_t bumped with a relaxed
- * fetch-add: no lock, and no increment is ever lost.  Relaxed is enough
- * because nothing else is published through a counter; /-/stats reads
- * each one atomically but not all of them at one instant.
+ * Each counter is an independent _Atomic uint64_t bumped with an atomic
+ * fetch-add: no lock, and no increment is ever lost.  /-/stats reads each
+ * one atomically but not all of them at one instant, so one pair needs an
+ * order: a connection is counted opened before it is counted closed, and
+ * connections_open is opened - closed.  The snapshot reads the closes
+ * first (acquire, pairing with the release increments) and the opens
+ * after, so it never sees a close without its open and the difference
+ * never wraps below zero.
  *
  * LOCK ORDER: this module takes no lock.  stats_count() is called with
  * cache_lock held; stats_format_json() calls cache_usage(), which takes
@@ -32,7 +36,7 @@ void stats_destroy(void)
 
 void stats_count(enum stats_event event)
 {
-    atomic_fetch_add_explicit(&counters[event], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&counters[event], 1, memory_order_release);
 }
 
 int stats_format_json(char *buf, size_t size)
@@ -40,8 +44,11 @@ int stats_format_json(char *buf, size_t size)
     uint64_t c[STATS_EVENT_COUNT];
     size_t entries, bytes;
 
+    c[STATS_CONN_CLOSED] = atomic_load_explicit(&counters[STATS_CONN_CLOSED],
+                                                memory_order_acquire);
     for (int i = 0; i < STATS_EVENT_COUNT; i++)
-        c[i] = atomic_load_explicit(&counters[i], memory_order_relaxed);
+        if (i != STATS_CONN_CLOSED)
+            c[i] = atomic_load_explicit(&counters[i], memory_order_acquire);
     cache_usage(&entries, &bytes);
 
     int n = snprintf(buf, size,

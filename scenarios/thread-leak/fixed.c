@@ -37,6 +37,9 @@ int dispatch_start(int nthreads, dispatch_serve_fn serve)
 {
     (void)nthreads;             /* as many threads as connections */
     serve_fn = serve;
+    pthread_mutex_lock(&handlers_lock);
+    stopping = false;
+    pthread_mutex_unlock(&handlers_lock);
     return 0;
 }
 

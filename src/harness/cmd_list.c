@@ -1,5 +1,6 @@
-/* cmd_list.c - `racelab list [--json]`: the scenarios and what each tool
- * is expected to report on them. */
+/* cmd_list.c - `racelab list [--json] [--spoilers]`: the scenarios by name
+ * and title; with --spoilers also the module, bug class, diagnosis and what
+ * each tool is expected to report on them (and how that rate was measured). */
 #include "cli.h"
 #include "manifest.h"
 #include "report/finding.h"
@@ -12,9 +13,11 @@
 #include <unistd.h>
 
 static const char usage[] =
-"usage: racelab list [--json] [--source-dir DIR]\n"
-"Lists the scenarios (scenarios/*/manifest.ini): bug class, module, variants\n"
-"and the findings each tool is expected to report per variant.\n";
+"usage: racelab list [--json] [--spoilers] [--source-dir DIR]\n"
+"Lists the scenarios (scenarios/*/manifest.ini) by name and title, with the\n"
+"symptom oracle that watches them.  --spoilers adds what gives the lesson\n"
+"away: module, bug class, diagnosis, locations, and the findings each tool\n"
+"is expected to report per variant with their measured rate and its source.\n";
 
 static char *kinds_text(unsigned kinds)
 {
@@ -45,34 +48,72 @@ static char *expect_text(const struct expect_spec *e, int tool)
     return s;
 }
 
-static bool variant_exists(const struct scenario *s, int v)
+/* The source of variant V: DIR/buggy.c, DIR/fixed.c, or for a folder
+ * without fixed.c the module itself (src/server/<module>.c), as the build
+ * does; NULL if there is none.  Malloc'd, relative to SOURCE. */
+static char *variant_source(const struct scenario *s, int v, const char *source)
 {
     char *p = xasprintf("%s/%s.c", s->dir, variant_names[v]);
+    if (access(p, R_OK) == 0) {
+        free(p);
+        return xasprintf("scenarios/%s/%s.c", s->name, variant_names[v]);
+    }
+    free(p);
+    if (v != VARIANT_FIXED || !s->module)
+        return NULL;
+    p = xasprintf("%s/src/server/%s.c", source, s->module);
     bool ok = access(p, R_OK) == 0;
     free(p);
-    return ok;
+    return ok ? xasprintf("src/server/%s.c", s->module) : NULL;
 }
 
-static int list_json(struct scenario *all, int n)
+static bool variant_exists(const struct scenario *s, int v, const char *source)
+{
+    char *p = variant_source(s, v, source);
+    free(p);
+    return p != NULL;
+}
+
+static json_t *jstr(const char *s)
+{
+    return json_string(s ? s : "");
+}
+
+static int list_json(struct scenario *all, int n, bool spoilers, const char *source)
 {
     json_t *arr = json_array();
 
     for (int i = 0; i < n; i++) {
         struct scenario *s = &all[i];
-        json_t *o = json_object(), *vars = json_array(), *exp = json_object();
-        json_t *locs = json_array();
+        json_t *o = json_object(), *vars = json_array();
         json_object_set_new(o, "name", json_string(s->name));
-        json_object_set_new(o, "title", json_string(s->title ? s->title : ""));
-        json_object_set_new(o, "bug_class", json_string(s->bug_class ? s->bug_class : ""));
-        json_object_set_new(o, "module", json_string(s->module ? s->module : ""));
-        json_object_set_new(o, "concept", json_string(s->concept ? s->concept : ""));
+        json_object_set_new(o, "title", jstr(s->title));
+        json_object_set_new(o, "folder", json_string(s->dir));
         json_object_set_new(o, "args", json_string(s->args));
         json_object_set_new(o, "load", json_string(s->load));
-        json_object_set_new(o, "symptom", json_string(s->symptom ? s->symptom : ""));
+        json_object_set_new(o, "symptom", jstr(s->symptom));
         for (int v = 0; v < VARIANT_COUNT; v++)
-            if (variant_exists(s, v))
+            if (variant_exists(s, v, source))
                 json_array_append_new(vars, json_string(variant_names[v]));
         json_object_set_new(o, "variants", vars);
+        if (!spoilers) {
+            json_array_append_new(arr, o);
+            continue;
+        }
+        json_t *exp = json_object(), *locs = json_array(), *srcs = json_object();
+        json_object_set_new(o, "bug_class", jstr(s->bug_class));
+        json_object_set_new(o, "module", jstr(s->module));
+        json_object_set_new(o, "concept", jstr(s->concept));
+        json_object_set_new(o, "diagnosis", jstr(s->diagnosis));
+        json_object_set_new(o, "symptom_description", jstr(s->symptom_description));
+        json_object_set_new(o, "contract_buggy", jstr(s->contract_buggy));
+        for (int v = 0; v < VARIANT_COUNT; v++) {
+            char *src = variant_source(s, v, source);
+            if (src)
+                json_object_set_new(srcs, variant_names[v], json_string(src));
+            free(src);
+        }
+        json_object_set_new(o, "sources", srcs);
         for (size_t l = 0; l < s->nlocs; l++) {
             json_t *lo = json_object();
             json_object_set_new(lo, "name", json_string(s->locs[l].name));
@@ -100,6 +141,8 @@ static int list_json(struct scenario *all, int n)
                 json_object_set_new(eo, "kinds", kinds);
                 json_object_set_new(eo, "at", at);
                 json_object_set_new(eo, "rate", e->rate ? json_string(e->rate) : json_null());
+                json_object_set_new(eo, "rate_source",
+                                    e->rate_source ? json_string(e->rate_source) : json_null());
                 json_object_set_new(eo, "false_positive", json_boolean(e->false_positive));
                 if (e->symptom >= 0)
                     json_object_set_new(eo, "symptom", json_boolean(e->symptom == 1));
@@ -124,10 +167,11 @@ int cmd_list(int argc, char **argv, struct paths *paths)
 {
     static const struct option opts[] = {
         {"json", no_argument, 0, 'j'},
+        {"spoilers", no_argument, 0, 'S'},
         {"source-dir", required_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    bool json = false;
+    bool json = false, spoilers = false;
     struct scenario *all;
     char err[512];
     int n, o, rc;
@@ -137,6 +181,7 @@ int cmd_list(int argc, char **argv, struct paths *paths)
     while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (o) {
         case 'j': json = true; break;
+        case 'S': spoilers = true; break;
         case 's': paths->source = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         case ':':
@@ -158,17 +203,26 @@ int cmd_list(int argc, char **argv, struct paths *paths)
         return EXIT_ENV;
     }
     if (json) {
-        rc = list_json(all, n);
+        rc = list_json(all, n, spoilers, paths->source);
         scenarios_free(all, (size_t)n);
         return rc;
     }
-    printf("%-22s %-20s %-10s %-12s %-16s %-16s %-16s %s\n", "SCENARIO", "BUG CLASS",
-           "MODULE", "VARIANTS", "TSAN", "HELGRIND", "DRD", "NONE (symptom)");
-    for (int i = 0; i < n; i++) {
+    if (!spoilers) {
+        printf("%-22s %s\n", "SCENARIO", "TITLE");
+        for (int i = 0; i < n; i++)
+            printf("%-22s %s\n", all[i].name, all[i].title ? all[i].title : "-");
+        if (n > 0)
+            printf("\n(racelab list --spoilers adds the module, bug class, diagnosis "
+                   "and what each detector reports)\n");
+    } else {
+        printf("%-22s %-20s %-10s %-12s %-16s %-16s %-16s %s\n", "SCENARIO", "BUG CLASS",
+               "MODULE", "VARIANTS", "TSAN", "HELGRIND", "DRD", "NONE (symptom)");
+    }
+    for (int i = 0; spoilers && i < n; i++) {
         struct scenario *s = &all[i];
         char vars[32] = "";
         for (int v = 0; v < VARIANT_COUNT; v++)
-            if (variant_exists(s, v))
+            if (variant_exists(s, v, paths->source))
                 snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "%s%s",
                          vars[0] ? "," : "", variant_names[v]);
         for (int v = 0; v < VARIANT_COUNT; v++) {
@@ -186,6 +240,9 @@ int cmd_list(int argc, char **argv, struct paths *paths)
             for (int t = 0; t < TOOL_COUNT; t++)
                 free(e[t]);
         }
+        printf("%-22s title: %s\n", "", s->title ? s->title : "-");
+        if (s->diagnosis)
+            printf("%-22s diagnosis: %s\n", "", s->diagnosis);
         if (s->symptom)
             printf("%-22s symptom oracle: %s%s%s\n", "", s->symptom,
                    s->symptom_description ? " - " : "",

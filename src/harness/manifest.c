@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ bool symptom_known(const char *name)
 {
     static const char *const names[] = {
         "stats-mismatch", "hang", "crash", "shutdown-hang", "memory-growth",
-        "cache-duplicates", "log-garbled", "slow-request", "wrong-response"};
+        "cache-duplicates", "log-garbled", "slow-request", "wrong-response",
+        "stuck-child", "threads-lost"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return true;
@@ -44,9 +46,10 @@ bool symptom_known(const char *name)
 struct parse_ctx {
     struct scenario *s;
     const char *rel;
-    char *err;
+    char *err;                  /* the message, without "file:line: " */
     size_t errlen;
     bool failed;
+    char fail_section[96], fail_key[64];  /* where, to find its line */
 };
 
 static bool parse_bool(const char *v, bool *out)
@@ -77,8 +80,11 @@ static struct location *find_location(struct scenario *s, const char *name,
 
 #define FAIL(...)                                                   \
     do {                                                            \
-        if (!c->failed)                                             \
+        if (!c->failed) {                                           \
             snprintf(c->err, c->errlen, __VA_ARGS__);               \
+            snprintf(c->fail_section, sizeof c->fail_section, "%s", section); \
+            snprintf(c->fail_key, sizeof c->fail_key, "%s", name);  \
+        }                                                           \
         c->failed = true;                                           \
         return 0;                                                   \
     } while (0)
@@ -97,6 +103,8 @@ static int on_entry(void *user, const char *section, const char *name,
 
     if (strcmp(section, "scenario") == 0) {
         if (!strcmp(name, "name")) set_str(&s->name, value);
+        else if (!strcmp(name, "diagnosis")) set_str(&s->diagnosis, value);
+        else if (!strcmp(name, "contract_buggy")) set_str(&s->contract_buggy, value);
         else if (!strcmp(name, "title")) set_str(&s->title, value);
         else if (!strcmp(name, "module")) set_str(&s->module, value);
         else if (!strcmp(name, "bug_class")) set_str(&s->bug_class, value);
@@ -106,7 +114,7 @@ static int on_entry(void *user, const char *section, const char *name,
             set_str(&s->load, value);
         } else if (!strcmp(name, "symptom")) {
             if (*value && !symptom_known(value))
-                FAIL("%s: [scenario] symptom: unknown oracle '%s'", c->rel, value);
+                FAIL("[scenario] symptom: unknown oracle '%s'", value);
             set_str(&s->symptom, value);
         } else if (!strcmp(name, "symptom_description"))
             set_str(&s->symptom_description, value);
@@ -115,8 +123,7 @@ static int on_entry(void *user, const char *section, const char *name,
             char *end;
             double v = strtod(value, &end);
             if (*end || v <= 0)
-                FAIL("%s: [scenario] %s: not a positive number: '%s'", c->rel,
-                     name, value);
+                FAIL("[scenario] %s: not a positive number: '%s'", name, value);
             if (!strcmp(name, "slow_ms")) s->slow_ms = v;
             else if (!strcmp(name, "memory_growth_mb")) s->memory_growth_mb = v;
             else s->hang_seconds = v;
@@ -130,7 +137,7 @@ static int on_entry(void *user, const char *section, const char *name,
         else if (!strcmp(name, "line")) {
             long v;
             if (!parse_long(value, 1, 10000000, &v))
-                FAIL("%s: [%s] line: not a line number: '%s'", c->rel, section,
+                FAIL("[%s] line: not a line number: '%s'", section,
                      value);
             l->line = (int)v;
         } else if (!strcmp(name, "function")) set_str(&l->function, value);
@@ -145,8 +152,8 @@ static int on_entry(void *user, const char *section, const char *name,
         int v, t;
         if (sscanf(section + 7, "%31[^.].%31s", var, tool) != 2 ||
             (v = variant_from_name(var)) < 0 || (t = tool_from_name(tool)) < 0)
-            FAIL("%s: [%s]: expected [expect.<buggy|fixed>.<tsan|helgrind|drd|none>]",
-                 c->rel, section);
+            FAIL("[%s]: expected [expect.<buggy|fixed>.<tsan|helgrind|drd|none>]",
+                 section);
         struct expect_spec *e = &s->expect[v][t];
         e->present = true;
         if (!strcmp(name, "kinds")) {
@@ -159,8 +166,7 @@ static int on_entry(void *user, const char *section, const char *name,
                     char bad[64];
                     snprintf(bad, sizeof bad, "%s", kinds.v[i]);
                     sv_free(&kinds);
-                    FAIL("%s: [%s] kinds: unknown finding kind '%s'", c->rel,
-                         section, bad);
+                    FAIL("[%s] kinds: unknown finding kind '%s'", section, bad);
                 }
                 e->kinds |= 1u << k;
             }
@@ -169,13 +175,15 @@ static int on_entry(void *user, const char *section, const char *name,
             sv_split(&e->at, value, false);
         } else if (!strcmp(name, "rate")) {
             set_str(&e->rate, value);
+        } else if (!strcmp(name, "rate_source")) {
+            set_str(&e->rate_source, value);
         } else if (!strcmp(name, "false_positive")) {
             if (!parse_bool(value, &e->false_positive))
-                FAIL("%s: [%s] false_positive: expected yes or no", c->rel, section);
+                FAIL("[%s] false_positive: expected yes or no", section);
         } else if (!strcmp(name, "symptom")) {
             bool b;
             if (!parse_bool(value, &b))
-                FAIL("%s: [%s] symptom: expected yes or no", c->rel, section);
+                FAIL("[%s] symptom: expected yes or no", section);
             e->symptom = b;
         } else
             warnf("%s: [%s]: unknown key '%s' ignored", c->rel, section, name);
@@ -185,10 +193,103 @@ static int on_entry(void *user, const char *section, const char *name,
     return 1;
 }
 
+/* The line of KEY in [SECTION] of PATH (of the section header when KEY is
+ * NULL or not found), or 0.  For error messages only. */
+static int find_line(const char *path, const char *section, const char *key)
+{
+    FILE *f = fopen(path, "re");
+    char buf[1024], header[128];
+    int line = 0, found = 0;
+    bool in = !section || !*section;
+
+    if (!f)
+        return 0;
+    snprintf(header, sizeof header, "[%s]", section ? section : "");
+    while (fgets(buf, sizeof buf, f)) {
+        char *p = buf;
+        line++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '[') {
+            in = strncmp(p, header, strlen(header)) == 0;
+            if (in && !found)
+                found = line;
+            continue;
+        }
+        if (in && key && *key && strncmp(p, key, strlen(key)) == 0) {
+            char *q = p + strlen(key);
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=' || *q == ':') {
+                found = line;
+                break;
+            }
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* "buggy.c" in folder scenarios/NAME -> "scenarios/NAME/buggy.c", with
+ * "." and ".." segments folded ("../../src/server/cache.c" ->
+ * "src/server/cache.c").  Absolute paths stay as they are. */
+static char *resolve_in_folder(const char *name, const char *file)
+{
+    char *joined, *out, *seg, *save;
+    struct strvec parts;
+    struct strbuf sb;
+
+    if (file[0] == '/')
+        return xstrdup(file);
+    joined = xasprintf("scenarios/%s/%s", name, file);
+    sv_init(&parts);
+    for (seg = strtok_r(joined, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(seg, "."))
+            continue;
+        if (!strcmp(seg, "..")) {
+            if (parts.n > 0)
+                free(parts.v[--parts.n]);
+            continue;
+        }
+        sv_push(&parts, seg);
+    }
+    sb_init(&sb);
+    for (size_t i = 0; i < parts.n; i++)
+        sb_printf(&sb, "%s%s", i ? "/" : "", parts.v[i]);
+    out = sb_steal(&sb);
+    sv_free(&parts);
+    free(joined);
+    return out;
+}
+
+/* Sets ERR to "REL:LINE: MSG" (LINE from SECTION/KEY) and returns -1. */
+static int fail_at(char *err, size_t errlen, const struct scenario *s,
+                   const char *rel, const char *section, const char *key,
+                   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static int fail_at(char *err, size_t errlen, const struct scenario *s,
+                   const char *rel, const char *section, const char *key,
+                   const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    int line = find_line(s->path, section, key);
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(err, errlen, "%s:%d: %s", rel, line, msg);
+    else
+        snprintf(err, errlen, "%s: %s", rel, msg);
+    return -1;
+}
+
 int scenario_load(struct scenario *s, const char *dir, const char *rel,
                   char *err, size_t errlen)
 {
-    struct parse_ctx c = {s, rel, err, errlen, false};
+    char msg[400];
+    struct parse_ctx c = {s, rel, msg, sizeof msg, false, "", ""};
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     int rc;
 
@@ -206,42 +307,55 @@ int scenario_load(struct scenario *s, const char *dir, const char *rel,
         return -1;
     }
     if (c.failed)
-        return -1;
+        return fail_at(err, errlen, s, rel, c.fail_section, c.fail_key, "%s", msg);
     if (rc > 0) {
         snprintf(err, errlen, "%s:%d: syntax error", rel, rc);
         return -1;
     }
-    if (!s->name)
-        s->name = xstrdup(base);
-    if (strcmp(s->name, base) != 0) {
-        snprintf(err, errlen, "%s: name '%s' differs from the folder name '%s'",
-                 rel, s->name, base);
-        return -1;
-    }
+    /* The folder names the scenario; a name key is only a reminder. */
+    if (s->name && strcmp(s->name, base) != 0)
+        warnf("%s: name '%s' ignored: the scenario is named after its folder, '%s'",
+              rel, s->name, base);
+    free(s->name);
+    s->name = xstrdup(base);
     if (!s->load)
         s->load = xstrdup("mixed");
     if (!s->args)
         s->args = xstrdup("");
     if (strcmp(s->load, "mixed") && strcmp(s->load, "stats") &&
-        strcmp(s->load, "close") && strcmp(s->load, "hits")) {
-        snprintf(err, errlen, "%s: [scenario] load: unknown profile '%s' "
-                 "(mixed, stats, close, hits)", rel, s->load);
-        return -1;
-    }
-    for (size_t i = 0; i < s->nlocs; i++)
-        if (!s->locs[i].file || s->locs[i].line <= 0) {
-            snprintf(err, errlen, "%s: [location.%s] needs file and line", rel,
-                     s->locs[i].name);
-            return -1;
+        strcmp(s->load, "close") && strcmp(s->load, "hits"))
+        return fail_at(err, errlen, s, rel, "scenario", "load",
+                       "[scenario] load: unknown profile '%s' (mixed, stats, close, hits)",
+                       s->load);
+    for (size_t i = 0; i < s->nlocs; i++) {
+        struct location *l = &s->locs[i];
+        char sec[160];
+        snprintf(sec, sizeof sec, "location.%s", l->name);
+        if (!l->file || l->line <= 0)
+            return fail_at(err, errlen, s, rel, sec, NULL,
+                           "[location.%s] needs file and line", l->name);
+        /* Paths are relative to the scenario folder, so that a copied
+         * folder still points at its own files. */
+        if (strncmp(l->file, "scenarios/", 10) == 0 || strncmp(l->file, "src/", 4) == 0)
+            warnf("%s: [location.%s] file '%s' looks relative to the source "
+                  "tree; write it relative to the scenario folder", rel, l->name,
+                  l->file);
+        else {
+            char *r = resolve_in_folder(s->name, l->file);
+            free(l->file);
+            l->file = r;
         }
+    }
     for (int v = 0; v < VARIANT_COUNT; v++)
         for (int t = 0; t < TOOL_COUNT; t++)
             for (size_t i = 0; i < s->expect[v][t].at.n; i++)
                 if (!find_location(s, s->expect[v][t].at.v[i], false)) {
-                    snprintf(err, errlen, "%s: [expect.%s.%s] at: no "
-                             "[location.%s]", rel, variant_names[v], tool_names[t],
-                             s->expect[v][t].at.v[i]);
-                    return -1;
+                    char sec[64];
+                    snprintf(sec, sizeof sec, "expect.%s.%s", variant_names[v],
+                             tool_names[t]);
+                    return fail_at(err, errlen, s, rel, sec, "at",
+                                   "[%s] at: no [location.%s]", sec,
+                                   s->expect[v][t].at.v[i]);
                 }
     return 0;
 }
@@ -251,6 +365,7 @@ void scenario_free(struct scenario *s)
     free(s->name); free(s->dir); free(s->path); free(s->title);
     free(s->module); free(s->bug_class); free(s->concept); free(s->args);
     free(s->load); free(s->symptom); free(s->symptom_description);
+    free(s->diagnosis); free(s->contract_buggy);
     for (size_t i = 0; i < s->nlocs; i++) {
         struct location *l = &s->locs[i];
         free(l->name); free(l->file); free(l->function); free(l->access);
@@ -261,6 +376,7 @@ void scenario_free(struct scenario *s)
         for (int t = 0; t < TOOL_COUNT; t++) {
             sv_free(&s->expect[v][t].at);
             free(s->expect[v][t].rate);
+            free(s->expect[v][t].rate_source);
         }
     memset(s, 0, sizeof *s);
 }
@@ -301,16 +417,17 @@ int scenarios_load_all(const char *source, struct scenario **out,
     for (size_t i = 0; i < names.n; i++) {
         char *dir = xasprintf("%s/%s", root, names.v[i]);
         char *rel = xasprintf("scenarios/%s/manifest.ini", names.v[i]);
-        int rc = scenario_load(&s[n], dir, rel, err, errlen);
+        char why[512];
+        int rc = scenario_load(&s[n], dir, rel, why, sizeof why);
         free(dir);
         free(rel);
-        n++;
         if (rc < 0) {
-            scenarios_free(s, n);
-            sv_free(&names);
-            free(root);
-            return -1;
+            /* One broken folder must not hide the others. */
+            warnf("%s; scenario '%s' skipped", why, names.v[i]);
+            scenario_free(&s[n]);
+            continue;
         }
+        n++;
     }
     sv_free(&names);
     free(root);

@@ -22,6 +22,8 @@ struct expect_spec {
     unsigned kinds;             /* 1u << enum finding_kind */
     struct strvec at;           /* location names */
     char *rate;
+    char *rate_source;          /* the racelab command, commit and date that
+                                   measured rate */
     bool false_positive;
     int symptom;                /* -1 unset, 0 no, 1 yes */
 };
@@ -29,6 +31,8 @@ struct expect_spec {
 struct scenario {
     char *name, *dir, *path;    /* folder name, folder, manifest path */
     char *title, *module, *bug_class, *concept;
+    char *diagnosis;            /* the cause in one line (a spoiler) */
+    char *contract_buggy;       /* fails | intermittent | passes */
     char *args, *load, *symptom, *symptom_description;
     /* racelab extensions (docs/MANIFEST.md, "Oracle thresholds"); <= 0 means
      * the harness default. */
@@ -41,14 +45,19 @@ struct scenario {
 /* Symptom oracle names (docs/MANIFEST.md). */
 bool symptom_known(const char *name);
 
-/* Parses PATH (scenario folder DIR).  Returns 0, or -1 with ERR set
- * ("scenarios/x/manifest.ini: [expect.buggy.tsan] kinds: unknown kind 'y'"). */
+/* Parses DIR/manifest.ini (REL names it in messages).  The scenario is
+ * named after DIR's last component; [location.*] files are relative to DIR
+ * and stored relative to the source tree ("scenarios/<name>/buggy.c").
+ * Returns 0, or -1 with ERR set ("scenarios/x/manifest.ini:12:
+ * [expect.buggy.tsan] kinds: unknown finding kind 'y'"). */
 int scenario_load(struct scenario *s, const char *dir, const char *rel,
                   char *err, size_t errlen);
 void scenario_free(struct scenario *s);
 
-/* Loads every scenarios/x/manifest.ini under SOURCE, sorted by name.
- * Returns the count, or -1 with ERR set. */
+/* Loads every scenarios/x/manifest.ini under SOURCE, sorted by name.  A
+ * folder whose manifest does not load is skipped with one warning on
+ * stderr naming the file and line.  Returns the count, or -1 with ERR set
+ * when scenarios/ itself cannot be read. */
 int scenarios_load_all(const char *source, struct scenario **out,
                        char *err, size_t errlen);
 void scenarios_free(struct scenario *s, size_t n);

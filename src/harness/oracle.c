@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-long proc_vmsize_kb(pid_t pid)
+/* The number after "KEY" in /proc/PID/status, or -1. */
+static long proc_status_field(pid_t pid, const char *key)
 {
     char path[64], line[256];
-    long kb = -1;
+    size_t klen = strlen(key);
+    long v = -1;
     FILE *f;
 
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -18,12 +20,22 @@ long proc_vmsize_kb(pid_t pid)
     if (!f)
         return -1;
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmSize:", 7) == 0) {
-            kb = atol(line + 7);
+        if (strncmp(line, key, klen) == 0) {
+            v = atol(line + klen);
             break;
         }
     fclose(f);
-    return kb;
+    return v;
+}
+
+long proc_vmsize_kb(pid_t pid)
+{
+    return proc_status_field(pid, "VmSize:");
+}
+
+long proc_threads(pid_t pid)
+{
+    return proc_status_field(pid, "Threads:");
 }
 
 const char *access_log_arg(char *const *argv)

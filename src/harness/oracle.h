@@ -9,6 +9,10 @@
 /* VmSize of PID in KiB, or -1. */
 long proc_vmsize_kb(pid_t pid);
 
+/* Threads of PID now, or -1 (the threads-lost oracle: a worker pool that
+ * has fewer threads at the end of the load than when it began). */
+long proc_threads(pid_t pid);
+
 /* Checks an access log: every line Common Log Format from 127.0.0.1.
  * Returns true if garbled, with DETAIL naming the first bad line. */
 bool access_log_garbled(const char *path, char *detail, size_t len,

@@ -9,6 +9,7 @@
  * temp dir.
  */
 #include "runner.h"
+#include "children.h"
 #include "hang.h"
 #include "tool_health.h"
 #include "watchdog.h"
@@ -103,6 +104,8 @@ struct run {
     double last_health_check;
     struct block_watch blocks;
     double last_block_sample;
+    struct children_watch kids; /* the stuck-child oracle (children.c) */
+    long th_base, th_end;       /* the server's threads: threads-lost */
 };
 
 /* RACELAB_DEBUG=1: phase timestamps on stderr, to see where a run's time
@@ -882,6 +885,8 @@ static void phase_watch(struct run *r)
     block_watch_init(&r->blocks, spec->block_window > 0 ? spec->block_window
                                                           : RUNNER_BLOCK_WINDOW);
     r->vm_base = r->vm_end = -1;
+    children_watch_init(&r->kids, r->prog.pid);
+    r->th_base = spec->server ? proc_threads(r->prog.pid) : -1;
     for (;;) {
         wait_events(r, 0.1);
         drain_prog(r);
@@ -893,6 +898,7 @@ static void phase_watch(struct run *r)
         if (r->vm_base < 0 && spec->server && now >= base_at)
             r->vm_base = proc_vmsize_kb(r->prog.pid);
         check_reports(r);
+        children_scan(&r->kids, now);
         if (now - r->last_health_check >= 0.25) {
             r->last_health_check = now;
             /* A TSan CHECK failure ends the run at once: the runtime is
@@ -939,6 +945,19 @@ static void phase_watch(struct run *r)
     }
 }
 
+/* The children of the program that forked and neither exec'd nor exited
+ * (stuck-child: a lock held at fork() by another thread). */
+static void check_children(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    char *k = children_stuck(&r->kids, now_mono(), spec->hang_seconds / 3,
+                             spec->tool == TOOL_NONE || spec->tool == TOOL_TSAN);
+
+    if (k)
+        fire(r, "stuck-child", "%s", k);
+    free(k);
+}
+
 /* Phase 5: oracles that need the live server (not after an early stop or
  * a hang: the server may be deadlocked, and the load was cut short). */
 static void phase_live_oracles(struct run *r)
@@ -958,6 +977,7 @@ static void phase_live_oracles(struct run *r)
         run_outcome_is_error(r->out->rec.outcome))
         return;
     r->vm_end = proc_vmsize_kb(r->prog.pid);
+    r->th_end = proc_threads(r->prog.pid);
     r->stats_requests = r->stats_entries = -1;
     if (http_get(r->port, "/-/stats", spec->hang_seconds, &resp,
                  err, sizeof err) == HTTP_OK) {
@@ -1159,6 +1179,9 @@ static void phase_load_oracles(struct run *r)
     if (lr->wrong > 0 || (scenario_load && lr->errors > 0))
         fire(r, "wrong-response", "%lld wrong, %lld failed of %lld: %s",
              lr->wrong, lr->errors, lr->requests, lr->first_error);
+    if (r->th_base > 0 && r->th_end > 0 && r->th_end < r->th_base)
+        fire(r, "threads-lost", "the server had %ld threads when the load began "
+             "and %ld at its end", r->th_base, r->th_end);
     if (r->vm_base > 0 && r->vm_end > 0 &&
         (double)(r->vm_end - r->vm_base) / 1024.0 > spec->memory_growth_mb)
         perf_oracle(r, "memory-growth", "VmSize grew %.1f MiB (%ld -> %ld KiB, "
@@ -1252,6 +1275,7 @@ static void phase_finish(struct run *r)
     sb_free(&r->oracles);
     sb_free(&r->notes);
     sv_free(&r->fired);
+    children_watch_free(&r->kids);
     sv_free(&r->argv);
     sv_free(&r->env);
     if (r->tmp) {
@@ -1278,6 +1302,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
     r->out = out;
     r->prog.out_fd = r->load.out_fd = -1;
     r->errfd = r->loadfd = r->pidfd = -1;
+    r->th_base = r->th_end = -1;
     sb_init(&r->oracles);
     sb_init(&r->notes);
     sv_init(&r->fired);
@@ -1288,6 +1313,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
         phase_watch(r);
         trace(r, "watch ended: %lld responses%s%s", r->completed,
               r->hung ? ", hung" : "", r->stopped_early ? ", early stop" : "");
+        check_children(r);
         phase_live_oracles(r);
         phase_shutdown(r);
         phase_postmortem(r);

@@ -13,8 +13,11 @@
 
 static struct workqueue *queue;
 static pthread_t *workers;
-static int nworkers;            /* written only before workers start and
-                                   after they are joined */
+/* Written by dispatch_start() as each worker starts (workers read it only
+ * for /-/stats, after a connection reached them through the queue, whose
+ * lock orders those writes before the read) and by dispatch_stop() after
+ * every worker is joined. */
+static int nworkers;
 static dispatch_serve_fn serve_fn;
 
 static void *worker_main(void *arg)

@@ -33,7 +33,10 @@ void stats_count(enum stats_event event);
 /* Writes the stats JSON object into BUF (NUL-terminated) and returns its
  * length, or -1 if SIZE is too small.  Fields: requests, cache_hits,
  * cache_misses, cache_evictions, cache_entries, cache_bytes,
- * connections_open, connections_total, connections_rejected, threads. */
+ * connections_open, connections_total, connections_rejected, threads.
+ * A snapshot never counts a connection closed without counting it opened:
+ * connections_open is never negative (never wraps), even while other
+ * threads count. */
 int stats_format_json(char *buf, size_t size);
 
 #endif

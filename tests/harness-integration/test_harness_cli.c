@@ -405,7 +405,7 @@ static void test_version_and_help(void **state)
 
 static void test_list_json(void **state)
 {
-    struct rl r = RL("list", "--json");
+    struct rl r = RL("list", "--json", "--spoilers");
     json_error_t e;
     json_t *list;
 
@@ -422,6 +422,7 @@ static void test_list_json(void **state)
         assert_true(json_is_string(json_object_get(s, "module")));
         assert_true(json_is_array(json_object_get(s, "variants")));
         assert_true(json_is_object(json_object_get(s, "expect")));
+        assert_true(json_is_string(json_object_get(s, "diagnosis")));
     }
     json_decref(list);
     rl_free(&r);

@@ -1,5 +1,5 @@
-/* workqueue.c - a bounded blocking FIFO: a ring buffer, one mutex and two
- * condition variables (the textbook producer/consumer).
+/* workqueue.c (stolen-wakeup) - a bounded blocking FIFO: a ring buffer,
+ * one mutex and two condition variables (the textbook producer/consumer).
  *
  * LOCK ORDER: q->lock is a leaf.  q->lock guards every field below it.
  */
@@ -66,9 +66,9 @@ int workqueue_push(struct workqueue *q, void *item)
 void *workqueue_pop(struct workqueue *q)
 {
     pthread_mutex_lock(&q->lock);
-    /* A while, not an if: another consumer may take the item between the
-     * signal and our wake-up, and waits may wake spuriously. */
-    while (q->count == 0 && !q->closed)
+    /* Only a push or a close wakes us: either way there is an item to
+     * take now, or the queue is closed. */
+    if (q->count == 0 && !q->closed)
         pthread_cond_wait(&q->not_empty, &q->lock);
     void *item = NULL;
     if (q->count > 0) {

@@ -1,0 +1,98 @@
+/* contract.h - helpers shared by the contract suites (header only, so a
+ * suite still compiles from its one .c file plus the module under test).
+ *
+ * A contract suite is written against the module's header alone: it must
+ * pass for src/server/<module>.c, for every scenario's fixed variant and
+ * for a student's fix.  Other modules the module calls are stubbed here
+ * or in the suite, so the link line is the suite, the module and cmocka.
+ */
+#ifndef RACELAB_CONTRACT_H
+#define RACELAB_CONTRACT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ASSERT_EQ in libuv's spirit: both sides printed, never compiled out. */
+#define CONTRACT_EQ(a, b)                                                   \
+    do {                                                                    \
+        long long a_ = (long long)(a), b_ = (long long)(b);                 \
+        if (a_ != b_)                                                       \
+            fail_msg("%s == %s: %lld != %lld", #a, #b, a_, b_);             \
+    } while (0)
+
+static inline void contract_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* A module under test that deadlocks must fail the suite, not hang it:
+ * the watchdog ends the process (exit 1, a failure) after SECONDS. */
+static void contract_watchdog_fire(int sig)
+{
+    static const char msg[] = "contract: watchdog: a call never returned (deadlock or lost wakeup)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    (void)sig;
+    _exit(1);
+}
+
+static inline void contract_watchdog(unsigned seconds)
+{
+    signal(SIGALRM, contract_watchdog_fire);
+    alarm(seconds);
+}
+
+/* Starts N threads running FN(ARG_i), ARGS an array of ARGSIZE-byte
+ * structs; joins them. */
+static inline void contract_run_threads(int n, void *(*fn)(void *), void *args,
+                                        size_t argsize)
+{
+    pthread_t t[64];
+    assert_true(n <= 64);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, fn, (char *)args + (size_t)i * argsize), 0);
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+}
+
+/* Joins T, or fails the test when it has not ended SECONDS from now
+ * (the thread is then left behind: it is stuck in the module). */
+static inline void contract_join(pthread_t t, int seconds, const char *what)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += seconds;
+    if (pthread_timedjoin_np(t, NULL, &until) != 0)
+        fail_msg("%s: still blocked %d s later", what, seconds);
+}
+
+/* VmSize of this process in KiB. */
+static inline long contract_vmsize_kb(void)
+{
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmSize:", 7) == 0)
+            kb = atol(line + 7);
+    fclose(f);
+    return kb;
+}
+
+#endif

@@ -1,0 +1,213 @@
+/* contract_stats.c - the contract of stats.h, for any stats module.
+ *
+ *   cc -I src/server -I tests/contract tests/contract/contract_stats.c \
+ *      STATS.c -lcmocka -lpthread
+ *
+ * The cache and dispatch modules are stubs here: cache_usage() reports
+ * 3 entries / 1234 bytes, dispatch_thread_count() 4 threads.
+ */
+#include "contract.h"
+#include "stats.h"
+#include "cache.h"
+#include "dispatch.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+
+/* --- stubs of the modules stats calls -------------------------------- */
+
+static atomic_int usage_calls;
+
+void cache_usage(size_t *entries, size_t *bytes)
+{
+    atomic_fetch_add(&usage_calls, 1);
+    *entries = 3;
+    *bytes = 1234;
+}
+
+int dispatch_thread_count(void)
+{
+    return 4;
+}
+
+/* --- reading the JSON back -------------------------------------------- */
+
+/* The unsigned value of "FIELD": in JSON, or fails the test. */
+static uint64_t field(const char *json, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *p = strstr(json, key);
+    if (!p)
+        fail_msg("no \"%s\" in %s", name, json);
+    p += strlen(key);
+    if (*p < '0' || *p > '9')
+        fail_msg("\"%s\" is not an unsigned number in %s", name, json);
+    return strtoull(p, NULL, 10);
+}
+
+struct snap {
+    uint64_t requests, hits, misses, evictions, open, total, rejected;
+    uint64_t entries, bytes, threads;
+};
+
+static struct snap snapshot(void)
+{
+    char buf[1024];
+    int n = stats_format_json(buf, sizeof buf);
+    assert_true(n > 0);
+    CONTRACT_EQ(n, strlen(buf));
+    return (struct snap){
+        field(buf, "requests"), field(buf, "cache_hits"), field(buf, "cache_misses"),
+        field(buf, "cache_evictions"), field(buf, "connections_open"),
+        field(buf, "connections_total"), field(buf, "connections_rejected"),
+        field(buf, "cache_entries"), field(buf, "cache_bytes"), field(buf, "threads")};
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return stats_init();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    stats_destroy();
+    return 0;
+}
+
+/* --- single-threaded --------------------------------------------------- */
+
+static void test_stats_counts_each_event(void **state)
+{
+    struct snap a = snapshot(), b;
+
+    stats_count(STATS_REQUEST);
+    stats_count(STATS_REQUEST);
+    stats_count(STATS_HIT);
+    stats_count(STATS_MISS);
+    stats_count(STATS_MISS);
+    stats_count(STATS_MISS);
+    stats_count(STATS_EVICTION);
+    stats_count(STATS_CONN_OPENED);
+    stats_count(STATS_CONN_OPENED);
+    stats_count(STATS_CONN_CLOSED);
+    stats_count(STATS_CONN_REJECTED);
+    b = snapshot();
+    CONTRACT_EQ(b.requests - a.requests, 2);
+    CONTRACT_EQ(b.hits - a.hits, 1);
+    CONTRACT_EQ(b.misses - a.misses, 3);
+    CONTRACT_EQ(b.evictions - a.evictions, 1);
+    CONTRACT_EQ(b.total - a.total, 2);
+    CONTRACT_EQ(b.open - a.open, 1);
+    CONTRACT_EQ(b.rejected - a.rejected, 1);
+}
+
+static void test_stats_json_fields(void **state)
+{
+    char buf[1024];
+    int n = stats_format_json(buf, sizeof buf);
+    static const char *const fields[] = {
+        "requests", "cache_hits", "cache_misses", "cache_evictions",
+        "cache_entries", "cache_bytes", "connections_open",
+        "connections_total", "connections_rejected", "threads"};
+
+    assert_true(n > 0);
+    assert_true(buf[0] == '{');
+    assert_non_null(strchr(buf, '}'));
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        (void)field(buf, fields[i]);
+    struct snap s = snapshot();
+    CONTRACT_EQ(s.entries, 3);
+    CONTRACT_EQ(s.bytes, 1234);
+    CONTRACT_EQ(s.threads, 4);
+    CONTRACT_EQ(s.open, s.total - (s.total - s.open));
+}
+
+static void test_stats_buffer_too_small(void **state)
+{
+    char buf[16];
+    memset(buf, 'x', sizeof buf);
+    CONTRACT_EQ(stats_format_json(buf, sizeof buf), -1);
+}
+
+/* --- multi-threaded ---------------------------------------------------- */
+
+#define COUNTERS 4
+#define INCREMENTS 200000
+
+static void *count_requests(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < INCREMENTS; i++)
+        stats_count(STATS_REQUEST);
+    return NULL;
+}
+
+/* stats_count() is safe from any thread: no increment is lost. */
+static void test_stats_concurrent_counts_exact(void **state)
+{
+    char dummy[COUNTERS];
+    struct snap a = snapshot(), b;
+
+    contract_run_threads(COUNTERS, count_requests, dummy, 1);
+    b = snapshot();
+    CONTRACT_EQ(b.requests - a.requests, (uint64_t)COUNTERS * INCREMENTS);
+}
+
+/* Connections open and close on the workers while /-/stats is read: a
+ * snapshot must never show more closes than opens (connections_open would
+ * wrap to 18446744073709551...). */
+#define SNAPSHOTS 1500000
+static atomic_bool churn_stop;
+
+static void *churn(void *arg)
+{
+    (void)arg;
+    while (!atomic_load_explicit(&churn_stop, memory_order_relaxed)) {
+        stats_count(STATS_CONN_OPENED);
+        stats_count(STATS_CONN_CLOSED);
+    }
+    return NULL;
+}
+
+static void test_stats_connections_open_never_wraps(void **state)
+{
+    pthread_t t[3];
+    long reads = 0;
+
+    uint64_t bad = 0, bad_open = 0;
+
+    atomic_store(&churn_stop, false);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, churn, NULL), 0);
+    for (reads = 0; reads < SNAPSHOTS; reads++) {
+        char buf[1024];
+        assert_true(stats_format_json(buf, sizeof buf) > 0);
+        uint64_t open = field(buf, "connections_open");
+        if (open > field(buf, "connections_total") && bad++ == 0)
+            bad_open = open;
+    }
+    atomic_store(&churn_stop, true);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    if (bad)
+        fail_msg("%" PRIu64 " of %ld snapshots had connections_open > "
+                 "connections_total (first: %" PRIu64 ")", bad, reads, bad_open);
+    struct snap end = snapshot();
+    assert_true(end.open <= end.total);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stats_counts_each_event),
+        cmocka_unit_test(test_stats_json_fields),
+        cmocka_unit_test(test_stats_buffer_too_small),
+        cmocka_unit_test(test_stats_concurrent_counts_exact),
+        cmocka_unit_test(test_stats_connections_open_never_wraps),
+    };
+    contract_watchdog(120);
+    return cmocka_run_group_tests_name("contract_stats", tests, setup, teardown);
+}
