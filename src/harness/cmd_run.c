@@ -554,11 +554,14 @@ static int run_plan(struct runcmd *R)
             /* Run 1 of a cell with base seed S has seed S, so this
              * repeats the load mix and the chaos decisions exactly; the
              * OS scheduler's part of the interleaving it cannot repeat. */
+            /* the command line's --chaos, else the one the manifest
+             * measured this cell's rate with */
+            const char *chaos = R->chaos ? R->chaos : e->chaos;
             sp->repro = xasprintf("racelab run %s --variant %s --tool %s --runs 1 "
                                   "--seed %lu --duration %g%s%s", c->scenario,
                                   c->variant, c->tool, sp->seed, R->duration,
-                                  R->chaos ? " --chaos " : "", R->chaos ? R->chaos : "");
-            sp->chaos = R->chaos;      /* the servers link the wrappers */
+                                  chaos ? " --chaos " : "", chaos ? chaos : "");
+            sp->chaos = chaos;          /* the servers link the wrappers */
             sp->suppressions = R->gate.suppressions;
             sp->symptom = s->symptom;
             sp->slow_ms = tool_slow_ms(t, s->slow_ms);

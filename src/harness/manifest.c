@@ -177,6 +177,12 @@ static int on_entry(void *user, const char *section, const char *name,
             set_str(&e->rate, value);
         } else if (!strcmp(name, "rate_source")) {
             set_str(&e->rate_source, value);
+        } else if (!strcmp(name, "chaos")) {
+            /* the schedule perturbation the rate was measured with */
+            if (strcmp(value, "random") && strcmp(value, "pct") &&
+                strncmp(value, "random:", 7) && strncmp(value, "pct:", 4))
+                FAIL("[%s] chaos: expected random[:p=P] or pct[:depth=D]", section);
+            set_str(&e->chaos, value);
         } else if (!strcmp(name, "false_positive")) {
             if (!parse_bool(value, &e->false_positive))
                 FAIL("[%s] false_positive: expected yes or no", section);
@@ -377,6 +383,7 @@ void scenario_free(struct scenario *s)
             sv_free(&s->expect[v][t].at);
             free(s->expect[v][t].rate);
             free(s->expect[v][t].rate_source);
+            free(s->expect[v][t].chaos);
         }
     memset(s, 0, sizeof *s);
 }

@@ -24,6 +24,9 @@ struct expect_spec {
     char *rate;
     char *rate_source;          /* the racelab command, commit and date that
                                    measured rate */
+    char *chaos;                /* --chaos the cell runs with unless the
+                                   command line names one (rate is measured
+                                   with it), or NULL */
     bool false_positive;
     int symptom;                /* -1 unset, 0 no, 1 yes */
 };
