@@ -50,7 +50,7 @@ static void stop_or_fail(void)
 {
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, stop_thread, NULL), 0);
-    contract_join(t, 30, "dispatch_stop()");
+    contract_join(t, 10, "dispatch_stop()");
 }
 
 /* Everything submitted is served by the time dispatch_stop() returns, and

@@ -120,7 +120,7 @@ static void close_wakes_all(bool producers)
                      producers ? "full" : "empty");
     workqueue_close(q);
     for (int i = 0; i < N; i++) {
-        contract_join(t[i], 10, producers ? "workqueue_push() after workqueue_close()"
+        contract_join(t[i], 4, producers ? "workqueue_push() after workqueue_close()"
                                           : "workqueue_pop() after workqueue_close()");
         if (producers)
             assert_int_equal(s[i].rc, -1);
@@ -204,7 +204,7 @@ static void test_workqueue_mpmc_exactly_once(void **state)
     atomic_store(&mpmc_closing, true);
     workqueue_close(q);
     for (int i = 0; i < CONSUMERS; i++) {
-        contract_join(ct[i], 10, "a consumer after workqueue_close()");
+        contract_join(ct[i], 4, "a consumer after workqueue_close()");
         total += atomic_load(&cm[i].popped);
         if (cm[i].early_null)
             fail_msg("consumer %d: workqueue_pop() returned NULL while the queue "
