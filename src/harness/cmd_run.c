@@ -381,7 +381,12 @@ static int run_select_cells(struct runcmd *R)
                     c->expect.kinds = e->kinds;
                     c->expect.false_positive = e->false_positive;
                     c->expect.symptom = e->symptom == 1;
-                    c->expect.rate = e->rate ? xstrdup(e->rate) : NULL;
+                    /* a rate holds for the schedule it was measured
+                     * with: another --chaos than the manifest's makes it
+                     * unknown (a miss is then inconclusive) */
+                    bool same_chaos = R->chaos == NULL ||
+                        (e->chaos && strcmp(R->chaos, e->chaos) == 0);
+                    c->expect.rate = e->rate && same_chaos ? xstrdup(e->rate) : NULL;
                     if (!is_executable(c->executable)) {
                         if (missing++ < 5)
                             errorf("build missing: %s", c->executable);

@@ -220,7 +220,46 @@ static void add_props(json_t *r, const struct cell_result *c,
 
     if (u->finding.summary)
         json_object_set_new(p, "summary", json_string(u->finding.summary));
+    json_object_set_new(p, "cellStatus", json_string(cell_status_name(c->status)));
     json_object_set_new(r, "properties", p);
+}
+
+/* The run's invocation: every cell of TOOL with its status and verdict
+ * (pass / fail / inconclusive / error), as tool execution notifications
+ * for the ones that are not a pass; executionSuccessful is false when a
+ * cell could not be tested (error). */
+static json_t *invocation(const char *tool, const struct cell_result *cells,
+                          size_t n)
+{
+    json_t *notes = json_array(), *list = json_array();
+    bool ok = true;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct cell_result *c = &cells[i];
+        char text[1400];
+
+        if (tool && (!c->tool || strcmp(c->tool, tool) != 0))
+            continue;
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+            "scenario", c->scenario ? c->scenario : "",
+            "variant", c->variant ? c->variant : "",
+            "tool", c->tool ? c->tool : "",
+            "status", cell_status_name(c->status),
+            "verdict", c->verdict ? c->verdict : ""));
+        if (c->status == CELL_PASS)
+            continue;
+        ok &= c->status != CELL_ERROR;
+        snprintf(text, sizeof text, "%s %s %s: %s: %s", c->scenario ? c->scenario : "",
+                 c->variant ? c->variant : "", c->tool ? c->tool : "",
+                 cell_status_name(c->status), c->verdict ? c->verdict : "");
+        json_array_append_new(notes, json_pack("{s:s, s:{s:s}}",
+            "level", c->status == CELL_ERROR ? "error"
+                     : c->status == CELL_FAIL ? "warning" : "note",
+            "message", "text", text));
+    }
+    return json_pack("{s:b, s:o, s:{s:o}}", "executionSuccessful", ok,
+                     "toolExecutionNotifications", notes,
+                     "properties", "cells", list);
 }
 
 static json_t *result(const struct cell_result *c,
@@ -339,6 +378,8 @@ static json_t *sarif_run(const char *tool, const struct cell_result *cells,
                             "automationDetails", "id", id,
                             "originalUriBaseIds", "SRCROOT", "uri", root_uri,
                             "results", results, "columnKind", "utf16CodeUnits");
+    json_object_set_new(run, "invocations", json_pack("[o]",
+                        invocation(tool, cells, n)));
     free(esc);
     free(root_uri);
     return run;
