@@ -1,7 +1,8 @@
 /* cmd_handout.c - `racelab handout SCENARIO DIR`: a folder a student builds
  * on their own machine against this repository: the buggy module under
- * the module's own file name, its header, the story (README.md) and the
- * hints, and a Makefile.  Never fixed.c, SOLUTION.md, the manifest or its
+ * the module's own file name, its header, the story (README.md without its
+ * "Your turn", which speaks of the repository's files: the hand-out writes
+ * its own), HINTS.md as it is, and a Makefile.  Never fixed.c, SOLUTION.md, the manifest or its
  * locations. */
 #include "cli.h"
 #include "manifest.h"
@@ -14,9 +15,10 @@
 
 static const char usage[] =
 "usage: racelab handout SCENARIO DIR\n"
-"Writes DIR/: MODULE.c (the buggy module), MODULE.h, README.md, HINTS.md and\n"
-"a Makefile that builds the server from this repository (make, make tsan,\n"
-"make check).  No fixed.c, no SOLUTION.md, no manifest.\n"
+"Writes DIR/: MODULE.c (the buggy module), MODULE.h, README.md (the story),\n"
+"HINTS.md and a Makefile that builds the server from this repository (make,\n"
+"make tsan, make contract, make check).  No fixed.c, no SOLUTION.md, no\n"
+"manifest.\n"
 "Exit: 0, 2 usage error, 3 environment error (unwritable DIR).\n";
 
 static int put(const char *dir, const char *name, const char *text)
@@ -35,15 +37,17 @@ static int put(const char *dir, const char *name, const char *text)
     return rc;
 }
 
-/* README.md up to its "## Hints" (or "## Explanation") heading: the story
- * only, for READMEs that still hold hints and solution in one file. */
+/* README.md without its "## Your turn" section (which tells a reader of
+ * the repository about buggy.c, fixed.c and SOLUTION.md) and anything after
+ * it: the operator's story and how to reproduce it. */
 static char *story_of(char *readme)
 {
     char *cut = readme;
 
     while ((cut = strstr(cut, "\n## ")) != NULL) {
-        if (!strncmp(cut + 4, "Hint", 4) || !strncmp(cut + 4, "Explanation", 11) ||
-            !strncmp(cut + 4, "Solution", 8) || !strncmp(cut + 4, "Fix", 3)) {
+        if (!strncmp(cut + 4, "Your turn", 9) || !strncmp(cut + 4, "Hint", 4) ||
+            !strncmp(cut + 4, "Explanation", 11) || !strncmp(cut + 4, "Solution", 8) ||
+            !strncmp(cut + 4, "Fix", 3)) {
             cut[1] = '\0';
             break;
         }
@@ -52,44 +56,10 @@ static char *story_of(char *readme)
     return readme;
 }
 
-/* "## Hint N" sections from README's numbered "## Hints" list. */
-static char *hints_from_readme(const char *readme)
-{
-    const char *h = strstr(readme, "\n## Hints");
-    struct strbuf sb;
-    int n = 0;
-
-    sb_init(&sb);
-    sb_puts(&sb, "# Hints\n\nRead one at a time: `racelab hint SCENARIO N` prints one.\n");
-    if (!h)
-        return sb_steal(&sb);
-    h = strchr(h + 1, '\n');
-    while (h && *h) {
-        const char *eol = strchr(h + 1, '\n');
-        const char *line = h + 1;
-        size_t len = eol ? (size_t)(eol - line) : strlen(line);
-        if (!strncmp(line, "## ", 3))
-            break;
-        if (line[0] >= '1' && line[0] <= '9' && strchr(line, '.') &&
-            strchr(line, '.') < line + len && strchr(line, '.')[1] == ' ') {
-            const char *t = strchr(line, '.') + 2;
-            sb_printf(&sb, "\n## Hint %d\n\n", ++n);
-            sb_add(&sb, t, len - (size_t)(t - line));
-            sb_puts(&sb, "\n");
-        } else if (n > 0 && len > 0) {
-            const char *t = line + strspn(line, " ");
-            sb_add(&sb, t, len - (size_t)(t - line));
-            sb_puts(&sb, "\n");
-        }
-        h = eol;
-    }
-    return sb_steal(&sb);
-}
-
 int cmd_handout(int argc, char **argv, struct paths *p)
 {
     struct scenario s = {0};
-    char err[512], *dir, *src, *text, *readme, *hints, *tmp;
+    char err[512], *dir, *src, *text, *readme, *hints, *tmp, *story;
     const char *name, *scen, *out;
     int rc = EXIT_ENV, i = 1;
 
@@ -157,6 +127,8 @@ int cmd_handout(int argc, char **argv, struct paths *p)
     free(tmp);
     free(text);
 
+    /* README.md (the story) and HINTS.md, as the scenario has them; never
+     * SOLUTION.md, fixed.c or the manifest */
     src = xasprintf("%s/README.md", dir);
     readme = read_file(src, NULL);
     free(src);
@@ -165,16 +137,29 @@ int cmd_handout(int argc, char **argv, struct paths *p)
     free(src);
     if (!readme)
         readme = xasprintf("# %s\n", name);
-    if (!hints)
-        hints = hints_from_readme(readme);
-    story_of(readme);
-    if (put(out, "README.md", readme) < 0 || put(out, "HINTS.md", hints) < 0) {
-        free(readme);
-        free(hints);
-        goto done;
-    }
+    story = str_trim(story_of(readme));
+    text = xasprintf(
+"%s\n\n"
+"## Your turn\n\n"
+"The code is `%s.c`, which stands in for one of the server's modules (the\n"
+"rest is the racelab repository's `src/server/`, which the Makefile names).\n"
+"Find the cause and fix `%s.c` here, then\n\n"
+"```sh\n"
+"make            # ./server\n"
+"make tsan       # ./server-tsan, under ThreadSanitizer\n"
+"make contract   # the module's contract tests (needs libcmocka-dev)\n"
+"make check      # racelab check: the verdict on your fix\n"
+"```\n%s", story, s.module, s.module,
+        hints ? "\nStuck?  `HINTS.md`, one hint at a time.\n" : "");
     free(readme);
+    bool has_hints = hints != NULL;
+    int wr = put(out, "README.md", text);
+    free(text);
+    if (wr == 0 && hints)
+        wr = put(out, "HINTS.md", hints);
     free(hints);
+    if (wr < 0)
+        goto done;
 
     {
         char *mk = xasprintf(
@@ -182,6 +167,7 @@ int cmd_handout(int argc, char **argv, struct paths *p)
 "# repository's.  RACELAB_TREE is the racelab source tree.\n"
 "#   make          ./server        (gcc -O2 -g)\n"
 "#   make tsan     ./server-tsan   (clang -fsanitize=thread)\n"
+"#   make contract the module's contract suite (tests/contract), cmocka\n"
 "#   make check    racelab check: detectors, oracles under load, functional\n"
 "#                 checks (needs the repository's build: cmake --preset release)\n"
 "RACELAB_TREE ?= %s\n"
@@ -201,20 +187,28 @@ int cmd_handout(int argc, char **argv, struct paths *p)
 "\tclang -O1 -g -fsanitize=thread -fno-omit-frame-pointer $(FLAGS) -o $@ \\\n"
 "\t\t$(MODULE).c $(OTHERS) -lpthread\n"
 "\n"
+"contract: contract-$(MODULE)\n"
+"\t./contract-$(MODULE)\n"
+"contract-$(MODULE): $(MODULE).c $(MODULE).h\n"
+"\t$(CC) -D_GNU_SOURCE -g -O1 -I. -I$(SERVER) -I$(RACELAB_TREE)/tests/contract -o $@ \\\n"
+"\t\t$(RACELAB_TREE)/tests/contract/contract_$(MODULE).c $(MODULE).c %s-lcmocka -lpthread\n"
+"\n"
 "check: $(MODULE).c\n"
 "\t$(RACELAB_TREE)/build/release/racelab check $(SCENARIO) $(MODULE).c\n"
 "\n"
 "clean:\n"
-"\trm -f server server-tsan\n"
+"\trm -f server server-tsan contract-$(MODULE)\n"
 "\n"
-".PHONY: tsan check clean\n", s.module, p->source, name, s.module);
+".PHONY: tsan contract check clean\n", s.module, p->source, name, s.module,
+            /* what the suite links besides the module (tests/contract/README.md) */
+            strcmp(s.module, "dispatch") == 0 ? "$(SERVER)/workqueue.c " : "");
         int r = put(out, "Makefile", mk);
         free(mk);
         if (r < 0)
             goto done;
     }
-    printf("handout: %s/ (%s.c, %s.h, README.md, HINTS.md, Makefile)\n", out,
-           s.module, s.module);
+    printf("handout: %s/ (%s.c, %s.h, README.md, %sMakefile)\n", out,
+           s.module, s.module, has_hints ? "HINTS.md, " : "");
     rc = EXIT_OK;
 done:
     scenario_free(&s);

@@ -1,11 +1,11 @@
 /* cmd_hint.c - `racelab hint SCENARIO N`: one hint at a time, 1 = gentlest.
- * Hints come from scenarios/NAME/HINTS.md (level-2 headings "## Hint N"),
- * or, for scenarios that have no HINTS.md yet, from the numbered list
- * under "## Hints" in README.md. */
+ * Hints come from scenarios/NAME/HINTS.md, one level-2 section "## Hint N"
+ * each; what precedes the first (the file's title) and any other level-2
+ * section is not a hint and is never printed.  (README.md holds the
+ * operator's story only: it is not read.) */
 #include "cli.h"
 #include "manifest.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,70 +13,41 @@
 
 static const char usage[] =
 "usage: racelab hint SCENARIO N\n"
-"Prints hint N (1 = gentlest) of SCENARIO (a name or a hunt case ID).\n"
-"Exit: 0, 2 usage error (unknown scenario, N out of range), 3 no hints file.\n";
+"Prints hint N (1 = gentlest) of SCENARIO (a name or a hunt case ID), from\n"
+"scenarios/SCENARIO/HINTS.md.\n"
+"Exit: 0, 2 usage error (unknown scenario, N out of range), 3 no HINTS.md.\n";
 
-/* Splits TEXT into hints: HINTS.md style ("## Hint N" headings) when
- * HEADINGS, else the "1." items of README.md's "## Hints" section. */
-static void split_hints(char *text, bool headings, struct strvec *out)
+/* Splits HINTS.md TEXT into its "## Hint N" sections, without the heading
+ * line.  Any other heading outside a fenced code block ends a hint. */
+static void split_hints(const char *text, struct strvec *out)
 {
     struct strbuf cur;
-    bool in = headings, have = false;
-    char *line, *save = NULL;
+    bool have = false, fence = false;
+    const char *line = text;
 
     sb_init(&cur);
-    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        bool h2 = strncmp(line, "## ", 3) == 0;
-        if (!headings && h2) {
-            if (in && have)
-                break;
-            in = strncmp(line, "## Hints", 8) == 0;
-            continue;
-        }
-        if (!in)
-            continue;
-        bool start;
-        if (headings)
-            start = h2 && strncasecmp(line + 3, "Hint", 4) == 0;
-        else {
-            const char *c = line;
-            while (isdigit((unsigned char)*c))
-                c++;
-            start = c > line && *c == '.' && (c[1] == ' ' || c[1] == '\0');
-        }
-        if (headings && h2 && !start) {
-            /* another level-2 section ends the hints */
-            if (have) {
-                sv_push_own(out, xstrdup(str_trim(cur.buf)));
-                sb_free(&cur);
-                sb_init(&cur);
-                have = false;
-            }
-            continue;
-        }
-        if (start) {
+    while (*line) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        if (!strncmp(line, "```", 3) || !strncmp(line, "~~~", 3))
+            fence = !fence;
+        size_t hashes = strspn(line, "#");
+        bool heading = !fence && hashes > 0 && hashes <= 6 &&
+                       (hashes == len || line[hashes] == ' ');
+        if (heading) {
             if (have)
-                sv_push_own(out, xstrdup(str_trim(cur.buf)));
+                sv_push_own(out, xstrdup(str_trim(cur.buf ? cur.buf : "")));
             sb_free(&cur);
             sb_init(&cur);
-            have = true;
-            if (!headings) {
-                const char *c = strchr(line, '.') + 1;
-                sb_puts(&cur, c + strspn(c, " "));
-                sb_puts(&cur, "\n");
-            }
-            continue;
-        }
-        if (have) {
-            const char *c = line;
-            if (!headings)
-                c += strspn(c, " ");     /* the list's continuation indent */
-            sb_puts(&cur, c);
+            have = len > 7 && !strncasecmp(line, "## Hint", 7);
+        } else if (have) {
+            sb_add(&cur, line, len);
             sb_puts(&cur, "\n");
         }
+        line += len + (eol != NULL);
     }
-    if (have && cur.buf)
-        sv_push_own(out, xstrdup(str_trim(cur.buf)));
+    if (have)
+        sv_push_own(out, xstrdup(str_trim(cur.buf ? cur.buf : "")));
     sb_free(&cur);
 }
 
@@ -85,7 +56,6 @@ int cmd_hint(int argc, char **argv, struct paths *p)
     const char *name, *scen;
     long n;
     char *dir, *path, *text;
-    bool headings = true;
     struct strvec hints;
     struct scenario s = {0};
     char err[512];
@@ -128,21 +98,16 @@ int cmd_hint(int argc, char **argv, struct paths *p)
     scenario_free(&s);
     path = xasprintf("%s/HINTS.md", dir);
     text = read_file(path, NULL);
-    if (!text) {
-        free(path);
-        path = xasprintf("%s/README.md", dir);
-        text = read_file(path, NULL);
-        headings = false;
-    }
     free(dir);
     if (!text) {
-        errorf("hint: %s: no hints file", path);
+        /* by NAME as given: a hunt case ID must not name its scenario */
+        errorf("hint: %s has no HINTS.md", name);
         free(path);
         return EXIT_ENV;
     }
     free(path);
     sv_init(&hints);
-    split_hints(text, headings, &hints);
+    split_hints(text, &hints);
     free(text);
     if (n < 1 || (size_t)n > hints.n) {
         errorf("hint: %s has %zu hint%s: N must be 1..%zu, got %ld", name, hints.n,

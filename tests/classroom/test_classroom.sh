@@ -43,12 +43,13 @@ no_sandbox_procs() {
 have_clang() { command -v clang >/dev/null; }
 manifest() { sed -n "s/^$2[ \t]*=[ \t]*\([^ ;]*\).*/\1/p" "$SRC/scenarios/$1/manifest.ini" | head -1; }
 scenarios() { for d in "$SRC"/scenarios/*/manifest.ini; do basename "$(dirname "$d")"; done; }
-# hints a scenario has: "## Hint N" headings, else README "## Hints" items
-nhints() {
-    if [ -f "$SRC/scenarios/$1/HINTS.md" ]; then
-        grep -c '^## Hint' "$SRC/scenarios/$1/HINTS.md"
-    else
-        sed -n '/^## Hints/,/^## [^H]/p' "$SRC/scenarios/$1/README.md" | grep -c '^[0-9][0-9]*\. '
+# hints a scenario has: its HINTS.md's "## Hint N" headings
+nhints() { grep -c '^## Hint' "$SRC/scenarios/$1/HINTS.md"; }
+# the scenario's reference fix: its fixed.c, or for a folder without one
+# the module itself, src/server/<module>.c (as the build does)
+reffix() {
+    if [ -f "$SRC/scenarios/$1/fixed.c" ]; then echo "$SRC/scenarios/$1/fixed.c"
+    else echo "$SRC/src/server/$(manifest "$1" module).c"
     fi
 }
 
@@ -64,16 +65,23 @@ t_hint_in_range() {
             body=$(tail -n +3 <<<"$out")
             [ -n "$body" ] || fail "$s hint $i is empty"
             [ "$body" != "$prev" ] || fail "$s hint $i repeats hint $((i - 1))"
-            # one hint only: the next one's first words are not in it
+            # a hint's body only: no heading, not the file's title
+            ! grep -q '^## ' <<<"$body" || fail "$s hint $i holds a heading: $body"
+            hasnt "$body" "# $s: hints"
             prev=$body
         done
     done
-    # hint 1 of stats-counter is README item 1 and nothing of item 2
+    # hint 1 of stats-counter is HINTS.md's "## Hint 1" and nothing of hint 2
     run "$R" hint stats-counter 1
     has "$out" "What"
-    first2=$(sed -n '/^## Hints/,/^## [^H]/p' "$SRC/scenarios/stats-counter/README.md" |
-             grep '^2\. ' | cut -c4-30)
+    first1=$(sed -n '/^## Hint 1/,/^## /p' "$SRC/scenarios/stats-counter/HINTS.md" |
+             sed -n '3p' | cut -c1-27)
+    first2=$(sed -n '/^## Hint 2/,/^## /p' "$SRC/scenarios/stats-counter/HINTS.md" |
+             sed -n '3p' | cut -c1-27)
+    [ -n "$first1" ] && [ -n "$first2" ] || fail "the test found no hint 1 or 2 in HINTS.md"
+    has "$out" "$first1"
     hasnt "$out" "$first2"
+    hasnt "$out" "Hint 2"
 }
 
 t_hint_out_of_range() {
@@ -134,8 +142,11 @@ t_hunt_hides_identity() {
         mod=$(manifest "$name" module)
         cls=$(manifest "$name" bug_class)
         text=${run2//\/-\/stats/}          # the server's own endpoint, for every case
-        for word in "$name" "$mod" "$cls" buggy fixed scenarios/ manifest; do
-            hasnt "$text" "$word"
+        title=$(sed -n 's/^title[ \t]*=[ \t]*//p' "$SRC/scenarios/$name/manifest.ini" | head -1)
+        diag=$(sed -n 's/^diagnosis[ \t]*=[ \t]*//p' "$SRC/scenarios/$name/manifest.ini" | head -1)
+        for word in "$name" "$mod" "$cls" "$title" "$diag" buggy fixed scenarios/ manifest \
+                    HINTS.md SOLUTION.md README.md; do
+            [ -z "$word" ] || hasnt "$text" "$word"
         done
         # the alias dir: copies under neutral names, no symlink
         for f in "$RACELAB_HUNT_DIR/$id"/*; do
@@ -179,7 +190,7 @@ t_run_accepts_case_id() {
     expect_rc 0
     has "$out" "stats-counter"
     # check takes the ID too, and its verdict does not name the scenario
-    cp "$SRC/scenarios/stats-counter/fixed.c" "$T/fix.c"
+    cp "$(reffix stats-counter)" "$T/fix.c"
     run "$R" check "$id" "$T/fix.c" --tool none --runs 1 \
         --duration 0.5 --quiet
     expect_rc 0
@@ -199,12 +210,20 @@ t_handout_contents_and_build() {
     hasnt "$all" "## Explanation"
     hasnt "$all" '```diff'
     # nothing of the reference fix: no line that only fixed.c has
-    grep -vxF -f "$SRC/scenarios/stats-counter/buggy.c" "$SRC/scenarios/stats-counter/fixed.c" |
+    grep -vxF -f "$SRC/scenarios/stats-counter/buggy.c" "$(reffix stats-counter)" |
         awk 'length($0) > 24' > "$T/fixlines"
-    [ -s "$T/fixlines" ] || fail "the test found no line unique to fixed.c"
-    ! grep -qxF -f "$T/fixlines" "$H"/* || fail "the hand-out holds fixed.c's lines: $(grep -xF -f "$T/fixlines" "$H"/* | head -3)"
-    hasnt "$(cat "$H/README.md")" "## Hints"
-    [ "$(grep -c '^## Hint [0-9]' "$H/HINTS.md")" = "$(nhints stats-counter)" ] || fail "HINTS.md: $(cat "$H/HINTS.md")"
+    [ -s "$T/fixlines" ] || fail "the test found no line unique to the reference fix"
+    ! grep -qxF -f "$T/fixlines" "$H"/* || fail "the hand-out holds the fix's lines: $(grep -xF -f "$T/fixlines" "$H"/* | head -3)"
+    # README.md is the scenario's story, with the hand-out's own "Your turn"
+    readme=$(cat "$H/README.md")
+    has "$readme" "$(sed -n '/^## What the operator sees/,/^## /p' "$SRC/scenarios/stats-counter/README.md" | sed -n 3p)"
+    has "$readme" "## Your turn"
+    has "$readme" "stats.c"
+    for word in "## Hint" SOLUTION fixed.c buggy.c "the fix"; do
+        hasnt "$readme" "$word"
+    done
+    # HINTS.md is the scenario's, as it is
+    cmp -s "$SRC/scenarios/stats-counter/HINTS.md" "$H/HINTS.md" || fail "HINTS.md: $(cat "$H/HINTS.md")"
     # the module is the buggy one, under the module's name
     diff <(sed 's/ (stats-counter)//' "$SRC/scenarios/stats-counter/buggy.c") "$H/stats.c" >/dev/null ||
         fail "stats.c is not buggy.c"
@@ -215,14 +234,22 @@ t_handout_contents_and_build() {
     # and a cache hand-out names its module file
     run "$R" handout cache-race "$T/h2"
     expect_rc 0
-    [ -f "$T/h2/cache.c" ] && [ ! -e "$T/h2/fixed.c" ] || fail "cache-race hand-out: $(ls "$T/h2")"
+    [ -f "$T/h2/cache.c" ] && [ ! -e "$T/h2/fixed.c" ] && [ ! -e "$T/h2/SOLUTION.md" ] ||
+        fail "cache-race hand-out: $(ls "$T/h2")"
+    # a new scenario's, whose module is new to the hand-outs: the contract builds
+    run "$R" handout fork-lock "$T/h3"
+    expect_rc 0
+    [ "$(cd "$T/h3" && ls | sort | tr '\n' ' ')" = "HINTS.md Makefile README.md accesslog.c accesslog.h " ] ||
+        fail "fork-lock hand-out: $(ls "$T/h3")"
+    hasnt "$(cat "$T/h3"/*)" "[location"
+    make -C "$T/h3" contract-accesslog >"$T/make.log" 2>&1 || fail "make contract-accesslog: $(cat "$T/make.log")"
 }
 
 TOOLS=none
 have_clang && TOOLS=tsan,none
 
 t_check_fixed_accepted() {
-    run "$R" check stats-counter "$SRC/scenarios/stats-counter/fixed.c" --tool $TOOLS \
+    run "$R" check stats-counter "$(reffix stats-counter)" --tool $TOOLS \
         --runs 1 --duration 1 --quiet --json "$T/v.json"
     expect_rc 0
     has "$out" "ACCEPTED"
@@ -250,7 +277,7 @@ t_check_buggy_rejected_names_line() {
 
 t_check_compile_error_rejected() {
     # same path, new content: the cache must not serve the old binary
-    cp "$SRC/scenarios/stats-counter/fixed.c" "$T/mine.c"
+    cp "$(reffix stats-counter)" "$T/mine.c"
     run "$R" check stats-counter "$T/mine.c" --tool none --runs 1 --duration 0.5 --quiet
     expect_rc 0
     cp "$SUBS/compile_error.c" "$T/mine.c"
@@ -288,7 +315,7 @@ t_check_wrong_fix_cache() {
     has "$out" "cache_hits +0"
     [ "$(jq -r '.criteria[] | select(.name=="functional") | .state' "$T/v.json")" = fail ] || fail functional
     # the same check on the reference fix passes functional
-    run "$R" check cache-race "$SRC/scenarios/cache-race/fixed.c" --tool none --runs 1 \
+    run "$R" check cache-race "$(reffix cache-race)" --tool none --runs 1 \
         --duration 1 --quiet --json "$T/w.json"
     expect_rc 0
 }
@@ -315,7 +342,7 @@ assert len(d.getElementsByTagName('failure')) >= 1" "$T/j.xml" || fail "junit: $
 t_grade_class() {
     C=$T/class
     mkdir -p "$C/eve"
-    cp "$SRC/scenarios/stats-counter/fixed.c" "$C/alice.c"
+    cp "$(reffix stats-counter)" "$C/alice.c"
     cp "$SRC/scenarios/stats-counter/buggy.c" "$C/bob.c"
     cp "$SUBS/compile_error.c" "$C/carol.c"
     cp "$SUBS/stats_spin.c" "$C/dave.c"
