@@ -503,13 +503,7 @@ static int run_plan(struct runcmd *R)
     for (size_t ci = 0; ci < R->ncells; ci++) {
         const struct cell_result *c = &R->cells[ci];
         size_t want = (size_t)R->runs;
-        double rate = -1;
-        unsigned long k, m;
-        char tail;
-
-        if (c->expect.rate && sscanf(c->expect.rate, "%lu/%lu%c", &k, &m, &tail) == 2
-            && m > 0 && k <= m)
-            rate = (double)k / (double)m;
+        double rate = recorded_rate_floor(c->expect.rate);
         if (!R->exact_runs && strcmp(c->variant, "buggy") == 0 && rate > 0 &&
             !c->expect.false_positive && (c->expect.kinds || c->expect.symptom)) {
             size_t need = runs_to_decide(rate);

@@ -167,6 +167,12 @@ void cell_result_summarize(struct cell_result *c);
  * inconclusive), else 0.  The exit codes of run, matrix, stress, merge. */
 int cells_exit_status(const struct cell_result *cells, size_t n, bool strict);
 
+/* The per-run rate a recorded "K/M" guarantees: the lower bound of its
+ * 95% Wilson interval; -1 if RATE is not "K/M" with 0 < K <= M.  Both the
+ * extra runs a buggy cell gets and the "a miss contradicts the rate"
+ * verdict use it, so a rate measured in few runs cannot fail a cell. */
+double recorded_rate_floor(const char *rate);
+
 /* Runs needed so that a bug with per-run RATE is seen at least once with
  * probability 99.9%: ceil(ln 0.001 / ln(1 - RATE)); 0 if RATE <= 0. */
 size_t runs_to_decide(double rate);

@@ -336,17 +336,25 @@ static void set_verdict(struct cell_result *c, enum cell_status st,
     c->status = st;
 }
 
-/* The recorded per-run rate K/M of an expectation, or -1 when RATE is not
- * "K/M" with 0 < K <= M. */
-static double recorded_rate(const char *rate)
+/* What a recorded rate "K/M" promises per run: the lower end of its 95%
+ * Wilson interval (a rate seen in 5 of 5 runs is not certain, it is at
+ * least 0.57), or -1 when RATE is not "K/M" with 0 < K <= M. */
+double recorded_rate_floor(const char *rate)
 {
     unsigned long k, m;
     char tail;
+    double lo, hi;
 
     if (rate == NULL || sscanf(rate, "%lu/%lu%c", &k, &m, &tail) != 2
         || k == 0 || m == 0 || k > m)
         return -1;
-    return (double)k / (double)m;
+    wilson_interval(k, m, &lo, &hi);
+    return lo > 0 ? lo : -1;
+}
+
+static double recorded_rate(const char *rate)
+{
+    return recorded_rate_floor(rate);
 }
 
 /* Below this chance of missing a bug in every run, a miss decides. */
@@ -372,12 +380,12 @@ static void missed(struct cell_result *c, size_t n, const char *what)
     c->runs_needed = runs_to_decide(p);
     if (p > 0 && pow(1.0 - p, (double)n) < MISS_TOLERANCE)
         set_verdict(c, CELL_FAIL, "%s never seen in %zu runs, though the "
-                    "recorded rate is %s (P(miss) = %.2g)", what, n,
-                    c->expect.rate, pow(1.0 - p, (double)n));
+                    "recorded rate is %s (at least %.2f per run: P(miss) = %.2g)",
+                    what, n, c->expect.rate, p, pow(1.0 - p, (double)n));
     else if (p > 0)
         set_verdict(c, CELL_INCONCLUSIVE, "%s not seen in %zu runs; at the "
-                    "recorded rate %s, %zu runs would decide", what, n,
-                    c->expect.rate, c->runs_needed);
+                    "recorded rate %s (at least %.2f per run), %zu runs would "
+                    "decide", what, n, c->expect.rate, p, c->runs_needed);
     else
         set_verdict(c, CELL_INCONCLUSIVE, "%s not seen in %zu runs; no rate "
                     "is recorded, so no number of runs is known to decide",
