@@ -747,32 +747,6 @@ static void cell_evidence(json_t *cell, const char *module, struct strbuf *ev)
     free(suffix);
 }
 
-/* True if DETAIL ("name: figures; name: figures") names an oracle that
- * counts against a fix.  memory-growth (VmSize: glibc's 64 MiB malloc
- * arenas alone can trip it) and slow-request (a shared machine) depend on
- * the machine's load, so they count only when they are the scenario's own
- * symptom, as racelab run judges a fixed variant. */
-static bool oracle_fired(const char *detail, const char *symptom)
-{
-    char *copy, *save = NULL;
-    bool fired = false;
-
-    if (!detail)
-        return false;
-    copy = xstrdup(detail);
-    for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
-        item += strspn(item, " ");
-        size_t n = strcspn(item, ":");
-        bool noisy = (n == 13 && !strncmp(item, "memory-growth", 13)) ||
-                     (n == 12 && !strncmp(item, "slow-request", 12));
-        bool is_symptom = symptom && strlen(symptom) == n && !strncmp(item, symptom, n);
-        if (!noisy || is_symptom)
-            fired = true;
-    }
-    free(copy);
-    return fired;
-}
-
 static enum criterion_state tool_check(struct sandbox *sb, const char *scen, const char *module,
                                        const char *symptom, const char *tool, const char *subdir, long runs,
                                        double duration, double timeout, long jobs, long seed,
@@ -883,7 +857,10 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
             const char *oc = jstr(r, "outcome");
             if (!oc || strcmp(oc, "clean") || json_is_true(json_object_get(r, "symptom")))
                 pass = false;
-            if (oracle_fired(jstr(r, "symptom_detail"), symptom))
+            /* "oracles" lists only the oracles that fired (latency and
+             * memory count only where they are the scenario's symptom;
+             * the runner decides that, once) */
+            if (jstr(r, "oracles"))
                 pass = false;
         }
     }
