@@ -62,9 +62,6 @@ char *session_create(void);
  * summarizes it. */
 void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
                   size_t cell);
-/* The gate: 3 if any cell is an error (a run could not run, the tool did
- * not run), 1 if a cell failed (or, with STRICT, was inconclusive), else 0. */
-int gate_status(const struct cell_result *cells, size_t n, bool strict);
 /* "racelab run x --tool tsan" for the report files. */
 char *command_line(int argc, char **argv, const char *sub);
 /* Parses a number option or prints a usage error; false on junk. */

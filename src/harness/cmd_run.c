@@ -618,7 +618,7 @@ static int run_execute(struct runcmd *R, int argc, char **argv)
     }
     print_table(stdout, R->cells, R->ncells);
     fflush(stdout);
-    R->status = gate_status(R->cells, R->ncells, R->strict);
+    R->status = cells_exit_status(R->cells, R->ncells, R->strict);
     if (outputs_write(&R->out, R->cells, R->ncells, R->cmd) < 0)
         R->status = EXIT_ENV;
 

@@ -441,7 +441,7 @@ static int stress_execute(struct stress *st, int argc, char **argv)
     }
     print_table(stdout, st->cells, st->ncells);
     fflush(stdout);
-    status = gate_status(st->cells, st->ncells, o->strict);
+    status = cells_exit_status(st->cells, st->ncells, o->strict);
     if (outputs_write(&o->out, st->cells, st->ncells, cmd) < 0)
         status = EXIT_ENV;
     free(cmd);

@@ -121,11 +121,6 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
     cell_result_summarize(c);
 }
 
-int gate_status(const struct cell_result *cells, size_t n, bool strict)
-{
-    return cells_exit_status(cells, n, strict);
-}
-
 char *command_line(int argc, char **argv, const char *sub)
 {
     struct strbuf sb;

@@ -103,7 +103,6 @@ struct run {
     double t_load;
     double last_health_check;
     struct block_watch blocks;
-    double last_block_sample;
     struct children_watch kids; /* the stuck-child oracle (children.c) */
     long th_base, th_end;       /* the server's threads: threads-lost */
 };
@@ -860,15 +859,10 @@ static int phase_load(struct run *r)
 static bool watch_blocked(struct run *r, double now)
 {
     struct thread_sample ts;
-    bool blocked;
 
-    if (now - r->last_block_sample < 0.25 || r->prog.exited)
-        return false;
-    r->last_block_sample = now;
-    if (!thread_sample(r->prog.pid, &ts))
-        return false;
-    blocked = thread_sample_blocked(&ts, r->spec->tool == TOOL_TSAN);
-    if (!block_watch_update(&r->blocks, &ts, blocked, now))
+    if (r->prog.exited ||
+        !block_watch_poll(&r->blocks, r->prog.pid, r->spec->tool == TOOL_TSAN,
+                          false, now, &ts))
         return false;
     fire(r, "hang", "every thread blocked (%d in a futex wait) with no CPU "
          "progress for %.1f s", ts.futex_waits, now - r->blocks.since);
@@ -1015,9 +1009,8 @@ static bool wait_shutdown(struct run *r, double limit)
             fire(r, "shutdown-hang", "still running %.0f s after SIGTERM", limit);
             return false;
         }
-        if (thread_sample(r->prog.pid, &ts) &&
-            block_watch_update(&w, &ts, thread_sample_blocked_in_shutdown(&ts,
-                               r->spec->tool == TOOL_TSAN), now)) {
+        if (block_watch_poll(&w, r->prog.pid, r->spec->tool == TOOL_TSAN,
+                             true, now, &ts)) {
             fire(r, "shutdown-hang", "still running %.1f s after SIGTERM, every "
                  "thread blocked (%d in a futex wait) with no CPU progress for "
                  "%.1f s", now - start, ts.futex_waits, now - w.since);

@@ -85,18 +85,11 @@ bool thread_sample(pid_t pid, struct thread_sample *s)
     return s->threads > 0;
 }
 
-bool thread_sample_blocked(const struct thread_sample *s, bool allow_timer)
+bool thread_sample_blocked(const struct thread_sample *s, bool allow_timer,
+                           bool after_term)
 {
     if (s->threads == 0 || s->futex_waits == 0 || s->other > 0 ||
-        s->signal_waits > 0)
-        return false;
-    return s->timed_sleeps == 0 || (allow_timer && s->timed_sleeps == 1);
-}
-
-bool thread_sample_blocked_in_shutdown(const struct thread_sample *s,
-                                       bool allow_timer)
-{
-    if (s->threads == 0 || s->futex_waits == 0 || s->other > 0)
+        (s->signal_waits > 0 && !after_term))
         return false;
     return s->timed_sleeps == 0 || (allow_timer && s->timed_sleeps == 1);
 }
@@ -106,6 +99,7 @@ void block_watch_init(struct block_watch *w, double window)
     w->window = window;
     w->since = -1;
     w->ticks = 0;
+    w->last_sample = -1;
 }
 
 bool block_watch_update(struct block_watch *w, const struct thread_sample *s,
@@ -122,4 +116,16 @@ bool block_watch_update(struct block_watch *w, const struct thread_sample *s,
         w->ticks = s->cpu_ticks;
     }
     return now - w->since >= w->window;
+}
+
+bool block_watch_poll(struct block_watch *w, pid_t pid, bool allow_timer,
+                      bool after_term, double now, struct thread_sample *s)
+{
+    if (w->last_sample >= 0 && now - w->last_sample < BLOCK_WATCH_PERIOD)
+        return false;
+    w->last_sample = now;
+    if (!thread_sample(pid, s))
+        return false;
+    return block_watch_update(w, s, thread_sample_blocked(s, allow_timer,
+                                                           after_term), now);
 }

@@ -23,13 +23,11 @@ bool thread_sample(pid_t pid, struct thread_sample *s);
 
 /* True when S looks deadlocked: at least one thread waits on a futex and
  * every other thread does too, except, with ALLOW_TIMER, one thread in a
- * timed sleep (TSan's background thread wakes every 100 ms). */
-bool thread_sample_blocked(const struct thread_sample *s, bool allow_timer);
-
-/* The same after SIGTERM was sent: threads waiting for a further signal
- * count as blocked too (the signal they wait for has come and gone). */
-bool thread_sample_blocked_in_shutdown(const struct thread_sample *s,
-                                       bool allow_timer);
+ * timed sleep (TSan's background thread wakes every 100 ms).  AFTER_TERM
+ * (SIGTERM was sent): threads waiting for a further signal count as
+ * blocked too, the signal they waited for has come and gone. */
+bool thread_sample_blocked(const struct thread_sample *s, bool allow_timer,
+                           bool after_term);
 
 /* The watchdog over time: feed samples; returns true once the process has
  * been blocked, with no CPU progress, for WINDOW seconds. */
@@ -37,9 +35,16 @@ struct block_watch {
     double window;
     double since;               /* when the current blocked stretch began, <0 */
     unsigned long long ticks;
+    double last_sample;         /* when block_watch_poll() last sampled */
 };
 void block_watch_init(struct block_watch *w, double window);
 bool block_watch_update(struct block_watch *w, const struct thread_sample *s,
                         bool blocked, double now);
+
+/* Samples PID (at most every BLOCK_WATCH_PERIOD seconds) and feeds W;
+ * true once it has been blocked for the window.  S gets the sample. */
+#define BLOCK_WATCH_PERIOD 0.25
+bool block_watch_poll(struct block_watch *w, pid_t pid, bool allow_timer,
+                      bool after_term, double now, struct thread_sample *s);
 
 #endif

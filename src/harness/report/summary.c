@@ -352,11 +352,6 @@ double recorded_rate_floor(const char *rate)
     return lo > 0 ? lo : -1;
 }
 
-static double recorded_rate(const char *rate)
-{
-    return recorded_rate_floor(rate);
-}
-
 /* Below this chance of missing a bug in every run, a miss decides. */
 #define MISS_TOLERANCE 0.001
 
@@ -375,7 +370,7 @@ size_t runs_to_decide(double rate)
  * inconclusive with the number of runs that would decide. */
 static void missed(struct cell_result *c, size_t n, const char *what)
 {
-    double p = recorded_rate(c->expect.rate);
+    double p = recorded_rate_floor(c->expect.rate);
 
     c->runs_needed = runs_to_decide(p);
     if (p > 0 && pow(1.0 - p, (double)n) < MISS_TOLERANCE)
