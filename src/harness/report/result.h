@@ -2,7 +2,7 @@
  * (or one `stress` target), and the writers that turn a set of cells into
  * JSON, JUnit XML, SARIF 2.1.0, HTML and the terminal table.
  *
- * The runner (src/harness/runner.c) fills these; everything in report/
+ * The runner (src/harness/run/runner.c) fills these; everything in report/
  * only reads them.
  */
 #ifndef RACELAB_RESULT_H
