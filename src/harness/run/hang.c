@@ -103,15 +103,54 @@ static bool is_block_frame(const char *func)
            strstr(func, "sem_wait") || strstr(func, "pthread_cond_clockwait");
 }
 
-char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx)
+/* The threads of a gdb "thread apply all bt" dump. */
+struct hthreads {
+    struct hthread *t;
+    size_t n;
+};
+
+/* One "#N ..." frame line of thread H: what it blocks in, where in the
+ * program, and its stack line.  *PENDING says a blocking frame was seen
+ * and the first program frame above it is where the thread waits. */
+static void hang_frame(struct hthread *h, const char *l, const char *source,
+                       bool *pending)
 {
-    struct hthread *t = NULL;
-    size_t nt = 0;
-    struct strbuf out;
+    char func[128], loc[256];
+    bool user = frame_source(l, func, sizeof func, loc, sizeof loc);
+    unsigned long long addr;
+    char name[96];
+
+    if (is_lock_frame(func) && !h->waits_for &&
+        frame_mutex(l, &addr, name, sizeof name)) {
+        h->waits_for = addr;
+        snprintf(h->mutex_name, sizeof h->mutex_name, "%s", name);
+        *pending = true;
+    } else if (is_lock_frame(func) && !h->waits_for && !h->blocked_in[0]) {
+        snprintf(h->blocked_in, sizeof h->blocked_in, "pthread_mutex_lock");
+        *pending = true;
+    } else if (is_block_frame(func) && !h->waits_for && !h->blocked_in[0]) {
+        snprintf(h->blocked_in, sizeof h->blocked_in, "%s", func);
+        *pending = true;
+    }
+    if (user && *pending && !h->where[0]) {
+        snprintf(h->where, sizeof h->where, "%s", relpath(loc, source));
+        *pending = false;
+    }
+    if (h->stack.len < 4096) {
+        if (user)
+            sb_printf(&h->stack, "    %s at %s\n", func, relpath(loc, source));
+        else if (func[0])
+            sb_printf(&h->stack, "    %s\n", func);
+    }
+}
+
+/* Phase 1: the dump's threads, their stacks and what each waits for. */
+static struct hthreads hang_parse(const char *bt, const char *source)
+{
+    struct hthreads ts = {NULL, 0};
     const char *line = bt;
     bool pending_lock = false;
 
-    sb_init(&out);
     while (line && *line) {
         const char *eol = strchr(line, '\n');
         size_t len = eol ? (size_t)(eol - line) : strlen(line);
@@ -121,61 +160,41 @@ char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx
         line = eol ? eol + 1 : NULL;
 
         if (strncmp(l, "Thread ", 7) == 0 && strstr(l, "(LWP ")) {
-            t = xrealloc(t, (nt + 1) * sizeof *t);
-            struct hthread *h = &t[nt++];
+            ts.t = xrealloc(ts.t, (ts.n + 1) * sizeof *ts.t);
+            struct hthread *h = &ts.t[ts.n++];
             memset(h, 0, sizeof *h);
             h->owner = -1;
             h->gdb_num = atoi(l + 7);
             h->lwp = atol(strstr(l, "(LWP ") + 5);
             sb_init(&h->stack);
             pending_lock = false;
-        } else if (l[0] == '#' && nt > 0) {
-            struct hthread *h = &t[nt - 1];
-            char func[128], loc[256];
-            bool user = frame_source(l, func, sizeof func, loc, sizeof loc);
-            unsigned long long addr;
-            char name[96];
-
-            if (is_lock_frame(func) && !h->waits_for &&
-                frame_mutex(l, &addr, name, sizeof name)) {
-                h->waits_for = addr;
-                snprintf(h->mutex_name, sizeof h->mutex_name, "%s", name);
-                pending_lock = true;
-            } else if (is_lock_frame(func) && !h->waits_for && !h->blocked_in[0]) {
-                snprintf(h->blocked_in, sizeof h->blocked_in, "pthread_mutex_lock");
-                pending_lock = true;
-            } else if (is_block_frame(func) && !h->waits_for && !h->blocked_in[0]) {
-                snprintf(h->blocked_in, sizeof h->blocked_in, "%s", func);
-                pending_lock = true;
-            }
-            if (user && pending_lock && !h->where[0]) {
-                snprintf(h->where, sizeof h->where, "%s", relpath(loc, source));
-                pending_lock = false;
-            }
-            if (h->stack.len < 4096) {
-                if (user)
-                    sb_printf(&h->stack, "    %s at %s\n", func, relpath(loc, source));
-                else if (func[0])
-                    sb_printf(&h->stack, "    %s\n", func);
-            }
+        } else if (l[0] == '#' && ts.n > 0) {
+            hang_frame(&ts.t[ts.n - 1], l, source, &pending_lock);
         }
         free(l);
     }
+    return ts;
+}
 
-    for (size_t i = 0; i < nt; i++)
-        if (t[i].waits_for && owner)
-            t[i].owner = owner(ctx, t[i].waits_for);
+static size_t thread_by_lwp(const struct hthreads *ts, long lwp)
+{
+    for (size_t k = 0; k < ts->n; k++)
+        if (ts->t[k].lwp == lwp)
+            return k;
+    return ts->n;
+}
 
-    /* Follow waiter -> owner edges from each waiter; a revisit is a cycle. */
-    bool found = false;
-    for (size_t start = 0; start < nt && !found; start++) {
+/* Phase 2: follows waiter -> owner edges from each waiter; a revisit is a
+ * cycle, printed to OUT.  True if one was found. */
+static bool hang_print_cycle(const struct hthreads *ts, struct strbuf *out)
+{
+    struct hthread *t = ts->t;
+
+    for (size_t start = 0; start < ts->n; start++) {
         size_t path[64], np = 0, cur = start;
         while (np < 64 && t[cur].waits_for && t[cur].owner > 0) {
-            size_t next = nt;
-            for (size_t k = 0; k < nt; k++)
-                if (t[k].lwp == t[cur].owner)
-                    next = k;
-            if (next == nt)
+            size_t next = thread_by_lwp(ts, t[cur].owner);
+            if (next == ts->n)
                 break;
             path[np++] = cur;
             size_t seen = np;
@@ -184,62 +203,77 @@ char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx
                     seen = k;
             if (seen < np) {
                 /* cycle path[seen..np) */
-                sb_puts(&out, "deadlock: ");
+                sb_puts(out, "deadlock: ");
                 for (size_t k = seen; k < np; k++) {
                     struct hthread *a = &t[path[k]];
                     /* a holds what the previous thread in the cycle waits for */
                     struct hthread *prev = &t[path[k == seen ? np - 1 : k - 1]];
-                    sb_printf(&out, "%sthread %ld holds 0x%llx (%s) and waits for "
+                    sb_printf(out, "%sthread %ld holds 0x%llx (%s) and waits for "
                               "0x%llx (%s) at %s", k == seen ? "" : "; ", a->lwp,
                               prev->waits_for,
                               prev->mutex_name[0] ? prev->mutex_name : "?",
                               a->waits_for, a->mutex_name[0] ? a->mutex_name : "?",
                               a->where[0] ? a->where : "?");
                 }
-                sb_puts(&out, "\n");
-                found = true;
-                break;
+                sb_puts(out, "\n");
+                return true;
             }
             cur = next;
         }
     }
-    if (!found) {
-        size_t blocked = 0;
-        sb_puts(&out, "no mutex wait-for cycle: ");
-        for (size_t i = 0; i < nt; i++) {
-            struct hthread *h = &t[i];
-            if (h->waits_for) {
-                sb_printf(&out, "%sthread %ld waits for 0x%llx (%s) at %s, held by %s",
-                          blocked++ ? "; " : "", h->lwp, h->waits_for,
-                          h->mutex_name[0] ? h->mutex_name : "?",
-                          h->where[0] ? h->where : "?",
-                          h->owner > 0 ? "" : "no thread");
-                if (h->owner > 0) {
-                    bool alive = false;
-                    for (size_t j = 0; j < nt; j++)
-                        alive |= (t[j].lwp == h->owner);
-                    /* A lock whose owner is gone will never be released:
-                     * the owner exited (or was cancelled) holding it. */
-                    sb_printf(&out, "thread %ld%s", h->owner,
-                              alive ? "" : ", which has exited holding it");
-                }
-            } else if (h->blocked_in[0]) {
-                sb_printf(&out, "%sthread %ld blocked in %s at %s",
-                          blocked++ ? "; " : "", h->lwp, h->blocked_in,
-                          h->where[0] ? h->where : "?");
+    return false;
+}
+
+/* Phase 3, when there is no cycle: who is blocked, on what, held by whom. */
+static void hang_print_blocked(const struct hthreads *ts, struct strbuf *out)
+{
+    size_t blocked = 0;
+
+    sb_puts(out, "no mutex wait-for cycle: ");
+    for (size_t i = 0; i < ts->n; i++) {
+        const struct hthread *h = &ts->t[i];
+        if (h->waits_for) {
+            sb_printf(out, "%sthread %ld waits for 0x%llx (%s) at %s, held by %s",
+                      blocked++ ? "; " : "", h->lwp, h->waits_for,
+                      h->mutex_name[0] ? h->mutex_name : "?",
+                      h->where[0] ? h->where : "?",
+                      h->owner > 0 ? "" : "no thread");
+            if (h->owner > 0) {
+                bool alive = thread_by_lwp(ts, h->owner) < ts->n;
+                /* A lock whose owner is gone will never be released:
+                 * the owner exited (or was cancelled) holding it. */
+                sb_printf(out, "thread %ld%s", h->owner,
+                          alive ? "" : ", which has exited holding it");
             }
+        } else if (h->blocked_in[0]) {
+            sb_printf(out, "%sthread %ld blocked in %s at %s",
+                      blocked++ ? "; " : "", h->lwp, h->blocked_in,
+                      h->where[0] ? h->where : "?");
         }
-        if (!blocked)
-            sb_puts(&out, "no thread is blocked on a mutex or condition variable");
-        sb_puts(&out, "\n");
     }
-    sb_printf(&out, "stacks (%zu threads, from gdb):\n", nt);
-    for (size_t i = 0; i < nt; i++) {
-        sb_printf(&out, "  thread %ld:\n%s", t[i].lwp,
-                  t[i].stack.buf ? t[i].stack.buf : "");
-        sb_free(&t[i].stack);
+    if (!blocked)
+        sb_puts(out, "no thread is blocked on a mutex or condition variable");
+    sb_puts(out, "\n");
+}
+
+char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx)
+{
+    struct hthreads ts = hang_parse(bt, source);
+    struct strbuf out;
+
+    sb_init(&out);
+    for (size_t i = 0; i < ts.n; i++)
+        if (ts.t[i].waits_for && owner)
+            ts.t[i].owner = owner(ctx, ts.t[i].waits_for);
+    if (!hang_print_cycle(&ts, &out))
+        hang_print_blocked(&ts, &out);
+    sb_printf(&out, "stacks (%zu threads, from gdb):\n", ts.n);
+    for (size_t i = 0; i < ts.n; i++) {
+        sb_printf(&out, "  thread %ld:\n%s", ts.t[i].lwp,
+                  ts.t[i].stack.buf ? ts.t[i].stack.buf : "");
+        sb_free(&ts.t[i].stack);
     }
-    free(t);
+    free(ts.t);
     return sb_steal(&out);
 }
 
