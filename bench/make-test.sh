@@ -1,0 +1,23 @@
+#!/bin/sh
+# bench/make-test.sh - how long `make test` takes on a fresh clone (issue
+# 16's goal: at most 240 s on 2 cores with the Debian packages present,
+# builds included).  Clones the current commit into a temp dir, times
+# `make test` there, prints the figure and removes the clone.
+#
+#   bench/make-test.sh [--keep]     (run from the repository)
+set -eu
+repo=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d /tmp/racelab-bench-make-test.XXXXXX)
+keep=${1:-}
+cleanup() { [ "$keep" = --keep ] || rm -rf "$tmp"; }
+trap cleanup EXIT
+git clone -q "$repo" "$tmp/racelab"
+cd "$tmp/racelab"
+start=$(date +%s)
+status=0
+make test > "$tmp/make-test.log" 2>&1 || status=$?
+end=$(date +%s)
+secs=$((end - start))
+grep -E "tests passed|Total Test time" "$tmp/make-test.log" || true
+echo "make test on a fresh clone: ${secs} s (exit ${status}; goal <= 240 s; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+[ "$status" -eq 0 ] || { tail -n 40 "$tmp/make-test.log"; exit "$status"; }
