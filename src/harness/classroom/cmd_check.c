@@ -6,6 +6,7 @@
  * The submission is untrusted: every build and run happens in a sandbox
  * (sandbox.h).  Exit 0 accepted, 1 rejected, 2 usage, 3 environment. */
 #include "check.h"
+#include "contract_sources.h"
 #include "options.h"
 #include "cli.h"
 #include "docroot.h"
@@ -604,18 +605,9 @@ out:
 
 /* --- contract tests ----------------------------------------------------- */
 
-/* The sources a module's contract suite links besides the module itself
- * (tests/contract/README.md; RACELAB_CONTRACT_EXTRA_<module> in
- * cmake/racelab.cmake): the other modules it calls are stubbed inside the
- * suite, except that dispatch feeds its pool through the real work queue. */
-static const char *contract_extra(const char *module)
-{
-    return strcmp(module, "dispatch") == 0 ? "src/server/workqueue.c" : NULL;
-}
-
 /* tests/contract/contract_MODULE.c, linked with the submission and only
- * what the suite needs besides (contract_extra()), as the README's compile
- * line does; never with the server's other objects, which the suite stubs
+ * what the suite needs besides (tests/contract/sources.ini), as the
+ * README's compile line does; never with the server's other objects, which the suite stubs
  * itself (linking them gives duplicate symbols). */
 static enum criterion_state contract_check(struct sandbox *sb, const char *source,
                                            const char *module, const char *code, size_t len,
@@ -639,8 +631,17 @@ static enum criterion_state contract_check(struct sandbox *sb, const char *sourc
     }
     if (sb->uid >= 0 && (chown(dir, (uid_t)sb->uid, (gid_t)sb->uid) < 0 ||
                          chown(src, (uid_t)sb->uid, (gid_t)sb->uid) < 0)) {}
-    const char *extra = contract_extra(module);
-    char *extras = extra ? xasprintf(" '%s/%s'", source, extra) : xstrdup("");
+    struct strvec xs;
+    struct strbuf xb;
+    char xerr[256];
+    sv_init(&xs);
+    sb_init(&xb);
+    if (contract_extra_sources(source, module, &xs, xerr, sizeof xerr) < 0)
+        sb_printf(ev, "%s; ", xerr);    /* the suite then fails to link: CR_FAIL */
+    for (size_t i = 0; i < xs.n; i++)
+        sb_printf(&xb, " '%s/%s'", source, xs.v[i]);
+    sv_free(&xs);
+    char *extras = sb_steal(&xb);
     char *flags = flags_of(FL_VALGRIND, source);
     char *cmd = xasprintf("gcc %s -I'%s/tests/contract' -o contract '%s' %s.c%s "
                           "-lcmocka -lpthread && ./contract", flags, source, test, module,

@@ -5,6 +5,7 @@
  * its own), HINTS.md as it is, and a Makefile.  Never fixed.c, SOLUTION.md, the manifest or its
  * locations. */
 #include "cli.h"
+#include "contract_sources.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -162,6 +163,22 @@ int cmd_handout(int argc, char **argv, struct paths *p)
         goto done;
 
     {
+        /* what the suite links besides the module: tests/contract/sources.ini */
+        struct strvec xs;
+        struct strbuf xb;
+        char xerr[256];
+        sv_init(&xs);
+        sb_init(&xb);
+        if (contract_extra_sources(p->source, s.module, &xs, xerr, sizeof xerr) < 0) {
+            errorf("handout: %s", xerr);
+            sv_free(&xs);
+            sb_free(&xb);
+            goto done;
+        }
+        for (size_t k = 0; k < xs.n; k++)
+            sb_printf(&xb, "$(RACELAB_TREE)/%s ", xs.v[k]);
+        sv_free(&xs);
+        char *extras = sb_steal(&xb);
         char *mk = xasprintf(
 "# Builds racelab-server with this folder's %s.c in place of the\n"
 "# repository's.  RACELAB_TREE is the racelab source tree.\n"
@@ -200,10 +217,11 @@ int cmd_handout(int argc, char **argv, struct paths *p)
 "\trm -f server server-tsan contract-$(MODULE)\n"
 "\n"
 ".PHONY: tsan contract check clean\n", s.module, p->source, name, s.module,
-            /* what the suite links besides the module (tests/contract/README.md) */
-            strcmp(s.module, "dispatch") == 0 ? "$(SERVER)/workqueue.c " : "");
+            /* what the suite links besides the module (tests/contract/sources.ini) */
+            extras);
         int r = put(out, "Makefile", mk);
         free(mk);
+        free(extras);
         if (r < 0)
             goto done;
     }
