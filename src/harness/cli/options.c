@@ -37,6 +37,26 @@ void options_free(struct cli_opts *o)
     gate_free(&o->gate);
 }
 
+static const char *const kind_names[] = {
+    [K_FLAG] = "flag", [K_LONG] = "integer", [K_SECONDS] = "seconds",
+    [K_FRACTION] = "fraction", [K_STR] = "string", [K_OUTPUT] = "output",
+    [K_TOOLS] = "tools", [K_VARIANTS] = "variants", [K_NAMES] = "names",
+    [K_HTTP] = "http-path", [K_CHAOS] = "chaos", [K_SHARD] = "shard",
+};
+
+static char *commands_of(unsigned mask);
+
+void options_dump(FILE *f)
+{
+    for (int i = 0; i < OPT_COUNT; i++) {
+        const struct opt_info *in = &opt_table[i];
+        char *cmds = commands_of(in->commands);
+        fprintf(f, "%s\t%s\t%s\t%s\t%s\n", in->name, in->alias ? in->alias : "-",
+                in->meta ? in->meta : "-", kind_names[in->kind], cmds);
+        free(cmds);
+    }
+}
+
 void options_paths(const struct cli_opts *o, struct paths *p)
 {
     if (o->source_dir)

@@ -209,6 +209,10 @@ int options_parse(enum opt_cmd cmd, int argc, char **argv, struct cli_opts *o,
                   bool stop_at_arg, const char *head, const char *tail);
 /* Writes CMD's option list, one option a line from the table. */
 void options_help(FILE *f, enum opt_cmd cmd);
+/* The table as TSV, one option a line: name, alias (or -), meta (or -),
+ * kind, the commands that take it (comma separated).  `racelab
+ * __options` prints it (tests/harness-integration/options.sh). */
+void options_dump(FILE *f);
 /* Applies --source-dir / --build-dir to P. */
 void options_paths(const struct cli_opts *o, struct paths *p);
 
