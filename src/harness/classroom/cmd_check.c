@@ -631,17 +631,13 @@ static enum criterion_state contract_check(struct sandbox *sb, const char *sourc
     }
     if (sb->uid >= 0 && (chown(dir, (uid_t)sb->uid, (gid_t)sb->uid) < 0 ||
                          chown(src, (uid_t)sb->uid, (gid_t)sb->uid) < 0)) {}
-    struct strvec xs;
-    struct strbuf xb;
-    char xerr[256];
-    sv_init(&xs);
-    sb_init(&xb);
-    if (contract_extra_sources(source, module, &xs, xerr, sizeof xerr) < 0)
-        sb_printf(ev, "%s; ", xerr);    /* the suite then fails to link: CR_FAIL */
-    for (size_t i = 0; i < xs.n; i++)
-        sb_printf(&xb, " '%s/%s'", source, xs.v[i]);
-    sv_free(&xs);
-    char *extras = sb_steal(&xb);
+    char xerr[256], *xbefore = xasprintf(" '%s/", source);
+    char *extras = contract_extra_joined(source, module, xbefore, "'", xerr, sizeof xerr);
+    free(xbefore);
+    if (!extras) {      /* the suite then fails to link: CR_FAIL, with why */
+        sb_printf(ev, "%s; ", xerr);
+        extras = xstrdup("");
+    }
     char *flags = flags_of(FL_VALGRIND, source);
     char *cmd = xasprintf("gcc %s -I'%s/tests/contract' -o contract '%s' %s.c%s "
                           "-lcmocka -lpthread && ./contract", flags, source, test, module,

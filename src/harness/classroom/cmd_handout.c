@@ -57,6 +57,18 @@ static char *story_of(char *readme)
     return readme;
 }
 
+/* What the contract suite links besides the module, as Makefile words
+ * (tests/contract/sources.ini); NULL with the error printed. */
+static char *makefile_extras(const char *source, const char *module)
+{
+    char err[256];
+    char *x = contract_extra_joined(source, module, "$(RACELAB_TREE)/", " ", err, sizeof err);
+
+    if (!x)
+        errorf("handout: %s", err);
+    return x;
+}
+
 int cmd_handout(int argc, char **argv, struct paths *p)
 {
     struct scenario s = {0};
@@ -163,22 +175,9 @@ int cmd_handout(int argc, char **argv, struct paths *p)
         goto done;
 
     {
-        /* what the suite links besides the module: tests/contract/sources.ini */
-        struct strvec xs;
-        struct strbuf xb;
-        char xerr[256];
-        sv_init(&xs);
-        sb_init(&xb);
-        if (contract_extra_sources(p->source, s.module, &xs, xerr, sizeof xerr) < 0) {
-            errorf("handout: %s", xerr);
-            sv_free(&xs);
-            sb_free(&xb);
+        char *extras = makefile_extras(p->source, s.module);
+        if (!extras)
             goto done;
-        }
-        for (size_t k = 0; k < xs.n; k++)
-            sb_printf(&xb, "$(RACELAB_TREE)/%s ", xs.v[k]);
-        sv_free(&xs);
-        char *extras = sb_steal(&xb);
         char *mk = xasprintf(
 "# Builds racelab-server with this folder's %s.c in place of the\n"
 "# repository's.  RACELAB_TREE is the racelab source tree.\n"

@@ -48,3 +48,22 @@ int contract_extra_sources(const char *source, const char *module,
     free(path);
     return rc;
 }
+
+char *contract_extra_joined(const char *source, const char *module,
+                            const char *before, const char *after,
+                            char *err, size_t errlen)
+{
+    struct strvec xs;
+    struct strbuf sb;
+
+    sv_init(&xs);
+    if (contract_extra_sources(source, module, &xs, err, errlen) < 0) {
+        sv_free(&xs);
+        return NULL;
+    }
+    sb_init(&sb);
+    for (size_t i = 0; i < xs.n; i++)
+        sb_printf(&sb, "%s%s%s", before, xs.v[i], after);
+    sv_free(&xs);
+    return sb_steal(&sb);
+}

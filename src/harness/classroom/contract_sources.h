@@ -14,4 +14,10 @@
 int contract_extra_sources(const char *source, const char *module,
                            struct strvec *out, char *err, size_t errlen);
 
+/* The same as one string: each path as BEFORE PATH AFTER (malloc'd), or
+ * NULL with ERR set. */
+char *contract_extra_joined(const char *source, const char *module,
+                            const char *before, const char *after,
+                            char *err, size_t errlen);
+
 #endif
