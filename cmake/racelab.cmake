@@ -81,9 +81,13 @@ endfunction()
 # paths under the source tree), which `racelab check` and the hand-out
 # Makefile read too.  Sets RACELAB_CONTRACT_EXTRA_<module> (absolute paths).
 # (A build-time reader of the same documented format: comments are '#'.)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini)
-file(STRINGS ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini _rl_contract_lines)
+# A tree without tests/ (a copy of src/ and scenarios/) has no suites.
+set(_rl_contract_lines "")
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+               ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini)
+  file(STRINGS ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini _rl_contract_lines)
+endif()
 set(_rl_module "")
 foreach(_rl_line IN LISTS _rl_contract_lines)
   if(_rl_line MATCHES "^[ \t]*\\[([a-z0-9_-]+)\\][ \t]*$")
