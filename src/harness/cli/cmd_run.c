@@ -415,7 +415,7 @@ static int run_execute(struct runcmd *R, int argc, char **argv)
         return -1;
     }
     print_table(stdout, R->cells, R->ncells);
-    fflush(stdout);
+    fflush(stdout);     /* the table before later stderr; a write error shows at exit */
     R->status = cells_exit_status(R->cells, R->ncells, R->o.strict);
     if (outputs_write(&R->o.out, R->cells, R->ncells, R->cmd) < 0)
         R->status = EXIT_ENV;

@@ -291,7 +291,7 @@ static int stress_execute(struct stress *st, int argc, char **argv)
         return EXIT_ENV;
     }
     print_table(stdout, st->cells, st->ncells);
-    fflush(stdout);
+    fflush(stdout);     /* the table before later stderr; a write error shows at exit */
     status = cells_exit_status(st->cells, st->ncells, o->strict);
     if (outputs_write(&o->out, st->cells, st->ncells, cmd) < 0)
         status = EXIT_ENV;
