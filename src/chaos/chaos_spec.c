@@ -23,6 +23,9 @@ const struct chaos_strategy_info chaos_strategies[CHAOS_STRATEGY_COUNT] = {
 };
 
 static void say(char *err, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(char *err, size_t n, const char *fmt, ...)
 {
     va_list ap;
 
