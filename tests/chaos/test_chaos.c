@@ -97,6 +97,18 @@ static void test_chaos_none_never_waits(void **state)
         assert_int_equal(a[i], 0);
 }
 
+/* steps=K: PCT's change points fall among the first K sync points (the
+ * scheduler's k; the wrappers' horizon), so after K points the thread has
+ * been demoted below every initial priority and is held back. */
+static void test_chaos_pct_steps_bounds_the_change_points(void **state)
+{
+    static long a[POINTS];
+    (void)state;
+    decisions("pct:seed=3:depth=2:steps=5", 0, a);
+    for (int i = 5; i < POINTS; i++)
+        assert_int_equal(a[i], 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +118,7 @@ int main(void)
         cmocka_unit_test(test_chaos_random_perturbs_at_the_given_rate),
         cmocka_unit_test(test_chaos_pct_same_seed_same_decisions),
         cmocka_unit_test(test_chaos_none_never_waits),
+        cmocka_unit_test(test_chaos_pct_steps_bounds_the_change_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
