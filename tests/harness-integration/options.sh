@@ -105,6 +105,7 @@ help_lists_table)
     for cmd in $commands; do
         "$racelab" "$cmd" --help > "$tmp/help" || fail "$cmd --help: exit $?"
         grep -q "^usage: racelab $cmd" "$tmp/help" || fail "$cmd --help: no usage line"
+        if grep -n '%[TC{]' "$tmp/help"; then fail "$cmd --help: a help marker left unexpanded"; fi
         sed -n 's/^  --\([a-z-]*\).*/\1/p' "$tmp/help" | sort > "$tmp/listed"
         awk -F'\t' -v c="$cmd" '{ n = split($5, cs, ", ");
             for (i = 1; i <= n; i++) if (cs[i] == c) print $1 }' "$tmp/table" | sort > "$tmp/want"

@@ -297,6 +297,20 @@ static char *help_text(const struct opt_info *in, enum opt_cmd cmd)
                                                                            : ", ") : "", g);
             }
             h++;
+        } else if (h[0] == '%' && h[1] == '{') {
+            /* %{cmd,cmd:text}: TEXT only in those commands' help */
+            const char *colon = strchr(h, ':'), *end = colon ? strchr(colon, '}') : NULL;
+            if (!end)
+                break;          /* malformed: the rest is dropped (tests see it) */
+            bool mine = false;
+            for (const char *c = h + 2; c < colon;) {
+                size_t len = strcspn(c, ",:");
+                mine |= len == strlen(opt_cmd_names[cmd]) && !strncmp(c, opt_cmd_names[cmd], len);
+                c += len + (c[len] == ',');
+            }
+            if (mine)
+                sb_add(&sb, colon + 1, (size_t)(end - colon - 1));
+            h = end;
         } else
             sb_add(&sb, h, 1);
     }

@@ -54,7 +54,9 @@ enum opt_kind {
 /* OPTION(id, name, alias, meta, commands, kind, field, min, max, defaults,
  *        help)
  * defaults: "cmd=text|cmd=text", each command's default for its help line
- * ("run=3|stress=1"), "*=text" for all; "" for none.  Order = --help order. */
+ * ("run=3|stress=1"), "*=text" for all; "" for none.  In help, %T is the
+ * tool names, %C the --chaos grammar, %{cmd,cmd:text} text for those
+ * commands only.  Order = --help order. */
 #define OPTIONS(X)                                                              \
     X(TOOL, "tool", "tools", "LIST", C_RMS | C_CHECK | C_GRADE, K_TOOLS, tools,  \
       0, 0, "run=those whose build exists|matrix=all|stress=tsan for a TSan "    \
@@ -65,22 +67,24 @@ enum opt_kind {
     X(SCENARIOS, "scenarios", NULL, "LIST", C_MATRIX, K_NAMES, scenarios, 0, 0,  \
       "*=all", "scenario names")                                                 \
     X(RUNS, "runs", NULL, "N", C_RMS | C_CHECK | C_GRADE, K_LONG, runs, 1,       \
-      100000, "run=3|matrix=3|stress=1|check=2|grade=as check", "runs per cell") \
+      100000, "run=3|matrix=3|stress=1|check=2|grade=as check",                         \
+      "runs per %{run,matrix,stress:cell}%{check,grade:tool}") \
     X(CLIENTS, "clients", NULL, "N", C_RMS, K_LONG, clients, 1, 1024, "*=8",     \
       "concurrent load clients (built-in client)")                               \
     X(DURATION, "duration", NULL, "SECONDS", C_RMS | C_CHECK | C_GRADE,          \
       K_SECONDS, duration, 0, 0, "run=3|matrix=1, runs stop early on detection|" \
       "stress=5 when ARGS use {port}, else until PROGRAM exits|check=2|"        \
-      "grade=as check", "load per run (stress: then PROGRAM gets SIGTERM)")      \
+      "grade=as check", "load per run%{stress:, then PROGRAM gets SIGTERM}")      \
     X(TIMEOUT, "timeout", NULL, "SECONDS", C_RMS | C_CHECK | C_GRADE, K_SECONDS, \
       timeout, 0, 0, "run=duration + 60, valgrind + 180|matrix=duration + 60, "  \
       "valgrind + 180|stress=120|check=as run|grade=as check", "limit per run")  \
     X(JOBS, "jobs", NULL, "N", C_RMS | C_CHECK | C_GRADE, K_LONG, jobs, 1, 256,  \
-      "check=1|*=online CPUs", "runs (grade: checks) in parallel")               \
+      "check=1|*=online CPUs",                                                  \
+      "%{run,matrix,stress,check:runs}%{grade:checks} in parallel")               \
     X(SEED, "seed", NULL, "N", C_RMS | C_CHECK | C_GRADE, K_LONG, seed, 0,       \
       0x7fffffffL, "run=random|matrix=random|stress=random, 1 when sharded|"     \
-      "check=1|grade=as check", "base seed of the load mix and --chaos; run i "  \
-      "uses N+i")                                                                \
+      "check=1|grade=as check", "base seed of the load mix%{run,matrix,stress: "\
+      "and --chaos}; run i uses N+i")                                                                \
     X(SHARD, "shard", NULL, "I/N", C_MATRIX | C_STRESS, K_SHARD, gate, 0, 0, "", \
       "only cells (stress: runs) I, I+N, I+2N..., for CI; `racelab merge` "      \
       "joins the shards' --json")                                                \
@@ -150,7 +154,8 @@ enum opt_kind {
     X(KEEP_TMP, "keep-tmp", NULL, NULL, C_RMS | C_CHECK, K_FLAG, keep, 0, 0, "", \
       "keep the temp dirs (debugging)")                                          \
     X(QUIET, "quiet", NULL, NULL, C_ALL, K_FLAG, quiet, 0, 0, "",                \
-      "no progress on stderr (merge: no table on stdout)")                       \
+      "%{run,matrix,stress,check,grade:no progress on stderr}%{merge:no "    \
+      "table on stdout}")                       \
     X(SOURCE_DIR, "source-dir", NULL, "DIR", C_RMS | C_CHECK | C_GRADE, K_STR,   \
       source_dir, 0, 0, "*=the build's, or $RACELAB_SOURCE_DIR",                 \
       "the racelab source tree")                                                 \
