@@ -76,11 +76,32 @@ function(racelab_add_scenario)
                "${ARG_CONTRACT_BUGGY}")
 endfunction()
 
-# The sources a module's contract suite links besides the module itself
-# (see tests/contract/README.md).  Other modules it calls are stubbed in
-# the suite; dispatch feeds its pool through the real work queue.
-set(RACELAB_CONTRACT_EXTRA_dispatch ${CMAKE_SOURCE_DIR}/src/server/workqueue.c
-    CACHE INTERNAL "")
+# The sources a module's contract suite links besides the module itself:
+# declared once, in tests/contract/sources.ini ([MODULE] extra = PATH...,
+# paths under the source tree), which `racelab check` and the hand-out
+# Makefile read too.  Sets RACELAB_CONTRACT_EXTRA_<module> (absolute paths).
+# (A build-time reader of the same documented format: comments are '#'.)
+# A tree without tests/ (a copy of src/ and scenarios/) has no suites.
+set(_rl_contract_lines "")
+if(EXISTS ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+               ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini)
+  file(STRINGS ${CMAKE_SOURCE_DIR}/tests/contract/sources.ini _rl_contract_lines)
+endif()
+set(_rl_module "")
+foreach(_rl_line IN LISTS _rl_contract_lines)
+  if(_rl_line MATCHES "^[ \t]*\\[([a-z0-9_-]+)\\][ \t]*$")
+    set(_rl_module ${CMAKE_MATCH_1})
+  elseif(_rl_line MATCHES "^[ \t]*extra[ \t]*=(.*)$" AND _rl_module)
+    string(STRIP "${CMAKE_MATCH_1}" _rl_paths)
+    separate_arguments(_rl_paths UNIX_COMMAND "${_rl_paths}")
+    list(TRANSFORM _rl_paths PREPEND ${CMAKE_SOURCE_DIR}/)
+    set(RACELAB_CONTRACT_EXTRA_${_rl_module} ${_rl_paths} CACHE INTERNAL "")
+  elseif(NOT _rl_line MATCHES "^[ \t]*(#.*)?$")
+    message(FATAL_ERROR "tests/contract/sources.ini: cannot read '${_rl_line}' "
+                        "(expected [module] or extra = path...)")
+  endif()
+endforeach()
 
 # racelab_add_contract(NAME <exe> MODULE <module> SOURCE <file.c>)
 #   Builds tests/contract/contract_<module>.c against SOURCE standing in

@@ -69,14 +69,11 @@ done
 
 manifest=$here/scenarios/$scen/manifest.ini
 [ -f "$manifest" ] || { echo "measure.sh: no $manifest" >&2; exit 2; }
-# The value of KEY in the manifest's [scenario] section, comment stripped.
+# The value of KEY in the manifest, as racelab reads it (scenarios/manifests.py:
+# racelab list --json --spoilers, the one reader; $RACELAB or
+# $here/build/release/racelab).
 mvalue() {
-    awk -v key="$1" '
-        /^\[/ { sect = $0 }
-        sect == "[scenario]" && $0 ~ "^" key "[ \t]*=" {
-            sub(/^[^=]*=[ \t]*/, ""); sub(/[ \t]+[;#].*$/, ""); sub(/[ \t]+$/, "");
-            print; exit
-        }' "$manifest"
+    python3 "$here/scenarios/manifests.py" "$scen" "$1" || exit 3
 }
 [ -n "$load" ] || load=$(mvalue load)
 [ -n "$load" ] || load=mixed

@@ -18,10 +18,18 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(ROOT)
 
 
+_manifests = None
+
+
 def module_of(folder):
-    with open(os.path.join(folder, "manifest.ini")) as f:
-        m = re.search(r"^module\s*=\s*(\w+)", f.read(), re.M)
-    return m.group(1) if m else None
+    """The manifest's module, as racelab reads it (manifests.py)."""
+    global _manifests
+    if _manifests is None:
+        sys.path.insert(0, ROOT)
+        import manifests
+        _manifests = manifests.load(SRC)
+    m = _manifests.get(os.path.basename(folder))
+    return m["module"] if m else None
 
 
 def block(name):

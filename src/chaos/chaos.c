@@ -10,47 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PCT_HORIZON 20000       /* change points fall in the first N points */
+#define PCT_HORIZON 20000       /* change points fall in the first N points
+                                   (unless the spec says steps=N) */
 #define PCT_MAX_THREADS 64
-
-int chaos_parse(const char *spec, struct chaos_config *out)
-{
-    *out = (struct chaos_config){ .strategy = CHAOS_NONE, .seed = 1,
-                                  .p = 0.125, .depth = 3 };
-    if (spec == NULL || *spec == '\0' || strcmp(spec, "none") == 0)
-        return 0;
-    char buf[256];
-    if (strlen(spec) >= sizeof(buf))
-        return -1;
-    strcpy(buf, spec);
-    char *save = NULL;
-    char *tok = strtok_r(buf, ":", &save);
-    if (strcmp(tok, "random") == 0)
-        out->strategy = CHAOS_RANDOM;
-    else if (strcmp(tok, "pct") == 0)
-        out->strategy = CHAOS_PCT;
-    else
-        return -1;
-    while ((tok = strtok_r(NULL, ":", &save)) != NULL) {
-        char *end;
-        if (strncmp(tok, "seed=", 5) == 0) {
-            out->seed = strtoull(tok + 5, &end, 10);
-        } else if (strncmp(tok, "p=", 2) == 0) {
-            out->p = strtod(tok + 2, &end);
-            if (out->p < 0 || out->p > 1)
-                return -1;
-        } else if (strncmp(tok, "depth=", 6) == 0) {
-            out->depth = (int)strtol(tok + 6, &end, 10);
-            if (out->depth < 1 || out->depth > 16)
-                return -1;
-        } else {
-            return -1;
-        }
-        if (*end != '\0')
-            return -1;
-    }
-    return 0;
-}
 
 static uint64_t splitmix(uint64_t x)
 {
@@ -78,7 +40,8 @@ static double next_unit(uint64_t *s)
 /* PCT change points: a function of the seed alone. */
 static uint64_t change_point(const struct chaos_config *cfg, int i)
 {
-    return splitmix(cfg->seed * 31 + (uint64_t)i) % PCT_HORIZON;
+    return splitmix(cfg->seed * 31 + (uint64_t)i) %
+           (cfg->steps ? cfg->steps : PCT_HORIZON);
 }
 
 void chaos_thread_init(struct chaos_thread *t, const struct chaos_config *cfg,
@@ -144,7 +107,7 @@ void chaos_point(void)
         return;
     in_chaos = 1;
     if (state == 0) {
-        if (chaos_parse(getenv("RACELAB_CHAOS"), &config) < 0
+        if (chaos_spec_parse(getenv("RACELAB_CHAOS"), &config, NULL, 0) < 0
             || config.strategy == CHAOS_NONE) {
             state = 2;
             in_chaos = 0;

@@ -8,15 +8,16 @@
  * librlchaos.so does the same through LD_PRELOAD (not for TSan-built
  * programs: TSan's interceptors are inside the executable and win).
  *
- * Configured by the environment, once, at the first sync point:
+ * Configured by the environment, once, at the first sync point (the
+ * grammar and every key: chaos_spec.h):
  *   RACELAB_CHAOS=random[:seed=N][:p=P]   yield with probability P (1/8),
  *       sleep up to 200 us with probability P/8, and now and then open a
  *       starvation window in which one victim thread sleeps 1 ms at every
  *       point (rr's chaos mode does the same to starve a thread).
  *   RACELAB_CHAOS=pct[:seed=N][:depth=D]  PCT (Burckhardt et al. 2010):
  *       each thread draws a random priority; D-1 change points, drawn
- *       among the first 20000 sync points, drop the running thread to the
- *       lowest priority.  Priorities are enforced approximately, by holding
+ *       among the first 20000 sync points (or K, steps=K), drop the
+ *       running thread to the lowest priority.  Priorities are enforced approximately, by holding
  *       lower-priority threads back at sync points (a sleep that grows with
  *       how many threads outrank them); real threads cannot be stopped
  *       exactly, so PCT's probability bound is a guide, not a guarantee.
@@ -28,17 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum chaos_strategy { CHAOS_NONE, CHAOS_RANDOM, CHAOS_PCT };
-
-struct chaos_config {
-    enum chaos_strategy strategy;
-    uint64_t seed;
-    double p;           /* random: yield probability */
-    int depth;          /* pct: bug depth d */
-};
-
-/* Parses SPEC ("random:seed=7", "pct:depth=3", "none").  Returns 0 or -1. */
-int chaos_parse(const char *spec, struct chaos_config *out);
+#include "chaos_spec.h"     /* the spec's grammar: chaos_spec_parse() */
 
 /* The decision at one sync point, as a pure function of the state, so it
  * can be tested: how many microseconds thread THREAD_INDEX waits at its

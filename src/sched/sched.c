@@ -319,11 +319,11 @@ static bool env_flag(const char *name)
     return v && *v && strcmp(v, "0") != 0;
 }
 
-/* RACELAB_CHAOS is chaos_parse()'s grammar plus our own steps=K. */
+/* RACELAB_CHAOS: the one grammar of src/chaos/chaos_spec.h. */
 static void configure(void)
 {
     const char *spec = getenv("RACELAB_CHAOS");
-    char buf[256] = "", logged[300];
+    char logged[300], err[200];
     unsigned long long steps = 0;
 
     /* Replaying without RACELAB_CHAOS: where the log ends (or drifts), go
@@ -334,28 +334,14 @@ static void configure(void)
 
     g.quiet = env_flag("RACELAB_SCHED_QUIET");
     g.trace = env_flag("RACELAB_SCHED_TRACE");
-    if (spec && strlen(spec) < sizeof buf) {
+    if (spec && strlen(spec) < sizeof g.spec)
         snprintf(g.spec, sizeof g.spec, "%s", spec);
-        /* copy without the steps= field, which chaos_parse() does not know */
-        const char *p = spec;
-        while (*p) {
-            size_t len = strcspn(p, ":");
-            if (len > 6 && strncmp(p, "steps=", 6) == 0) {
-                steps = strtoull(p + 6, NULL, 10);
-            } else {
-                size_t bl = strlen(buf);
-                snprintf(buf + bl, sizeof buf - bl, "%s%.*s", bl ? ":" : "", (int)len, p);
-            }
-            p += len;
-            if (*p == ':')
-                p++;
-        }
+    if (chaos_spec_parse(spec && strlen(spec) < sizeof g.spec ? spec : NULL,
+                         &g.cfg, err, sizeof err) < 0) {
+        rl_print("rlsched: RACELAB_CHAOS=%s: %s; running round-robin\n", spec, err);
+        g.spec[0] = '\0';
     }
-    if (chaos_parse(buf, &g.cfg) < 0) {
-        rl_print("rlsched: RACELAB_CHAOS=%s: expected pct[:depth=D][:seed=N][:steps=K], "
-                 "random[:p=P][:seed=N] or none; running round-robin\n", spec);
-        chaos_parse(NULL, &g.cfg);
-    }
+    steps = g.cfg.steps;        /* 0: not given */
     g.rng = splitmix(g.cfg.seed * 0x2545f4914f6cdd1dull + 7);
 
     const char *sf = getenv("RACELAB_SCHED_STEPS_FILE");

@@ -5,7 +5,7 @@
 #   sched_test.sh MODE RACELAB PROGRAMS_DIR
 #
 # MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
-# atomics | usage.
+# atomics | usage | repeat_spec.
 # Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
 # k with one unperturbed run before the real ones (kept in a private
 # $TMPDIR), so every verdict here is a function of the code: a buggy
@@ -158,6 +158,37 @@ atomics)
         echo "atomics --chaos $strategy: racelab exit $st"
         [ "$st" = 0 ] || fail "atomics under $strategy: $(cat "$tmp/atomics.out")"
     done
+    ;;
+repeat_spec)
+    # the runtime's "to repeat: RACELAB_CHAOS=SPEC" is a spec racelab takes
+    # (one grammar, src/chaos/chaos_spec.h), and it repeats the failure
+    build account_buggy
+    st=$(stress account_buggy --chaos pct --runs 20 --seed 1 --json "$tmp/r.json")
+    [ "$st" = 1 ] || fail "no failing run to repeat (exit $st)"
+    seed=$(json_field "$tmp/r.json" "[r['seed'] for r in c['runs_detail'] if r['outcome'] == 'crash'][0]")
+    RACELAB_SCHED_QUIET= RACELAB_CHAOS=pct:seed=$seed "$tmp/account_buggy" \
+        > /dev/null 2> "$tmp/note.err" && fail "seed $seed passed when run directly"
+    spec=$(sed -n 's/.*to repeat: RACELAB_CHAOS=\([^ ;]*\).*/\1/p' "$tmp/note.err" | head -n 1)
+    echo "the runtime printed: RACELAB_CHAOS=$spec"
+    case $spec in *steps=*) ;; *) fail "no steps= in the repeat spec: $(cat "$tmp/note.err")" ;; esac
+    st=$(stress account_buggy --chaos "$spec" --runs 1)
+    [ "$st" = 1 ] || fail "racelab stress --chaos $spec: exit $st, expected 1: $(cat "$tmp/account_buggy.out")"
+    echo "racelab stress --chaos $spec: exit 1 (the failure repeated)"
+    for other in "random:p=0.25:seed=3:steps=2000" "none:steps=2000"; do
+        st=$(stress account_buggy --chaos "$other" --runs 1)
+        [ "$st" = 0 ] || [ "$st" = 1 ] || fail "--chaos $other: exit $st: $(cat "$tmp/account_buggy.out")"
+    done
+    # a bad spec: the runtime and racelab refuse it with the same words
+    RACELAB_SCHED_QUIET= RACELAB_CHAOS=pct:depht=3 "$tmp/account_buggy" \
+        > /dev/null 2> "$tmp/bad.err" || true
+    want="unknown key 'depht' for pct (keys: seed, depth, steps)"
+    grep -qF "rlsched: RACELAB_CHAOS=pct:depht=3: $want" "$tmp/bad.err" \
+        || fail "the runtime's refusal: $(cat "$tmp/bad.err")"
+    st=$(stress account_buggy --chaos pct:depht=3)
+    [ "$st" = 2 ] || fail "racelab stress --chaos pct:depht=3: exit $st, expected 2"
+    grep -qF -- "--chaos: $want" "$tmp/account_buggy.out" \
+        || fail "racelab's refusal: $(cat "$tmp/account_buggy.out")"
+    echo "pct:depht=3 refused by both with: $want"
     ;;
 usage)
     build account_fixed

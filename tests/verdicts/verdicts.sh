@@ -158,6 +158,14 @@ chaos_specs)
         has chaos-tsan 'TSan build'
     fi
     rl 0 chaos-ok --tool none --chaos pct:depth=2 -- "$bin/vd_clean"
+    # the one grammar (chaos_spec.h): what the scheduler prints is taken
+    # by the wrappers too (steps=: PCT's horizon of sync points), and a key
+    # of another strategy is refused like a typo
+    rl 0 chaos-steps --tool none --chaos pct:seed=4:steps=515 -- "$bin/vd_clean"
+    rl 0 chaos-steps-random --tool none --chaos random:p=0.25:seed=3:steps=2000 -- "$bin/vd_clean"
+    rl 0 chaos-none-steps --tool none --chaos none:steps=2000 -- "$bin/vd_clean"
+    rl 2 chaos-other-key --chaos pct:p=0.5 -- "$bin/vd_clean"
+    has chaos-other-key "unknown key 'p' for pct (keys: seed, depth, steps)"
     ;;
 hang_in_seconds)
     # no load, no --timeout help: the blocked-threads watchdog must see it

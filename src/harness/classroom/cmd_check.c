@@ -6,6 +6,8 @@
  * The submission is untrusted: every build and run happens in a sandbox
  * (sandbox.h).  Exit 0 accepted, 1 rejected, 2 usage, 3 environment. */
 #include "check.h"
+#include "contract_sources.h"
+#include "options.h"
 #include "cli.h"
 #include "docroot.h"
 #include "http_client.h"
@@ -17,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -30,25 +31,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char usage[] =
+static const char usage_head[] =
 "usage: racelab check SCENARIO FILE.c [options]\n"
 "Builds FILE.c as SCENARIO's module (SCENARIO: a name or a hunt case ID) and\n"
 "judges it as a fix: contract tests, every oracle under the scenario's load,\n"
 "the installed detectors, and a functional check.  FILE.c is untrusted: it\n"
 "is built and run in a sandbox (docs/SECURITY.md).\n"
-"\n"
-"  --tool LIST         tsan, helgrind, drd, none (default: the installed ones)\n"
-"  --runs N            runs per tool (default 2)\n"
-"  --duration SECONDS  load per run (default 2)\n"
-"  --timeout SECONDS   limit per harness run (default: racelab run's)\n"
-"  --jobs N            runs in parallel (default 1)\n"
-"  --seed N            load seed (default 1: every submission sees the same load)\n"
-"  --json FILE --junit FILE --gradescope FILE   reports (Gradescope results.json)\n"
-"  --name NAME         the submission's name in reports (default: FILE)\n"
-"  --cache-dir DIR     build cache (default $RACELAB_CACHE_DIR, else\n"
-"                      BUILD/check-cache)\n"
-"  --keep-tmp          keep the sandbox dir\n"
-"  --quiet             no progress on stderr\n"
+"\n";
+/* the options between: cli/options.h's table */
+static const char usage_tail[] =
 "Weights (of 100, criteria that cannot run are weighted out): functional 15,\n"
 "contract tests 20, oracles 20, tsan 25, helgrind 10, drd 10; a submission\n"
 "that does not compile scores 0.\n"
@@ -614,18 +605,9 @@ out:
 
 /* --- contract tests ----------------------------------------------------- */
 
-/* The sources a module's contract suite links besides the module itself
- * (tests/contract/README.md; RACELAB_CONTRACT_EXTRA_<module> in
- * cmake/racelab.cmake): the other modules it calls are stubbed inside the
- * suite, except that dispatch feeds its pool through the real work queue. */
-static const char *contract_extra(const char *module)
-{
-    return strcmp(module, "dispatch") == 0 ? "src/server/workqueue.c" : NULL;
-}
-
 /* tests/contract/contract_MODULE.c, linked with the submission and only
- * what the suite needs besides (contract_extra()), as the README's compile
- * line does; never with the server's other objects, which the suite stubs
+ * what the suite needs besides (tests/contract/sources.ini), as the
+ * README's compile line does; never with the server's other objects, which the suite stubs
  * itself (linking them gives duplicate symbols). */
 static enum criterion_state contract_check(struct sandbox *sb, const char *source,
                                            const char *module, const char *code, size_t len,
@@ -649,8 +631,13 @@ static enum criterion_state contract_check(struct sandbox *sb, const char *sourc
     }
     if (sb->uid >= 0 && (chown(dir, (uid_t)sb->uid, (gid_t)sb->uid) < 0 ||
                          chown(src, (uid_t)sb->uid, (gid_t)sb->uid) < 0)) {}
-    const char *extra = contract_extra(module);
-    char *extras = extra ? xasprintf(" '%s/%s'", source, extra) : xstrdup("");
+    char xerr[256], *xbefore = xasprintf(" '%s/", source);
+    char *extras = contract_extra_joined(source, module, xbefore, "'", xerr, sizeof xerr);
+    free(xbefore);
+    if (!extras) {      /* the suite then fails to link: CR_FAIL, with why */
+        sb_printf(ev, "%s; ", xerr);
+        extras = xstrdup("");
+    }
     char *flags = flags_of(FL_VALGRIND, source);
     char *cmd = xasprintf("gcc %s -I'%s/tests/contract' -o contract '%s' %s.c%s "
                           "-lcmocka -lpthread && ./contract", flags, source, test, module,
@@ -1039,69 +1026,42 @@ int check_prepare(const struct paths *p, const char *cache, const bool need[3])
 
 int cmd_check(int argc, char **argv, struct paths *p)
 {
-    static const struct option opts[] = {
-        {"tool", required_argument, 0, 't'}, {"tools", required_argument, 0, 't'},
-        {"runs", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'd'},
-        {"timeout", required_argument, 0, 'T'}, {"jobs", required_argument, 0, 'j'},
-        {"seed", required_argument, 0, 's'}, {"json", required_argument, 0, 'J'},
-        {"junit", required_argument, 0, 'U'}, {"gradescope", required_argument, 0, 'G'},
-        {"name", required_argument, 0, 'n'}, {"cache-dir", required_argument, 0, 'C'},
-        {"keep-tmp", no_argument, 0, 'k'}, {"quiet", no_argument, 0, 'q'},
-        {"source-dir", required_argument, 0, 'S'}, {"build-dir", required_argument, 0, 'B'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     bool tools[TOOL_COUNT] = {0}, tools_set = false, keep = false;
     long runs = 2, jobs = 1, seed = 1;
     double duration = 2, timeout = 0;
     const char *json = NULL, *junit = NULL, *gs = NULL, *name = NULL, *cache_flag = NULL;
     struct outputs outs = {0};
-    int o, rc = EXIT_USAGE;
+    int rc = EXIT_USAGE;
     char err[512];
 
-    quiet = false;
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (o) {
-        case 't': {
-            struct strvec v;
-            sv_init(&v);
-            sv_split(&v, optarg, false);
-            memset(tools, 0, sizeof tools);
-            for (size_t i = 0; i < v.n; i++) {
-                int t = tool_from_name(v.v[i]);
-                if (t < 0) {
-                    errorf("--tool: unknown tool '%s' (known: tsan, helgrind, drd, none)",
-                           v.v[i]);
-                    sv_free(&v);
-                    return EXIT_USAGE;
-                }
-                tools[t] = true;
-            }
-            tools_set = v.n > 0;
-            sv_free(&v);
-            break;
-        }
-        case 'r': if (!opt_long("--runs", optarg, 1, 1000, &runs)) return EXIT_USAGE; break;
-        case 'd': if (!opt_seconds("--duration", optarg, &duration)) return EXIT_USAGE; break;
-        case 'T': if (!opt_seconds("--timeout", optarg, &timeout)) return EXIT_USAGE; break;
-        case 'j': if (!opt_long("--jobs", optarg, 1, 64, &jobs)) return EXIT_USAGE; break;
-        case 's': if (!opt_long("--seed", optarg, 0, 0x7fffffffL, &seed)) return EXIT_USAGE; break;
-        case 'J': json = optarg; break;
-        case 'U': junit = optarg; break;
-        case 'G': gs = optarg; break;
-        case 'n': name = optarg; break;
-        case 'C': cache_flag = optarg; break;
-        case 'k': keep = true; break;
-        case 'q': quiet = true; break;
-        case 'S': p->source = optarg; break;
-        case 'B': p->build_root = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        case ':': errorf("check: option %s needs a value", argv[optind - 1]); return EXIT_USAGE;
-        default:
-            errorf("check: unknown option '%s' (see racelab check --help)", argv[optind - 1]);
-            return EXIT_USAGE;
-        }
+    /* the options: cli/options.h's table, with check's defaults */
+    struct cli_opts opt;
+    options_init(&opt);
+    opt.runs = runs;
+    opt.jobs = jobs;
+    opt.seed = seed;
+    opt.duration = duration;
+    int prc = options_parse(OC_CHECK, argc, argv, &opt, false, usage_head, usage_tail);
+    if (prc != 0) {
+        options_free(&opt);
+        return prc > 0 ? EXIT_OK : EXIT_USAGE;
     }
+    options_paths(&opt, p);
+    memcpy(tools, opt.tools, sizeof tools);
+    tools_set = opt.given[OPT_TOOL];
+    keep = opt.keep;
+    quiet = opt.quiet;
+    runs = opt.runs;
+    jobs = opt.jobs;
+    seed = opt.seed;
+    duration = opt.duration;
+    timeout = opt.timeout;
+    json = opt.out.json;
+    junit = opt.out.junit;
+    gs = opt.gradescope;
+    name = opt.name;
+    cache_flag = opt.cache_dir;
+    options_free(&opt);         /* no list options in check: nothing owned */
     if (argc - optind != 2) {
         errorf("check: expected SCENARIO FILE.c (racelab check stats-counter my-stats.c)");
         return EXIT_USAGE;

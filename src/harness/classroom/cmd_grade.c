@@ -3,6 +3,7 @@
  * own sandbox; then OUT/grades.csv, OUT/grades.xml (JUnit) and
  * OUT/grades.html (which fixes still race, and where). */
 #include "check.h"
+#include "options.h"
 #include "cli.h"
 #include "manifest.h"
 #include "proc.h"
@@ -10,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,19 +19,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage[] =
+static const char usage_head[] =
 "usage: racelab grade SCENARIO DIR --out OUT [options]\n"
 "Checks every submission in DIR (DIR/STUDENT.c or DIR/STUDENT/MODULE.c) with\n"
 "racelab check, --jobs at a time, and writes OUT/grades.csv (student, score,\n"
 "verdict, one column per criterion), OUT/grades.xml (JUnit), OUT/grades.html\n"
-"and OUT/students/STUDENT.{json,txt}.\n"
-"\n"
-"  --out DIR           where the grades go (required)\n"
-"  --jobs N            checks in parallel (default: online CPUs)\n"
-"  --tool LIST --runs N --duration S --timeout S --seed N --cache-dir DIR\n"
-"                      passed to every check (see racelab check --help)\n"
-"  --check-timeout S   wall-clock limit of one check (default 900)\n"
-"  --quiet             no progress on stderr\n"
+"and OUT/students/STUDENT.{json,txt}.  --tool, --runs, --duration,\n"
+"--timeout, --seed and --cache-dir are passed to every check.\n"
+"\n";
+/* the options between: cli/options.h's table */
+static const char usage_tail[] =
 "Exit: 0 every submission graded (a check that timed out or died scores 0,\n"
 "its row says why), 2 usage error, 3 environment error (a check exited 3).\n";
 
@@ -82,44 +79,28 @@ static json_t *criterion(json_t *res, const char *name)
 
 int cmd_grade(int argc, char **argv, struct paths *p)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'}, {"jobs", required_argument, 0, 'j'},
-        {"tool", required_argument, 0, 't'}, {"tools", required_argument, 0, 't'},
-        {"runs", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'd'},
-        {"timeout", required_argument, 0, 'T'}, {"seed", required_argument, 0, 's'},
-        {"cache-dir", required_argument, 0, 'C'}, {"check-timeout", required_argument, 0, 'K'},
-        {"quiet", no_argument, 0, 'q'}, {"source-dir", required_argument, 0, 'S'},
-        {"build-dir", required_argument, 0, 'B'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *out = NULL, *tool = NULL, *runs = NULL, *duration = NULL, *timeout = NULL,
-               *seed = NULL, *cache_flag = NULL;
-    long jobs = default_jobs();
-    double check_timeout = 900;
-    bool quiet = false;
-    int o, rc = EXIT_USAGE;
+    int rc = EXIT_USAGE;
     char err[512];
 
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (o) {
-        case 'o': out = optarg; break;
-        case 'j': if (!opt_long("--jobs", optarg, 1, 64, &jobs)) return EXIT_USAGE; break;
-        case 't': tool = optarg; break;
-        case 'r': runs = optarg; break;
-        case 'd': duration = optarg; break;
-        case 'T': timeout = optarg; break;
-        case 's': seed = optarg; break;
-        case 'C': cache_flag = optarg; break;
-        case 'K': if (!opt_seconds("--check-timeout", optarg, &check_timeout)) return EXIT_USAGE; break;
-        case 'q': quiet = true; break;
-        case 'S': p->source = optarg; break;
-        case 'B': p->build_root = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        case ':': errorf("grade: option %s needs a value", argv[optind - 1]); return EXIT_USAGE;
-        default: errorf("grade: unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
-        }
+    /* the options: cli/options.h's table, checked as check checks them;
+     * the ones every check takes are passed on as given */
+    struct cli_opts opt;
+    options_init(&opt);
+    opt.jobs = default_jobs();
+    opt.check_timeout = 900;
+    int prc = options_parse(OC_GRADE, argc, argv, &opt, false, usage_head, usage_tail);
+    if (prc != 0) {
+        options_free(&opt);
+        return prc > 0 ? EXIT_OK : EXIT_USAGE;
     }
+    options_paths(&opt, p);
+    const char *out = opt.out_dir, *tool = opt.raw[OPT_TOOL], *runs = opt.raw[OPT_RUNS],
+               *duration = opt.raw[OPT_DURATION], *timeout = opt.raw[OPT_TIMEOUT],
+               *seed = opt.raw[OPT_SEED], *cache_flag = opt.cache_dir;
+    long jobs = opt.jobs;
+    double check_timeout = opt.check_timeout;
+    bool quiet = opt.quiet;
+    options_free(&opt);         /* no list options in grade: nothing owned */
     if (argc - optind != 2 || !out) {
         errorf("grade: expected SCENARIO DIR --out OUT");
         return EXIT_USAGE;

@@ -5,6 +5,7 @@
  * its own), HINTS.md as it is, and a Makefile.  Never fixed.c, SOLUTION.md, the manifest or its
  * locations. */
 #include "cli.h"
+#include "contract_sources.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -54,6 +55,18 @@ static char *story_of(char *readme)
         cut += 4;
     }
     return readme;
+}
+
+/* What the contract suite links besides the module, as Makefile words
+ * (tests/contract/sources.ini); NULL with the error printed. */
+static char *makefile_extras(const char *source, const char *module)
+{
+    char err[256];
+    char *x = contract_extra_joined(source, module, "$(RACELAB_TREE)/", " ", err, sizeof err);
+
+    if (!x)
+        errorf("handout: %s", err);
+    return x;
 }
 
 int cmd_handout(int argc, char **argv, struct paths *p)
@@ -162,6 +175,9 @@ int cmd_handout(int argc, char **argv, struct paths *p)
         goto done;
 
     {
+        char *extras = makefile_extras(p->source, s.module);
+        if (!extras)
+            goto done;
         char *mk = xasprintf(
 "# Builds racelab-server with this folder's %s.c in place of the\n"
 "# repository's.  RACELAB_TREE is the racelab source tree.\n"
@@ -200,10 +216,11 @@ int cmd_handout(int argc, char **argv, struct paths *p)
 "\trm -f server server-tsan contract-$(MODULE)\n"
 "\n"
 ".PHONY: tsan contract check clean\n", s.module, p->source, name, s.module,
-            /* what the suite links besides the module (tests/contract/README.md) */
-            strcmp(s.module, "dispatch") == 0 ? "$(SERVER)/workqueue.c " : "");
+            /* what the suite links besides the module (tests/contract/sources.ini) */
+            extras);
         int r = put(out, "Makefile", mk);
         free(mk);
+        free(extras);
         if (r < 0)
             goto done;
     }

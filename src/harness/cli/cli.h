@@ -71,8 +71,6 @@ bool opt_seconds(const char *flag, const char *val, double *out);
 int default_jobs(void);
 /* Prints the once-per-process TSan/ASLR note and sets runner_tsan_setarch. */
 void check_tsan_aslr(void);
-/* Checks a --chaos spec (random|pct|none[:k=v...]); prints the error. */
-bool chaos_spec_ok(const char *spec);
 /* librlchaos.so beside the racelab binary, or NULL (malloc'd). */
 char *chaos_preload_path(void);
 /* True if the file at PATH links the TSan runtime. */

@@ -6,78 +6,40 @@
 #include "proc.h"
 #include "progress.h"
 #include "gate.h"
+#include "options.h"
+#include "chaos_spec.h"
 #include "report/finding.h"
 #include "sched_detect.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char usage[] =
+static const char head[] =
 "usage: racelab stress [options] -- PROGRAM ARGS...\n"
 "Runs PROGRAM under a detector, again and again, optionally with load, and\n"
 "reports what the detector found.  {port} in ARGS becomes a free TCP port\n"
 "(racelab waits until it accepts connections); {tmp} the run's temp dir.\n"
-"\n"
-"  --tool LIST         tsan, helgrind, drd, none (default: tsan if PROGRAM is\n"
-"                      built with -fsanitize=thread, else helgrind)\n"
-"  --runs N            (default 1)\n"
-"  --http PATH         load from the built-in client: GET PATH (repeatable);\n"
-"                      with {port} and neither --http nor --load: GET /\n"
-"  --load 'CMD'        load from CMD, run by /bin/sh ({port} substituted) in\n"
-"                      its own process group; the run ends when CMD exits\n"
-"                      (no {port}: the run ends when PROGRAM exits)\n"
-"  --clients N         built-in client concurrency (default 8)\n"
-"  --duration SECONDS  load (or, without load, the run) lasts at most this,\n"
-"                      then PROGRAM gets SIGTERM (default: 5 when ARGS use\n"
-"                      {port}, else until PROGRAM exits)\n"
-"  --timeout SECONDS   limit per run (default 120)\n"
-"  --expect-exit N     PROGRAM's normal exit status (default 0); any other\n"
-"                      status it exits with by itself is a finding\n"
-"  --hang-window S     every thread blocked this long, no CPU progress: a\n"
-"                      hang (default 3)\n"
-"  --chaos SPEC        perturb the schedule: random[:p=P], pct[:depth=D]\n"
-"                      (LD_PRELOAD of librlchaos.so; not for TSan builds);\n"
-"                      for programs built by racelab cc: the controlled\n"
-"                      scheduler's strategy (docs/CHAOS.md)\n"
-"  --strict            an inconclusive result fails (exit 1)\n"
-"  --shard I/N         only runs I, I+N, I+2N... (same --seed in every shard;\n"
-"                      default seed 1 when sharded); `racelab merge` joins them\n"
-GATE_USAGE
-"  --jobs N --seed N --early-stop --json FILE --junit FILE --sarif FILE\n"
-"  --html FILE --keep-tmp --quiet                as for `racelab run`\n"
+"With --load and no {port}, the run ends when PROGRAM exits.  --chaos on a\n"
+"program built by racelab cc picks its controlled scheduler's strategy\n"
+"(docs/CHAOS.md); on others it preloads librlchaos.so (not TSan builds).\n"
+"\n";
+
+static const char tail[] =
 "Exit: 0 no finding, 1 a finding (or crash, hang, oracle, exit status),\n"
 "2 usage, 3 environment (the tool did not run, the program never listened\n"
 "or answered nothing).\n";
 
-enum {
-    O_TOOL = 256, O_RUNS, O_CLIENTS, O_DURATION, O_TIMEOUT, O_JOBS, O_SEED,
-    O_JSON, O_JUNIT, O_SARIF, O_HTML, O_HTTP, O_LOAD, O_EARLY, O_KEEP, O_QUIET,
-    O_SOURCE, O_HELP, O_CHAOS, O_EXPECT_EXIT, O_HANG_WINDOW, O_STRICT
-};
-
-/* Everything the command line says. */
-struct stress_opts {
-    bool tools[TOOL_COUNT], tool_set, seed_set, early, keep, quiet, strict;
-    long runs, clients, jobs, expect_exit;
-    double duration, timeout, hang_window;
-    unsigned long seed;
-    const char *load_cmd, *chaos;
-    struct strvec http;
-    struct outputs out;
+/* The subcommand's state between phases. */
+struct stress {
+    struct cli_opts o;          /* the options (options.h) */
+    bool tool_set;              /* --tool, or implied by the program */
     int prog_argc;              /* PROGRAM ARGS... */
     char **prog_argv;
     bool uses_port;
-    struct gate_opts gate;      /* --baseline, --shard, --min-rate... */
     long per;                   /* runs of this shard per cell */
-};
-
-/* The subcommand's state between phases. */
-struct stress {
-    struct stress_opts o;
     struct paths *paths;
     char *program, *preload, *session;
     bool sched;                 /* built by racelab cc (src/sched) */
@@ -86,154 +48,31 @@ struct stress {
     struct job *jobv;
 };
 
-static int parse_tool_list(struct stress_opts *o, const char *arg)
-{
-    struct strvec v;
-    int rc = 0;
-
-    sv_init(&v);
-    sv_split(&v, arg, false);
-    for (size_t i = 0; i < v.n && rc == 0; i++) {
-        int t = tool_from_name(v.v[i]);
-        if (t < 0) {
-            errorf("--tool: unknown tool '%s' (known: tsan, helgrind, drd, none)",
-                   v.v[i]);
-            rc = -1;
-        } else
-            o->tools[t] = true;
-    }
-    o->tool_set = v.n > 0;
-    if (rc == 0 && !o->tool_set) {
-        errorf("--tool: empty list");
-        rc = -1;
-    }
-    sv_free(&v);
-    return rc;
-}
-
 /* Phase 1: the options.  0, 1 (--help printed) or -1 (usage error). */
 static int stress_parse(struct stress *st, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"tool", required_argument, 0, O_TOOL},
-        {"tools", required_argument, 0, O_TOOL},
-        {"runs", required_argument, 0, O_RUNS},
-        {"clients", required_argument, 0, O_CLIENTS},
-        {"duration", required_argument, 0, O_DURATION},
-        {"timeout", required_argument, 0, O_TIMEOUT},
-        {"jobs", required_argument, 0, O_JOBS},
-        {"seed", required_argument, 0, O_SEED},
-        {"json", required_argument, 0, O_JSON},
-        {"junit", required_argument, 0, O_JUNIT},
-        {"sarif", required_argument, 0, O_SARIF},
-        {"html", required_argument, 0, O_HTML},
-        {"http", required_argument, 0, O_HTTP},
-        {"load", required_argument, 0, O_LOAD},
-        {"early-stop", no_argument, 0, O_EARLY},
-        {"keep-tmp", no_argument, 0, O_KEEP},
-        {"chaos", required_argument, 0, O_CHAOS},
-        {"expect-exit", required_argument, 0, O_EXPECT_EXIT},
-        {"hang-window", required_argument, 0, O_HANG_WINDOW},
-        {"strict", no_argument, 0, O_STRICT},
-        {"quiet", no_argument, 0, O_QUIET},
-        {"source-dir", required_argument, 0, O_SOURCE},
-        {"help", no_argument, 0, O_HELP},
-        {"shard", required_argument, 0, G_SHARD},
-        GATE_LONG_OPTIONS,
-        {0, 0, 0, 0}};
-    struct stress_opts *o = &st->o;
-    int c;
+    struct cli_opts *o = &st->o;
+    /* stop at PROGRAM: its own flags are not ours */
+    int rc = options_parse(OC_STRESS, argc, argv, o, true, head, tail);
 
-    optind = 1;
-    opterr = 0;
-    /* "+": stop at PROGRAM, its own flags are not ours */
-    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-        switch (c) {
-        case O_TOOL:
-            if (parse_tool_list(o, optarg) < 0) return -1;
-            break;
-        case O_RUNS:
-            if (!opt_long("--runs", optarg, 1, 100000, &o->runs)) return -1;
-            break;
-        case O_CLIENTS:
-            if (!opt_long("--clients", optarg, 1, 1024, &o->clients)) return -1;
-            break;
-        case O_DURATION:
-            if (!opt_seconds("--duration", optarg, &o->duration)) return -1;
-            break;
-        case O_TIMEOUT:
-            if (!opt_seconds("--timeout", optarg, &o->timeout)) return -1;
-            break;
-        case O_HANG_WINDOW:
-            if (!opt_seconds("--hang-window", optarg, &o->hang_window)) return -1;
-            break;
-        case O_JOBS:
-            if (!opt_long("--jobs", optarg, 1, 256, &o->jobs)) return -1;
-            break;
-        case O_EXPECT_EXIT:
-            if (!opt_long("--expect-exit", optarg, 0, 255, &o->expect_exit))
-                return -1;
-            break;
-        case O_SEED: {
-            long v;
-            if (!opt_long("--seed", optarg, 0, 0x7fffffffL, &v)) return -1;
-            o->seed = (unsigned long)v;
-            o->seed_set = true;
-            break;
-        }
-        case O_JSON: o->out.json = optarg; break;
-        case O_JUNIT: o->out.junit = optarg; break;
-        case O_SARIF: o->out.sarif = optarg; break;
-        case O_HTML: o->out.html = optarg; break;
-        case O_HTTP:
-            if (optarg[0] != '/') {
-                errorf("--http: expected a path starting with '/', got '%s'", optarg);
-                return -1;
-            }
-            sv_push(&o->http, optarg);
-            break;
-        case O_LOAD: o->load_cmd = optarg; break;
-        case O_EARLY: o->early = true; break;
-        case O_KEEP: o->keep = true; break;
-        case O_STRICT: o->strict = true; break;
-        case O_CHAOS:
-            if (!chaos_spec_ok(optarg)) return -1;
-            o->chaos = optarg;
-            break;
-        case O_QUIET: o->quiet = true; break;
-        case O_SOURCE: st->paths->source = optarg; break;
-        case O_HELP:
-            fputs(usage, stdout);
-            return 1;
-        case ':':
-            errorf("stress: option %s needs a value", argv[optind - 1]);
-            return -1;
-        default: {
-            int g = gate_option(&o->gate, c, optarg);
-            if (g > 0)
-                break;
-            if (g == 0)
-                errorf("stress: unknown option '%s' (see racelab stress --help)",
-                       argv[optind - 1]);
-            return -1;
-        }
-        }
-    }
+    if (rc != 0)
+        return rc;
+    options_paths(o, st->paths);
+    st->tool_set = o->given[OPT_TOOL];
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
     if (optind >= argc) {
         errorf("stress: which program? (racelab stress [options] -- PROGRAM ARGS...)");
         return -1;
     }
-    o->prog_argc = argc - optind;
-    o->prog_argv = argv + optind;
+    st->prog_argc = argc - optind;
+    st->prog_argv = argv + optind;
     if (o->http.n && o->load_cmd) {
         errorf("stress: conflicting flags --http and --load (choose one load source)");
         return -1;
     }
-    for (int i = 0; i < o->prog_argc; i++)
-        o->uses_port |= strstr(o->prog_argv[i], "{port}") != NULL;
-    if (o->http.n && !o->uses_port) {
+    st->uses_port = args_use(st->prog_argv, (size_t)st->prog_argc, ARG_PORT);
+    if (o->http.n && !st->uses_port) {
         errorf("stress: --http needs {port} in the program's arguments (where "
                "should the client connect?)");
         return -1;
@@ -241,14 +80,14 @@ static int stress_parse(struct stress *st, int argc, char **argv)
     /* A program given a port is a server: it must be exercised, so with
      * no load of its own it gets the built-in client's GET /, and a
      * duration (then SIGTERM), not a --timeout hang. */
-    if (o->uses_port && !o->http.n && !o->load_cmd) {
+    if (st->uses_port && !o->http.n && !o->load_cmd) {
         sv_push(&o->http, "/");
         if (!o->quiet)
             progress_note("{port} and no --http/--load: sending GET / from %ld "
                           "clients (say --http PATH or --load CMD to choose)",
                           o->clients);
     }
-    if (o->uses_port && o->duration == 0)
+    if (st->uses_port && o->duration == 0)
         o->duration = 5;
     return 0;
 }
@@ -257,15 +96,15 @@ static int stress_parse(struct stress *st, int argc, char **argv)
  * status (usage or environment error, printed). */
 static int stress_check(struct stress *st)
 {
-    struct stress_opts *o = &st->o;
+    struct cli_opts *o = &st->o;
     bool tsan_build;
     int rc;
     char *vg = which("valgrind");
 
-    st->program = which(o->prog_argv[0]);
+    st->program = which(st->prog_argv[0]);
     if (!st->program) {
-        errorf("stress: %s: %s", o->prog_argv[0],
-               strchr(o->prog_argv[0], '/') ? "not found or not executable"
+        errorf("stress: %s: %s", st->prog_argv[0],
+               strchr(st->prog_argv[0], '/') ? "not found or not executable"
                                             : "not found in PATH");
         free(vg);
         return EXIT_ENV;
@@ -284,10 +123,10 @@ static int stress_check(struct stress *st)
     }
     if (st->sched) {
         o->tools[TOOL_NONE] = true;
-        o->tool_set = true;
+        st->tool_set = true;
     }
     tsan_build = !st->sched && binary_has_tsan(st->program);
-    if (!o->tool_set)
+    if (!st->tool_set)
         o->tools[tsan_build ? TOOL_TSAN : vg ? TOOL_HELGRIND : TOOL_NONE] = true;
     free(vg);
     if (o->tools[TOOL_TSAN] && !tsan_build) {
@@ -308,6 +147,18 @@ static int stress_check(struct stress *st)
             errorf("stress: %s is built with -fsanitize=thread; valgrind cannot "
                    "run it (use --tool tsan, or a build without TSan)", st->program);
             return EXIT_ENV;
+        }
+    }
+    if (o->chaos) {
+        /* a strategy only one runtime implements (chaos_spec.h) */
+        struct chaos_config cfg;
+        unsigned where = st->sched ? CHAOS_IN_SCHED : CHAOS_IN_WRAP;
+        if (chaos_spec_parse(o->chaos, &cfg, NULL, 0) == 0 &&
+            !(chaos_strategies[cfg.strategy].runtimes & where)) {
+            errorf("--chaos: strategy '%s' needs %s", chaos_strategies[cfg.strategy].name,
+                   st->sched ? "a program not built by racelab cc"
+                             : "a program built by racelab cc (docs/CHAOS.md)");
+            return EXIT_USAGE;
         }
     }
     if (o->chaos && strcmp(o->chaos, "none") != 0 && !st->sched) {
@@ -333,9 +184,9 @@ static int stress_check(struct stress *st)
     if ((rc = gate_prepare(&o->gate)) != EXIT_OK)
         return rc;
     o->runs = gate_runs(&o->gate, o->runs);     /* --min-rate/--confidence */
-    o->per = gate_shard_count(&o->gate, o->runs); /* --shard I/N */
-    if (!o->seed_set && o->gate.shard_n > 1) {
-        o->seed_set = true;                     /* shards share one seed base */
+    st->per = gate_shard_count(&o->gate, o->runs); /* --shard I/N */
+    if (!o->given[OPT_SEED] && o->gate.shard_n > 1) {
+        o->given[OPT_SEED] = true;              /* shards share one seed base */
         o->seed = 1;
     }
     if (o->tools[TOOL_TSAN])
@@ -346,13 +197,13 @@ static int stress_check(struct stress *st)
 /* Phase 3: one cell per tool, --runs jobs per cell. */
 static void stress_plan(struct stress *st)
 {
-    struct stress_opts *o = &st->o;
+    struct cli_opts *o = &st->o;
     const char *base = strrchr(st->program, '/') ? strrchr(st->program, '/') + 1
                                                  : st->program;
 
-    if (!o->seed_set)
-        o->seed = ((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
-                  & 0x7fffffff;
+    if (!o->given[OPT_SEED])
+        o->seed = (long)(((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
+                         & 0x7fffffff);
     if (st->sched && !o->http.n && !o->load_cmd) {
         /* measure PCT's k first (sched_detect.c) */
         struct strvec m;
@@ -360,13 +211,13 @@ static void stress_plan(struct stress *st)
                                                                   : o->timeout;
         sv_init(&m);
         sv_push(&m, st->program);
-        for (int i = 1; i < o->prog_argc; i++)
-            sv_push(&m, o->prog_argv[i]);
+        for (int i = 1; i < st->prog_argc; i++)
+            sv_push(&m, st->prog_argv[i]);
         sched_measure_steps(&m, limit < 30 ? limit : 30);
         sv_free(&m);
     }
     st->cells = xcalloc(TOOL_COUNT, sizeof *st->cells);
-    st->jobv = xcalloc((size_t)TOOL_COUNT * (size_t)o->per + 1, sizeof *st->jobv);
+    st->jobv = xcalloc((size_t)TOOL_COUNT * (size_t)st->per + 1, sizeof *st->jobv);
     for (int t = 0; t < TOOL_COUNT; t++) {
         if (!o->tools[t])
             continue;
@@ -374,7 +225,7 @@ static void stress_plan(struct stress *st)
         c->scenario = xstrdup(base);
         c->tool = xstrdup(tool_names[t]);
         c->executable = xstrdup(st->program);
-        for (long k = 0; k < o->per; k++) {
+        for (long k = 0; k < st->per; k++) {
             long r = gate_shard_run(&o->gate, k);
             st->jobv[st->njobs].cell = st->ncells - 1;
             /* --min-rate: every run after the first is only needed while
@@ -385,8 +236,8 @@ static void stress_plan(struct stress *st)
             sp->tool = t;
             sv_init(&sp->argv);
             sv_push(&sp->argv, st->program);
-            for (int i = 1; i < o->prog_argc; i++)
-                sv_push(&sp->argv, o->prog_argv[i]);
+            for (int i = 1; i < st->prog_argc; i++)
+                sv_push(&sp->argv, st->prog_argv[i]);
             sv_init(&sp->http_paths);
             for (size_t i = 0; i < o->http.n; i++)
                 sv_push(&sp->http_paths, o->http.v[i]);
@@ -395,10 +246,10 @@ static void stress_plan(struct stress *st)
             sp->clients = (int)o->clients;
             sp->duration = o->duration;
             sp->timeout = o->timeout;
-            sp->seed = o->seed + (unsigned long)r;
+            sp->seed = (unsigned long)o->seed + (unsigned long)r;
             sp->repro = gate_stress_repro(tool_names[t], sp->seed, &o->http,
                                           o->load_cmd, o->duration, o->chaos,
-                                          o->prog_argv, o->prog_argc);
+                                          st->prog_argv, st->prog_argc);
             sp->suppressions = o->gate.suppressions;
             sp->chaos = o->chaos;
             sp->chaos_preload = st->preload;
@@ -421,7 +272,7 @@ static void stress_plan(struct stress *st)
 /* Phase 4: run, fold, score (once, in the report library), report. */
 static int stress_execute(struct stress *st, int argc, char **argv)
 {
-    struct stress_opts *o = &st->o;
+    struct cli_opts *o = &st->o;
     int status;
     char *cmd;
 
@@ -440,7 +291,7 @@ static int stress_execute(struct stress *st, int argc, char **argv)
         return EXIT_ENV;
     }
     print_table(stdout, st->cells, st->ncells);
-    fflush(stdout);
+    fflush(stdout);     /* the table before later stderr; a write error shows at exit */
     status = cells_exit_status(st->cells, st->ncells, o->strict);
     if (outputs_write(&o->out, st->cells, st->ncells, cmd) < 0)
         status = EXIT_ENV;
@@ -462,14 +313,13 @@ static void stress_free(struct stress *st)
         cell_result_free(&st->cells[i]);
     free(st->cells);
     if (st->session) {
-        if (!st->o.keep)
-            rm_rf(st->session);
-        else
+        if (!st->o.keep && rm_rf(st->session) < 0)
+            warnf("rm -rf %s: failed", st->session);
+        else if (st->o.keep)
             progress_note("kept %s", st->session);
         free(st->session);
     }
-    sv_free(&st->o.http);
-    gate_free(&st->o.gate);
+    options_free(&st->o);
     free(st->program);
     free(st->preload);
 }
@@ -481,12 +331,11 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
 
     memset(&st, 0, sizeof st);
     st.paths = paths;
+    options_init(&st.o);        /* the defaults options.h's help names */
     st.o.runs = 1;
     st.o.clients = 8;
     st.o.jobs = default_jobs();
     st.o.timeout = 120;
-    sv_init(&st.o.http);
-    gate_init(&st.o.gate);
     rc = stress_parse(&st, argc, argv);
     if (rc != 0) {
         stress_free(&st);
@@ -498,7 +347,7 @@ int cmd_stress(int argc, char **argv, struct paths *paths)
         if (!st.session)
             rc = EXIT_ENV;
     }
-    if (rc == 0 && st.o.per == 0) {
+    if (rc == 0 && st.per == 0) {
         /* more shards than runs: nothing to do in this one */
         progress_note("stress: shard %ld/%ld has no runs", st.o.gate.shard_i,
                       st.o.gate.shard_n);

@@ -7,6 +7,7 @@
  * See docs/HARNESS.md.
  */
 #include "cli.h"
+#include "options.h"
 #include "loadgen.h"
 #include "proc.h"
 
@@ -46,6 +47,11 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "__loadgen") == 0) {
         signal(SIGPIPE, SIG_IGN);
         return loadgen_main(argc - 1, argv + 1);
+    }
+    /* The option table (cli/options.h) as TSV, for tests and docs. */
+    if (argc > 1 && strcmp(argv[1], "__options") == 0) {
+        options_dump(stdout);
+        return EXIT_OK;
     }
     paths_init(&paths);
     while (i < argc && argv[i][0] == '-') {

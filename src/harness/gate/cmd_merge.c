@@ -4,23 +4,22 @@
  * which writes the merged results as a baseline for --baseline. */
 #include "cli.h"
 #include "gate.h"
+#include "options.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char merge_usage[] =
+static const char merge_head[] =
 "usage: racelab merge RESULTS.json... [options]\n"
 "Joins the --json files of shards (stress --shard, matrix --shard) or of\n"
 "separate jobs: cells with the same scenario, variant and tool get their\n"
 "runs concatenated (ordered by seed) and their findings folded by\n"
 "fingerprint, then are scored again, exactly as one process would have.\n"
-"\n"
-"  --json FILE --junit FILE --sarif FILE --html FILE   reports\n"
-"  --strict            an inconclusive cell fails the gate (exit 1)\n"
-"  --quiet             no table on stdout\n"
-GATE_USAGE
+"\n";
+
+static const char merge_tail[] =
 "Exit: 0 pass, 1 a cell failed (a new finding with --baseline), 2 usage,\n"
 "3 an input cannot be read, an output cannot be written, or a cell is an\n"
 "error.\n";
@@ -32,8 +31,7 @@ static const char baseline_usage[] =
 "are known and no longer fail the gate.  `--write-baseline FILE` on those\n"
 "commands does the same for one run.\n";
 
-enum { M_JSON = 256, M_JUNIT, M_SARIF, M_HTML, M_STRICT, M_QUIET, M_HELP,
-       M_OUTPUT };
+enum { M_HELP = 256, M_OUTPUT };
 
 /* Reads and merges FILES[0..n) into *CELLS; EXIT_OK or EXIT_ENV. */
 static int load_all(char **files, int n, struct cell_result **cells,
@@ -69,84 +67,45 @@ static void free_cells(struct cell_result *cells, size_t n)
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", required_argument, 0, M_JSON},
-        {"junit", required_argument, 0, M_JUNIT},
-        {"sarif", required_argument, 0, M_SARIF},
-        {"html", required_argument, 0, M_HTML},
-        {"strict", no_argument, 0, M_STRICT},
-        {"quiet", no_argument, 0, M_QUIET},
-        {"help", no_argument, 0, M_HELP},
-        GATE_LONG_OPTIONS,
-        {0, 0, 0, 0}};
-    struct outputs out = {0};
-    struct gate_opts gate;
+    struct cli_opts opt;
     struct cell_result *cells = NULL;
     size_t ncells = 0;
-    bool strict = false, quiet = false;
-    int o, status = EXIT_USAGE;
+    int status = EXIT_USAGE, rc;
     char *cmd = NULL;
 
-    gate_init(&gate);
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (o) {
-        case M_JSON: out.json = optarg; break;
-        case M_JUNIT: out.junit = optarg; break;
-        case M_SARIF: out.sarif = optarg; break;
-        case M_HTML: out.html = optarg; break;
-        case M_STRICT: strict = true; break;
-        case M_QUIET: quiet = true; break;
-        case M_HELP:
-            fputs(merge_usage, stdout);
-            status = EXIT_OK;
-            goto out;
-        case ':':
-            errorf("merge: option %s needs a value", argv[optind - 1]);
-            goto out;
-        default: {
-            int g = gate_option(&gate, o, optarg);
-            if (g > 0)
-                break;
-            if (g == 0)
-                errorf("merge: unknown option '%s' (see racelab merge --help)",
-                       argv[optind - 1]);
-            goto out;
-        }
-        }
+    options_init(&opt);
+    rc = options_parse(OC_MERGE, argc, argv, &opt, false, merge_head, merge_tail);
+    if (rc != 0) {
+        status = rc > 0 ? EXIT_OK : EXIT_USAGE;
+        goto out;
     }
     if (optind >= argc) {
         errorf("merge: which results? (racelab merge A.json B.json ...)");
         goto out;
     }
-    if (gate.min_rate > 0) {
-        errorf("merge: --min-rate/--confidence belong to the runs, not the merge");
-        goto out;
-    }
-    if (outputs_check(&out) < 0) {
+    if (outputs_check(&opt.out) < 0) {
         status = EXIT_ENV;
         goto out;
     }
-    if ((status = gate_prepare(&gate)) != EXIT_OK)
+    if ((status = gate_prepare(&opt.gate)) != EXIT_OK)
         goto out;
     if ((status = load_all(argv + optind, argc - optind, &cells, &ncells)) != EXIT_OK)
         goto out;
     cmd = command_line(argc, argv, "merge");
-    if (gate_finish(&gate, cells, ncells, cmd) != EXIT_OK) {
+    if (gate_finish(&opt.gate, cells, ncells, cmd) != EXIT_OK) {
         status = EXIT_ENV;
         goto out;
     }
-    if (!quiet) {
+    if (!opt.quiet) {
         print_table(stdout, cells, ncells);
         fflush(stdout);
     }
-    status = cells_exit_status(cells, ncells, strict);
-    if (outputs_write(&out, cells, ncells, cmd) < 0)
+    status = cells_exit_status(cells, ncells, opt.strict);
+    if (outputs_write(&opt.out, cells, ncells, cmd) < 0)
         status = EXIT_ENV;
 out:
     free_cells(cells, ncells);
-    gate_free(&gate);
+    options_free(&opt);
     free(cmd);
     return status;
 }

@@ -26,42 +26,6 @@ void gate_free(struct gate_opts *g)
     gate_init(g);
 }
 
-static bool fraction(const char *flag, const char *arg, double *out)
-{
-    char *end;
-    double v = strtod(arg, &end);
-
-    if (end == arg || *end || !(v > 0 && v < 1)) {
-        errorf("%s: expected a number between 0 and 1 (exclusive), got '%s'",
-               flag, arg);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-int gate_option(struct gate_opts *g, int o, const char *arg)
-{
-    switch (o) {
-    case G_BASELINE: g->baseline = arg; return 1;
-    case G_WRITE_BASELINE: g->write_baseline = arg; return 1;
-    case G_SUPPRESSIONS: g->suppressions = arg; return 1;
-    case G_SOURCE_ROOT: g->source_root = arg; return 1;
-    case G_MIN_RATE: return fraction("--min-rate", arg, &g->min_rate) ? 1 : -1;
-    case G_CONFIDENCE:
-        return fraction("--confidence", arg, &g->confidence) ? 1 : -1;
-    case G_SHARD:
-        if (sscanf(arg, "%ld/%ld", &g->shard_i, &g->shard_n) != 2 ||
-            g->shard_n < 1 || g->shard_i < 1 || g->shard_i > g->shard_n) {
-            errorf("--shard: expected I/N with 1 <= I <= N, got '%s'", arg);
-            return -1;
-        }
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 int gate_prepare(struct gate_opts *g)
 {
     char err[512];

@@ -1,9 +1,8 @@
-/* gate.h - the CI-gate options that run, matrix and stress share:
- * --baseline, --write-baseline, --suppressions, --source-root, --shard
- * (stress; matrix has its own), --min-rate/--confidence.  The commands
- * add GATE_LONG_OPTIONS to their option tables, hand unknown option codes
- * to gate_option(), call gate_prepare() before any run and gate_finish()
- * on the summarized cells. */
+/* gate.h - the CI-gate options that run, matrix, stress and merge share:
+ * --baseline, --write-baseline, --suppressions, --source-root, --shard,
+ * --min-rate/--confidence.  They are read by the one option table
+ * (cli/options.h) into struct gate_opts; the commands call gate_prepare()
+ * before any run and gate_finish() on the summarized cells. */
 #ifndef RACELAB_GATE_H
 #define RACELAB_GATE_H
 
@@ -14,35 +13,9 @@
 #include "manifest.h"
 #include "runner.h"
 
-enum {
-    G_BASELINE = 1000, G_WRITE_BASELINE, G_SUPPRESSIONS, G_SOURCE_ROOT,
-    G_SHARD, G_MIN_RATE, G_CONFIDENCE
-};
-
-#define GATE_LONG_OPTIONS                                           \
-    {"baseline", required_argument, 0, G_BASELINE},                 \
-    {"write-baseline", required_argument, 0, G_WRITE_BASELINE},     \
-    {"suppressions", required_argument, 0, G_SUPPRESSIONS},         \
-    {"source-root", required_argument, 0, G_SOURCE_ROOT},           \
-    {"min-rate", required_argument, 0, G_MIN_RATE},                 \
-    {"confidence", required_argument, 0, G_CONFIDENCE}
-
-#define GATE_USAGE \
-"  --baseline FILE     an earlier --json: its findings are known and do not\n" \
-"                      fail; new ones do; the ones gone are counted fixed\n" \
-"  --write-baseline FILE   write this run's results as a baseline\n" \
-"  --suppressions FILE TSan suppressions (TSAN_OPTIONS suppressions=) or\n" \
-"                      Valgrind ones (--suppressions=); suppressed reports\n" \
-"                      are counted\n" \
-"  --source-root DIR   SARIF paths relative to DIR (default $GITHUB_WORKSPACE,\n" \
-"                      $CI_PROJECT_DIR, else the current directory)\n" \
-"  --min-rate R --confidence C   run until a race of per-run rate >= R would\n" \
-"                      have shown with probability C (ceil(ln(1-C)/ln(1-R))\n" \
-"                      runs), stopping at the first finding\n"
-
 struct gate_opts {
     const char *baseline, *write_baseline, *suppressions, *source_root;
-    long shard_i, shard_n;          /* stress --shard I/N; 1/1 */
+    long shard_i, shard_n;          /* --shard I/N (matrix, stress); 1/1 */
     double min_rate, confidence;
     struct cell_result *base;       /* the baseline's cells */
     size_t nbase;
@@ -50,9 +23,6 @@ struct gate_opts {
 
 void gate_init(struct gate_opts *g);
 void gate_free(struct gate_opts *g);
-/* Handles option code O: 1 handled, 0 not a gate option, -1 usage error
- * (printed). */
-int gate_option(struct gate_opts *g, int o, const char *arg);
 /* Checks the options and loads the baseline: EXIT_OK, or EXIT_USAGE /
  * EXIT_ENV with the error printed. */
 int gate_prepare(struct gate_opts *g);

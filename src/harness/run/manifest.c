@@ -1,5 +1,6 @@
 /* manifest.c - reading scenario manifests with inih. */
 #include "manifest.h"
+#include "chaos_spec.h"
 #include "report/finding.h"
 
 #include <dirent.h>
@@ -179,9 +180,10 @@ static int on_entry(void *user, const char *section, const char *name,
             set_str(&e->rate_source, value);
         } else if (!strcmp(name, "chaos")) {
             /* the schedule perturbation the rate was measured with */
-            if (strcmp(value, "random") && strcmp(value, "pct") &&
-                strncmp(value, "random:", 7) && strncmp(value, "pct:", 4))
-                FAIL("[%s] chaos: expected random[:p=P] or pct[:depth=D]", section);
+            struct chaos_config cc;
+            char why[160];
+            if (chaos_spec_parse(value, &cc, why, sizeof why) < 0)
+                FAIL("[%s] chaos: %s", section, why);
             set_str(&e->chaos, value);
         } else if (!strcmp(name, "false_positive")) {
             if (!parse_bool(value, &e->false_positive))

@@ -9,6 +9,7 @@
  * temp dir.
  */
 #include "runner.h"
+#include "chaos_spec.h"
 #include "children.h"
 #include "hang.h"
 #include "tool_health.h"
@@ -334,9 +335,11 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
     }
     if (s->chaos) {
         /* one seed per run, so a perturbed schedule can be replayed */
-        sv_push_own(env, strstr(s->chaos, "seed=") || !strncmp(s->chaos, "none", 4)
-                             ? xasprintf("RACELAB_CHAOS=%s", s->chaos)
-                             : xasprintf("RACELAB_CHAOS=%s:seed=%lu", s->chaos, s->seed));
+        struct chaos_config cc;
+        bool as_is = chaos_spec_parse(s->chaos, &cc, NULL, 0) < 0 ||
+                     cc.strategy == CHAOS_NONE || (cc.given & (1u << CHAOS_KEY_seed));
+        sv_push_own(env, as_is ? xasprintf("RACELAB_CHAOS=%s", s->chaos)
+                               : xasprintf("RACELAB_CHAOS=%s:seed=%lu", s->chaos, s->seed));
         if (s->chaos_preload && s->tool != TOOL_TSAN) {
             const char *old = getenv("LD_PRELOAD");
             sv_push_own(env, old && *old
@@ -347,8 +350,8 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
     if (s->sched)   /* the schedule, quoted if the run fails (sched_detect.c) */
         sv_push_own(env, xasprintf("RACELAB_SCHED_LOG=%s/sched.log", r->tmp));
     for (size_t i = 0; i < s->argv.n; i++) {
-        char *a = str_replace(s->argv.v[i], "{port}", portbuf);
-        char *b = str_replace(a, "{tmp}", r->tmp);
+        char *a = str_replace(s->argv.v[i], ARG_PORT, portbuf);
+        char *b = str_replace(a, ARG_TMP, r->tmp);
         free(a);
         sv_push_own(argv, b);
         if (i == 0 && s->server) {
@@ -671,12 +674,17 @@ static void note(struct run *r, const char *fmt, ...)
     free(s);
 }
 
-static bool uses_port(const struct run_spec *s)
+bool args_use(char *const *argv, size_t n, const char *placeholder)
 {
-    for (size_t i = 0; i < s->argv.n; i++)
-        if (strstr(s->argv.v[i], "{port}"))
+    for (size_t i = 0; i < n; i++)
+        if (strstr(argv[i], placeholder))
             return true;
     return false;
+}
+
+static bool uses_port(const struct run_spec *s)
+{
+    return args_use(s->argv.v, s->argv.n, ARG_PORT);
 }
 
 /* A pidfd turns the program's exit into a poll() event, so a run ends the
@@ -835,7 +843,7 @@ static int phase_load(struct run *r)
         }
         set_nonblock(r->load.out_fd);
     } else if (spec->load_cmd) {
-        char *a = str_replace(spec->load_cmd, "{port}", portbuf);
+        char *a = str_replace(spec->load_cmd, ARG_PORT, portbuf);
         char *cmd = str_replace(a, "{tmp}", r->tmp);
         char *la[] = {"/bin/sh", "-c", cmd, NULL};
         struct spawn_opts lo = {la, NULL, SPAWN_DEVNULL,

@@ -105,4 +105,12 @@ void run_jobs(struct job *jobs, size_t n, int parallel);
  * with a symptom and no kinds). */
 bool job_detected(const struct job *j);
 
+/* The placeholders a program's arguments may hold (stress, hunt cases):
+ * {port} becomes a free port (racelab then waits until it accepts), {tmp}
+ * the run's directory.  args_use() is the one test for them, used by
+ * stress, the runner and the scheduler's step measurement. */
+#define ARG_PORT "{port}"
+#define ARG_TMP "{tmp}"
+bool args_use(char *const *argv, size_t n, const char *placeholder);
+
 #endif

@@ -52,7 +52,7 @@ static char *runtime_lines(const char *tmpdir)
 bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
                        struct strbuf *oracles, struct strvec *fired)
 {
-    bool deadlock = WIFEXITED(status) && WEXITSTATUS(status) == SCHED_EXIT_DEADLOCK;
+    bool deadlock = WIFEXITED(status) && WEXITSTATUS(status) == RLSCHED_EXIT_DEADLOCK;
     bool failed = deadlock || WIFSIGNALED(status) ||
                   (WIFEXITED(status) && WEXITSTATUS(status) != 0);
 
@@ -87,9 +87,8 @@ bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
 
 void sched_measure_steps(const struct strvec *argv, double timeout)
 {
-    for (size_t i = 0; i < argv->n; i++)
-        if (strstr(argv->v[i], "{tmp}") || strstr(argv->v[i], "{port}"))
-            return;     /* needs a run's directory or port: not alone */
+    if (args_use(argv->v, argv->n, ARG_TMP) || args_use(argv->v, argv->n, ARG_PORT))
+        return;         /* needs a run's directory or port: not alone */
     pid_t pid = fork();
     if (pid < 0)
         return;

@@ -7,8 +7,9 @@
 #include <stdbool.h>
 #include "harness_util.h"
 
-/* src/sched/rlsched.h: the runtime's exit status for a deadlock. */
-#define SCHED_EXIT_DEADLOCK 86
+/* The runtime's exit status for a deadlock: RLSCHED_EXIT_DEADLOCK, defined
+ * once, in src/sched/rlsched.h (the runtime exits with it). */
+#include "rlsched.h"
 
 /* After a sched program's run in TMPDIR ended with wait STATUS: a deadlock
  * exit becomes a hang (returns true) whose *HANG_REPORT is the runtime's
