@@ -62,6 +62,16 @@ const char *const criterion_titles[CR_COUNT] = {
     "ThreadSanitizer finds nothing", "Helgrind finds nothing", "DRD finds nothing"};
 const int criterion_weights[CR_COUNT] = {0, 15, 20, 20, 25, 10, 10};
 
+/* The detectors check has a criterion for: the one named like it, and
+ * none (the oracles). */
+static bool check_judges_with(int tool)
+{
+    for (int c = 0; c < CR_COUNT; c++)
+        if (strcmp(criterion_names[c], tool_names[tool]) == 0)
+            return true;
+    return tool == TOOL_NONE;
+}
+
 enum { FL_RELEASE, FL_TSAN, FL_VALGRIND, FL_COUNT };
 static const char *const flavor_names[FL_COUNT] = {"release", "tsan", "valgrind"};
 static const char *const flavor_cc[FL_COUNT] = {"gcc", "clang", "gcc"};
@@ -1069,9 +1079,9 @@ int cmd_check(int argc, char **argv, struct paths *p)
             memset(tools, 0, sizeof tools);
             for (size_t i = 0; i < v.n; i++) {
                 int t = tool_from_name(v.v[i]);
-                if (t < 0) {
-                    errorf("--tool: unknown tool '%s' (known: tsan, helgrind, drd, none)",
-                           v.v[i]);
+                if (t < 0 || !check_judges_with(t)) {
+                    errorf("--tool: %s tool '%s' (check judges with: tsan, helgrind, "
+                           "drd, none)", t < 0 ? "unknown" : "no criterion for", v.v[i]);
                     sv_free(&v);
                     return EXIT_USAGE;
                 }
@@ -1159,7 +1169,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
         goto early_out;
     }
     if (tools[TOOL_TSAN])
-        check_tsan_aslr();
+        detector_tsan.prepare();        /* TSan's ASLR check (tools/tsan.c) */
     bool need[FL_COUNT] = {true, tools[TOOL_TSAN], tools[TOOL_HELGRIND] || tools[TOOL_DRD]};
     /* (the contract suite builds from sources: it needs no core objects) */
     bool need_core[FL_COUNT] = {need[0], need[1], need[2]};
