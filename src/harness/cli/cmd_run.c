@@ -20,8 +20,8 @@ static const char run_usage[] =
 "and judges each detector's findings against the scenario's manifest.\n"
 "\n"
 "  --variant LIST      buggy, fixed (default: both)\n"
-"  --tool LIST         tsan, helgrind, drd, none (default: those whose build\n"
-"                      exists)\n"
+"  --tool LIST         detectors (below; default: those on by default whose\n"
+"                      build exists)\n"
 "  --runs N            runs per cell (default 3)\n"
 "  --clients N         concurrent load clients (default 8)\n"
 "  --duration SECONDS  load per run (default 3)\n"
@@ -53,7 +53,7 @@ static const char matrix_usage[] =
 "usage: racelab matrix [options]\n"
 "Every scenario x variant x tool; prints the table and exits with the gate.\n"
 "\n"
-"  --tools LIST        tsan, helgrind, drd, none (default: all)\n"
+"  --tools LIST        detectors (below; default: those on by default)\n"
 "  --scenarios LIST    scenario names (default: all)\n"
 "  --variants LIST     buggy, fixed (default: both)\n"
 "  --runs N            runs per cell (default 3)\n"
@@ -266,6 +266,7 @@ static int run_parse(struct runcmd *R, int argc, char **argv)
         case O_BUILD: R->paths->build_root = optarg; break;
         case O_HELP:
             fputs(R->matrix ? matrix_usage : run_usage, stdout);
+            detectors_print(stdout);
             R->status = EXIT_OK;
             return -1;
         case ':':

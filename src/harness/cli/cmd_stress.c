@@ -23,8 +23,8 @@ static const char usage[] =
 "reports what the detector found.  {port} in ARGS becomes a free TCP port\n"
 "(racelab waits until it accepts connections); {tmp} the run's temp dir.\n"
 "\n"
-"  --tool LIST         tsan, helgrind, drd, none (default: tsan if PROGRAM is\n"
-"                      built with -fsanitize=thread, else helgrind)\n"
+"  --tool LIST         detectors (below; default: tsan or asan if PROGRAM is\n"
+"                      built for it, else helgrind)\n"
 "  --runs N            (default 1)\n"
 "  --http PATH         load from the built-in client: GET PATH (repeatable);\n"
 "                      with {port} and neither --http nor --load: GET /\n"
@@ -204,6 +204,7 @@ static int stress_parse(struct stress *st, int argc, char **argv)
         case O_SOURCE: st->paths->source = optarg; break;
         case O_HELP:
             fputs(usage, stdout);
+            detectors_print(stdout);
             return 1;
         case ':':
             errorf("stress: option %s needs a value", argv[optind - 1]);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "report/finding.h"
 #include "harness_util.h"
@@ -128,6 +129,8 @@ char *detector_executable(const struct detector *d, const char *source,
 bool detector_installed(const struct detector *d);
 /* Does the program at PATH carry SYMBOL (a build mark)? */
 bool program_has_symbol(const char *path, const char *symbol);
+/* The detectors, one line each (name, build flavor, title), for --help. */
+void detectors_print(FILE *f);
 /* Runs the prepare hook of every selected tool once. */
 void detectors_prepare(const bool tools[TOOL_COUNT]);
 

@@ -79,6 +79,15 @@ bool program_has_symbol(const char *path, const char *symbol)
     return yes;
 }
 
+void detectors_print(FILE *f)
+{
+    fputs("\nDetectors (--tool NAME; build/FLAVOR holds the executables):\n", f);
+    for (int t = 0; t < TOOL_COUNT; t++)
+        fprintf(f, "  %-9s %-9s %s%s\n", detectors[t]->name, detectors[t]->flavor,
+                detectors[t]->title, detectors[t]->by_default ? ""
+                : " (only when named)");
+}
+
 void detectors_prepare(const bool tools[TOOL_COUNT])
 {
     for (int t = 0; t < TOOL_COUNT; t++)
