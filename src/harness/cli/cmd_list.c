@@ -223,7 +223,7 @@ int cmd_list(int argc, char **argv, struct paths *paths)
                      detectors[t]->reports ? "" : " (symptom)");
             for (char *c = h; *c && *c != ' '; c++)
                 *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
-            printf(" %-16s", h);
+            printf(t + 1 < TOOL_COUNT ? " %-16s" : " %s", h);
         }
         printf("\n");
     }

@@ -153,11 +153,12 @@ static void asan_header(struct parser *p, const char *line, size_t len)
          * the free is half of the bug; the allocation is background */
         bool alloc = strstr(buf, "allocated by") != NULL;
         new_stack(p, alloc ? "heap block allocated" : "freed", thread_of(buf), alloc);
-    } else if (!strncmp(buf, "Thread T", 8) && strstr(buf, " created by ")) {
+    } else if (!strncmp(buf, "Thread T", 8) && strstr(buf, " created by T")) {
         char role[64];
         snprintf(role, sizeof role, "thread %.*s created",
                  (int)strcspn(buf + 7, " "), buf + 7);
-        new_stack(p, role, thread_of(strstr(buf, " created by ") + 8), true);
+        const char *by = strstr(buf, " created by T") + 13;   /* the creator */
+        new_stack(p, role, isdigit((unsigned char)*by) ? atoi(by) : -1, true);
     }
 }
 
