@@ -757,6 +757,50 @@ static void cell_evidence(json_t *cell, const char *module, struct strbuf *ev)
     free(suffix);
 }
 
+/* racelab run SCEN --variant fixed --tool TOOL ... --json JSON: the
+ * harness command line one tool criterion runs in the sandbox. */
+static void tool_check_argv(struct strvec *argv, const char *scen, const char *tool,
+                            const char *subdir, long runs, double duration,
+                            double timeout, long jobs, long seed,
+                            const struct paths *p, const char *json)
+{
+    char buf[64];
+
+    sv_init(argv);
+    sv_push(argv, runner_self_exe);
+    sv_push(argv, "run");
+    sv_push(argv, scen);
+    sv_push(argv, "--variant");
+    sv_push(argv, "fixed");
+    sv_push(argv, "--tool");
+    sv_push(argv, tool);
+    snprintf(buf, sizeof buf, "%ld", runs);
+    sv_push(argv, "--runs");
+    sv_push(argv, buf);
+    snprintf(buf, sizeof buf, "%g", duration);
+    sv_push(argv, "--duration");
+    sv_push(argv, buf);
+    snprintf(buf, sizeof buf, "%ld", jobs);
+    sv_push(argv, "--jobs");
+    sv_push(argv, buf);
+    snprintf(buf, sizeof buf, "%ld", seed);
+    sv_push(argv, "--seed");
+    sv_push(argv, buf);
+    if (timeout > 0) {
+        snprintf(buf, sizeof buf, "%g", timeout);
+        sv_push(argv, "--timeout");
+        sv_push(argv, buf);
+    }
+    sv_push(argv, "--no-early-stop");
+    sv_push(argv, "--quiet");
+    sv_push(argv, "--source-dir");
+    sv_push(argv, p->source);
+    sv_push(argv, "--build-dir");
+    sv_push(argv, subdir);
+    sv_push(argv, "--json");
+    sv_push(argv, json);
+}
+
 static enum criterion_state tool_check(struct sandbox *sb, const char *scen, const char *module,
                                        const char *symptom, const char *tool, const char *subdir, long runs,
                                        double duration, double timeout, long jobs, long seed,
@@ -765,45 +809,14 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
     char *json = xasprintf("%s/%s.json", sb->dir, tool);
     char *log = xasprintf("%s/%s.log", sb->dir, tool);
     struct strvec argv;
-    char buf[64], err[256];
+    char err[256];
     int status = 0;
     bool to = false;
     enum criterion_state st = CR_FAIL;
     bool none = !strcmp(tool, "none");
 
-    sv_init(&argv);
-    sv_push(&argv, runner_self_exe);
-    sv_push(&argv, "run");
-    sv_push(&argv, scen);
-    sv_push(&argv, "--variant");
-    sv_push(&argv, "fixed");
-    sv_push(&argv, "--tool");
-    sv_push(&argv, tool);
-    snprintf(buf, sizeof buf, "%ld", runs);
-    sv_push(&argv, "--runs");
-    sv_push(&argv, buf);
-    snprintf(buf, sizeof buf, "%g", duration);
-    sv_push(&argv, "--duration");
-    sv_push(&argv, buf);
-    snprintf(buf, sizeof buf, "%ld", jobs);
-    sv_push(&argv, "--jobs");
-    sv_push(&argv, buf);
-    snprintf(buf, sizeof buf, "%ld", seed);
-    sv_push(&argv, "--seed");
-    sv_push(&argv, buf);
-    if (timeout > 0) {
-        snprintf(buf, sizeof buf, "%g", timeout);
-        sv_push(&argv, "--timeout");
-        sv_push(&argv, buf);
-    }
-    sv_push(&argv, "--no-early-stop");
-    sv_push(&argv, "--quiet");
-    sv_push(&argv, "--source-dir");
-    sv_push(&argv, p->source);
-    sv_push(&argv, "--build-dir");
-    sv_push(&argv, subdir);
-    sv_push(&argv, "--json");
-    sv_push(&argv, json);
+    tool_check_argv(&argv, scen, tool, subdir, runs, duration, timeout, jobs, seed,
+                    p, json);
     /* TSan and Valgrind reserve terabytes of address space: no RLIMIT_AS
      * for them (the memory cgroup, where there is one, still applies). */
     /* A racelab built with ASan or TSan (the asan/tsan flavors) reserves
@@ -813,8 +826,10 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
     struct sandbox_limits lim = {.nproc = 512, .as_mb = none && !sanitized ? 8192 : 0,
                                  .cpu_s = 600,
                                  .fsize_mb = 256, .nofile = 4096};
-    bool vg = !strcmp(tool, "helgrind") || !strcmp(tool, "drd");
-    double budget = (double)runs * (duration + (timeout > 0 ? timeout : (vg ? 200 : 70))) /
+    /* each run's own limit (duration + the detector's timeout_extra, or
+     * --timeout) and 20 s to spare, per job */
+    double extra = detectors[tool_from_name(tool)]->timeout_extra + 20;
+    double budget = (double)runs * (duration + (timeout > 0 ? timeout : extra)) /
                         (double)(jobs > 0 ? jobs : 1) + 30;
     char *env[] = {NULL, NULL};
     const char *tso = getenv("TSAN_OPTIONS");

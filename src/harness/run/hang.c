@@ -103,15 +103,15 @@ static bool is_block_frame(const char *func)
            strstr(func, "sem_wait") || strstr(func, "pthread_cond_clockwait");
 }
 
-char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx)
+/* gdb's "thread apply all bt" into one hthread per thread: what each
+ * waits for or is blocked in, where, and its compacted stack. */
+static struct hthread *parse_threads(const char *bt, const char *source, size_t *ntp)
 {
     struct hthread *t = NULL;
     size_t nt = 0;
-    struct strbuf out;
     const char *line = bt;
     bool pending_lock = false;
 
-    sb_init(&out);
     while (line && *line) {
         const char *eol = strchr(line, '\n');
         size_t len = eol ? (size_t)(eol - line) : strlen(line);
@@ -162,12 +162,17 @@ char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx
         free(l);
     }
 
-    for (size_t i = 0; i < nt; i++)
-        if (t[i].waits_for && owner)
-            t[i].owner = owner(ctx, t[i].waits_for);
+    *ntp = nt;
+    return t;
+}
+
+/* Follows waiter -> owner edges from each waiter; a revisit is a cycle,
+ * written to OUT ("deadlock: ...").  True if there was one. */
+static bool write_cycle(const struct hthread *t, size_t nt, struct strbuf *out)
+{
+    bool found = false;
 
     /* Follow waiter -> owner edges from each waiter; a revisit is a cycle. */
-    bool found = false;
     for (size_t start = 0; start < nt && !found; start++) {
         size_t path[64], np = 0, cur = start;
         while (np < 64 && t[cur].waits_for && t[cur].owner > 0) {
@@ -184,55 +189,74 @@ char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx
                     seen = k;
             if (seen < np) {
                 /* cycle path[seen..np) */
-                sb_puts(&out, "deadlock: ");
+                sb_puts(out, "deadlock: ");
                 for (size_t k = seen; k < np; k++) {
-                    struct hthread *a = &t[path[k]];
+                    const struct hthread *a = &t[path[k]];
                     /* a holds what the previous thread in the cycle waits for */
-                    struct hthread *prev = &t[path[k == seen ? np - 1 : k - 1]];
-                    sb_printf(&out, "%sthread %ld holds 0x%llx (%s) and waits for "
+                    const struct hthread *prev = &t[path[k == seen ? np - 1 : k - 1]];
+                    sb_printf(out, "%sthread %ld holds 0x%llx (%s) and waits for "
                               "0x%llx (%s) at %s", k == seen ? "" : "; ", a->lwp,
                               prev->waits_for,
                               prev->mutex_name[0] ? prev->mutex_name : "?",
                               a->waits_for, a->mutex_name[0] ? a->mutex_name : "?",
                               a->where[0] ? a->where : "?");
                 }
-                sb_puts(&out, "\n");
+                sb_puts(out, "\n");
                 found = true;
                 break;
             }
             cur = next;
         }
     }
-    if (!found) {
-        size_t blocked = 0;
-        sb_puts(&out, "no mutex wait-for cycle: ");
-        for (size_t i = 0; i < nt; i++) {
-            struct hthread *h = &t[i];
-            if (h->waits_for) {
-                sb_printf(&out, "%sthread %ld waits for 0x%llx (%s) at %s, held by %s",
-                          blocked++ ? "; " : "", h->lwp, h->waits_for,
-                          h->mutex_name[0] ? h->mutex_name : "?",
-                          h->where[0] ? h->where : "?",
-                          h->owner > 0 ? "" : "no thread");
-                if (h->owner > 0) {
-                    bool alive = false;
-                    for (size_t j = 0; j < nt; j++)
-                        alive |= (t[j].lwp == h->owner);
-                    /* A lock whose owner is gone will never be released:
-                     * the owner exited (or was cancelled) holding it. */
-                    sb_printf(&out, "thread %ld%s", h->owner,
-                              alive ? "" : ", which has exited holding it");
-                }
-            } else if (h->blocked_in[0]) {
-                sb_printf(&out, "%sthread %ld blocked in %s at %s",
-                          blocked++ ? "; " : "", h->lwp, h->blocked_in,
-                          h->where[0] ? h->where : "?");
+    return found;
+}
+
+/* No cycle: what each thread waits for or is blocked in. */
+static void write_blocked(const struct hthread *t, size_t nt, struct strbuf *out)
+{
+    size_t blocked = 0;
+
+    sb_puts(out, "no mutex wait-for cycle: ");
+    for (size_t i = 0; i < nt; i++) {
+        const struct hthread *h = &t[i];
+        if (h->waits_for) {
+            sb_printf(out, "%sthread %ld waits for 0x%llx (%s) at %s, held by %s",
+                      blocked++ ? "; " : "", h->lwp, h->waits_for,
+                      h->mutex_name[0] ? h->mutex_name : "?",
+                      h->where[0] ? h->where : "?",
+                      h->owner > 0 ? "" : "no thread");
+            if (h->owner > 0) {
+                bool alive = false;
+                for (size_t j = 0; j < nt; j++)
+                    alive |= (t[j].lwp == h->owner);
+                /* A lock whose owner is gone will never be released:
+                 * the owner exited (or was cancelled) holding it. */
+                sb_printf(out, "thread %ld%s", h->owner,
+                          alive ? "" : ", which has exited holding it");
             }
+        } else if (h->blocked_in[0]) {
+            sb_printf(out, "%sthread %ld blocked in %s at %s",
+                      blocked++ ? "; " : "", h->lwp, h->blocked_in,
+                      h->where[0] ? h->where : "?");
         }
-        if (!blocked)
-            sb_puts(&out, "no thread is blocked on a mutex or condition variable");
-        sb_puts(&out, "\n");
     }
+    if (!blocked)
+        sb_puts(out, "no thread is blocked on a mutex or condition variable");
+    sb_puts(out, "\n");
+}
+
+char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx)
+{
+    size_t nt = 0;
+    struct hthread *t = parse_threads(bt, source, &nt);
+    struct strbuf out;
+
+    sb_init(&out);
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].waits_for && owner)
+            t[i].owner = owner(ctx, t[i].waits_for);
+    if (!write_cycle(t, nt, &out))
+        write_blocked(t, nt, &out);
     sb_printf(&out, "stacks (%zu threads, from gdb):\n", nt);
     for (size_t i = 0; i < nt; i++) {
         sb_printf(&out, "  thread %ld:\n%s", t[i].lwp,

@@ -116,7 +116,7 @@ static void log_files(const struct detector_run *run, const char *prefix,
     while ((de = readdir(d)) != NULL)
         if (strncmp(de->d_name, prefix, plen) == 0)
             sv_push_own(out, xasprintf("%s/%s", run->tmp, de->d_name));
-    closedir(d);
+    (void)closedir(d);  /* a directory only read: nothing to lose */
     if (out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, cmp_str);
 }
