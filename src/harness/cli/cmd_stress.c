@@ -337,7 +337,7 @@ static int stress_check(struct stress *st)
                 errorf("--chaos: %s is a %s build, whose own interceptors shadow "
                        "racelab's preload, so it cannot be perturbed; run a plain "
                        "build with --tool none|helgrind|drd --chaos, or drop --chaos",
-                       st->program, tool_names[t]);
+                       st->program, detectors[t]->label);
                 return EXIT_USAGE;
             }
         st->preload = chaos_preload_path();

@@ -121,6 +121,7 @@ static int asan_deadly_signal(const struct detector_run *run)
 
 const struct detector detector_asan = {
     .name = "asan",
+    .label = "ASan",
     .title = "AddressSanitizer + UBSan (clang -fsanitize=address,undefined): "
              "use after free, other memory errors, leaks, undefined behavior",
     .flavor = "asan",

@@ -56,6 +56,7 @@ struct detector_run {
 
 struct detector {
     const char *name;           /* --tool name, manifest section, JSON "tool" */
+    const char *label;          /* its name in prose: "TSan", "ASan" */
     const char *title;          /* one line for --help and the docs */
     const char *flavor;         /* build/<flavor>/racelab-server-* it runs */
     const char *requires;       /* a program that must be installed

@@ -18,6 +18,7 @@ static int drd_parse(const struct detector_run *run, struct finding_list *out,
 
 const struct detector detector_drd = {
     .name = "drd",
+    .label = "DRD",
     .title = "DRD (valgrind --tool=drd): data races, lock contention and pthread API misuse",
     .kinds = 1u << FINDING_DATA_RACE | 1u << FINDING_UNLOCK_UNLOCKED |
              1u << FINDING_DESTROY_LOCKED | 1u << FINDING_PTHREAD_MISUSE | 1u << FINDING_OTHER,

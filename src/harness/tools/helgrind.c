@@ -18,6 +18,7 @@ static int helgrind_parse(const struct detector_run *run, struct finding_list *o
 
 const struct detector detector_helgrind = {
     .name = "helgrind",
+    .label = "Helgrind",
     .title = "Helgrind (valgrind --tool=helgrind): data races, lock-order inversions, pthread API misuse",
     .kinds = 1u << FINDING_DATA_RACE | 1u << FINDING_LOCK_ORDER | 1u << FINDING_UNLOCK_UNLOCKED |
              1u << FINDING_DESTROY_LOCKED | 1u << FINDING_PTHREAD_MISUSE | 1u << FINDING_OTHER,

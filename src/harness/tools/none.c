@@ -4,6 +4,7 @@
 
 const struct detector detector_none = {
     .name = "none",
+    .label = "no-tool",
     .title = "no detector: the release build, judged by the symptom oracles, "
              "crashes and hangs",
     .flavor = "release",

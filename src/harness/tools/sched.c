@@ -23,6 +23,7 @@ static bool sched_verdict(const struct detector_run *run, int status,
 
 const struct detector detector_sched = {
     .name = "none",     /* its cells and JSON say "none", as before */
+    .label = "controlled-scheduler",
     .title = "the controlled scheduler (racelab cc builds): one thread at a time, "
              "a seeded schedule, deadlocks reported with their cycle",
     .flavor = "sched",

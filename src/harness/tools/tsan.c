@@ -116,6 +116,7 @@ static int tsan_deadly_signal(const struct detector_run *run)
 
 const struct detector detector_tsan = {
     .name = "tsan",
+    .label = "TSan",
     .title = "ThreadSanitizer (clang -fsanitize=thread): data races, lock-order "
              "inversions, thread leaks, signal-unsafe calls, mutex misuse",
     .flavor = "tsan",
