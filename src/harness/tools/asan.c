@@ -73,12 +73,12 @@ static void asan_command(const struct detector_run *run, struct strvec *argv,
  * options, no shadow memory, LSan unable to stop the world. */
 static char *asan_health(const struct detector_run *run, bool finished)
 {
-    static const char *const needles[] = {
+    static const char *const needles[] = {   /* the cause first */
+        "ERROR: Invalid value for", "ERROR: Can't open file",
         "AddressSanitizer CHECK failed", "LeakSanitizer CHECK failed",
         "Sanitizer CHECK failed", "AddressSanitizer: failed to",
         "ERROR: AddressSanitizer failed to", "Shadow memory range interleaves",
         "AddressSanitizer: ERROR: ",        /* flag parsing */
-        "ERROR: Invalid value for", "ERROR: Can't open file",
         "LeakSanitizer has encountered a fatal error",
         "LeakSanitizer does not work under ptrace",
         "ERROR: External symbolizer path is set to", NULL};
