@@ -226,6 +226,43 @@ static void test_new_keys(void **state)
     free(dir);
 }
 
+/* Every detector of the table is a manifest section; a runner mode
+ * (the controlled scheduler) and an unknown name are not. */
+static void test_detector_sections(void **state)
+{
+    struct scenario s;
+    char err[512];
+    char *dir = path_in2("tools", NULL);
+
+    for (int t = 0; t < TOOL_COUNT; t++) {
+        assert_non_null(detectors[t]);
+        assert_string_equal(detectors[t]->name, tool_names[t]);
+        assert_int_equal(tool_from_name(tool_names[t]), t);
+        assert_non_null(detectors[t]->flavor);
+    }
+    assert_int_equal(tool_from_name("sched"), -1);
+    assert_int_equal(tool_from_name("nosuchtool"), -1);
+    assert_non_null(detector_get(TOOL_SCHED));
+    assert_int_equal(tool_from_name("asan"), TOOL_ASAN);
+    assert_true(detectors[TOOL_ASAN]->kinds & (1u << FINDING_USE_AFTER_FREE));
+
+    assert_int_equal(mkdir(dir, 0755), 0);
+    char *m = xasprintf("%s/manifest.ini", dir);
+    write_text(m, "[scenario]\nmodule = cache\n"
+                  "[expect.buggy.asan]\nkinds = heap-use-after-free, memory-leak\n"
+                  "rate = 9/10\n");
+    assert_int_equal(scenario_load(&s, dir, "x", err, sizeof err), 0);
+    assert_true(s.expect[VARIANT_BUGGY][TOOL_ASAN].present);
+    assert_int_equal(s.expect[VARIANT_BUGGY][TOOL_ASAN].kinds,
+                     1u << FINDING_USE_AFTER_FREE | 1u << FINDING_LEAK);
+    scenario_free(&s);
+    write_text(m, "[scenario]\nmodule = cache\n[expect.buggy.sched]\nkinds =\n");
+    assert_int_equal(scenario_load(&s, dir, "x", err, sizeof err), -1);
+    scenario_free(&s);
+    free(m);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +272,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_broken_folder_skipped_with_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handout_folder_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_detector_sections, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

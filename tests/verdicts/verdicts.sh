@@ -52,6 +52,7 @@ hasnt() {
 json() { echo "--json $work/$1.json"; }
 have_tsan() { [ -x "$bin/vd_race-tsan" ]; }
 have_vg() { command -v valgrind >/dev/null; }
+have_asan() { [ -x "$bin/vd_uaf-asan" ]; }
 
 case $group in
 three_states)
@@ -184,8 +185,28 @@ hang_in_seconds)
         hasnt deadlock-tsan 'exceeded --timeout'
     fi
     ;;
+asan)
+    # The detector added through the table (tools/asan.c): it names the
+    # use after free, is clean on the control, is picked for an ASan build
+    # without --tool, fails as a tool on bad options, refuses a plain build.
+    have_asan || { echo "no clang: asan programs not built"; exit 77; }
+    rl 1 asan-uaf --tool asan $(json asan-uaf) -- "$bin/vd_uaf-asan"
+    has asan-uaf '"kind": "heap-use-after-free"'
+    has asan-uaf 'vd_uaf.c'
+    hasnt asan-uaf '"outcome": "crash"'
+    rl 1 asan-default $(json asan-default) -- "$bin/vd_uaf-asan"
+    has asan-default '"tool": "asan"'
+    rl 0 asan-clean --tool asan $(json asan-clean) -- "$bin/vd_clean-asan"
+    has asan-clean '"status": "pass"'
+    ASAN_OPTIONS=detect_leaks=maybe \
+        rl 3 asan-badflag --tool asan $(json asan-badflag) -- "$bin/vd_clean-asan"
+    has asan-badflag 'tool-error'
+    has asan-badflag 'Invalid value for bool option'
+    rl 3 asan-plain --tool asan -- "$bin/vd_clean"
+    has asan-plain '-fsanitize=address'
+    ;;
 *)
-    echo "usage: $0 three_states|tool_must_run|exercised|chaos_specs|hang_in_seconds RACELAB BIN" >&2
+    echo "usage: $0 three_states|tool_must_run|exercised|chaos_specs|hang_in_seconds|asan RACELAB BIN" >&2
     exit 2
     ;;
 esac

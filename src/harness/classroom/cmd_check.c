@@ -53,6 +53,16 @@ const char *const criterion_titles[CR_COUNT] = {
     "ThreadSanitizer finds nothing", "Helgrind finds nothing", "DRD finds nothing"};
 const int criterion_weights[CR_COUNT] = {0, 15, 20, 20, 25, 10, 10};
 
+/* The detectors check has a criterion for: the one named like it, and
+ * none (the oracles). */
+static bool check_judges_with(int tool)
+{
+    for (int c = 0; c < CR_COUNT; c++)
+        if (strcmp(criterion_names[c], tool_names[tool]) == 0)
+            return true;
+    return tool == TOOL_NONE;
+}
+
 enum { FL_RELEASE, FL_TSAN, FL_VALGRIND, FL_COUNT };
 static const char *const flavor_names[FL_COUNT] = {"release", "tsan", "valgrind"};
 static const char *const flavor_cc[FL_COUNT] = {"gcc", "clang", "gcc"};
@@ -734,6 +744,50 @@ static void cell_evidence(json_t *cell, const char *module, struct strbuf *ev)
     free(suffix);
 }
 
+/* racelab run SCEN --variant fixed --tool TOOL ... --json JSON: the
+ * harness command line one tool criterion runs in the sandbox. */
+static void tool_check_argv(struct strvec *argv, const char *scen, const char *tool,
+                            const char *subdir, long runs, double duration,
+                            double timeout, long jobs, long seed,
+                            const struct paths *p, const char *json)
+{
+    char buf[64];
+
+    sv_init(argv);
+    sv_push(argv, runner_self_exe);
+    sv_push(argv, "run");
+    sv_push(argv, scen);
+    sv_push(argv, "--variant");
+    sv_push(argv, "fixed");
+    sv_push(argv, "--tool");
+    sv_push(argv, tool);
+    snprintf(buf, sizeof buf, "%ld", runs);
+    sv_push(argv, "--runs");
+    sv_push(argv, buf);
+    snprintf(buf, sizeof buf, "%g", duration);
+    sv_push(argv, "--duration");
+    sv_push(argv, buf);
+    snprintf(buf, sizeof buf, "%ld", jobs);
+    sv_push(argv, "--jobs");
+    sv_push(argv, buf);
+    snprintf(buf, sizeof buf, "%ld", seed);
+    sv_push(argv, "--seed");
+    sv_push(argv, buf);
+    if (timeout > 0) {
+        snprintf(buf, sizeof buf, "%g", timeout);
+        sv_push(argv, "--timeout");
+        sv_push(argv, buf);
+    }
+    sv_push(argv, "--no-early-stop");
+    sv_push(argv, "--quiet");
+    sv_push(argv, "--source-dir");
+    sv_push(argv, p->source);
+    sv_push(argv, "--build-dir");
+    sv_push(argv, subdir);
+    sv_push(argv, "--json");
+    sv_push(argv, json);
+}
+
 static enum criterion_state tool_check(struct sandbox *sb, const char *scen, const char *module,
                                        const char *symptom, const char *tool, const char *subdir, long runs,
                                        double duration, double timeout, long jobs, long seed,
@@ -742,45 +796,14 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
     char *json = xasprintf("%s/%s.json", sb->dir, tool);
     char *log = xasprintf("%s/%s.log", sb->dir, tool);
     struct strvec argv;
-    char buf[64], err[256];
+    char err[256];
     int status = 0;
     bool to = false;
     enum criterion_state st = CR_FAIL;
     bool none = !strcmp(tool, "none");
 
-    sv_init(&argv);
-    sv_push(&argv, runner_self_exe);
-    sv_push(&argv, "run");
-    sv_push(&argv, scen);
-    sv_push(&argv, "--variant");
-    sv_push(&argv, "fixed");
-    sv_push(&argv, "--tool");
-    sv_push(&argv, tool);
-    snprintf(buf, sizeof buf, "%ld", runs);
-    sv_push(&argv, "--runs");
-    sv_push(&argv, buf);
-    snprintf(buf, sizeof buf, "%g", duration);
-    sv_push(&argv, "--duration");
-    sv_push(&argv, buf);
-    snprintf(buf, sizeof buf, "%ld", jobs);
-    sv_push(&argv, "--jobs");
-    sv_push(&argv, buf);
-    snprintf(buf, sizeof buf, "%ld", seed);
-    sv_push(&argv, "--seed");
-    sv_push(&argv, buf);
-    if (timeout > 0) {
-        snprintf(buf, sizeof buf, "%g", timeout);
-        sv_push(&argv, "--timeout");
-        sv_push(&argv, buf);
-    }
-    sv_push(&argv, "--no-early-stop");
-    sv_push(&argv, "--quiet");
-    sv_push(&argv, "--source-dir");
-    sv_push(&argv, p->source);
-    sv_push(&argv, "--build-dir");
-    sv_push(&argv, subdir);
-    sv_push(&argv, "--json");
-    sv_push(&argv, json);
+    tool_check_argv(&argv, scen, tool, subdir, runs, duration, timeout, jobs, seed,
+                    p, json);
     /* TSan and Valgrind reserve terabytes of address space: no RLIMIT_AS
      * for them (the memory cgroup, where there is one, still applies). */
     /* A racelab built with ASan or TSan (the asan/tsan flavors) reserves
@@ -790,8 +813,10 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
     struct sandbox_limits lim = {.nproc = 512, .as_mb = none && !sanitized ? 8192 : 0,
                                  .cpu_s = 600,
                                  .fsize_mb = 256, .nofile = 4096};
-    bool vg = !strcmp(tool, "helgrind") || !strcmp(tool, "drd");
-    double budget = (double)runs * (duration + (timeout > 0 ? timeout : (vg ? 200 : 70))) /
+    /* each run's own limit (duration + the detector's timeout_extra, or
+     * --timeout) and 20 s to spare, per job */
+    double extra = detectors[tool_from_name(tool)]->timeout_extra + 20;
+    double budget = (double)runs * (duration + (timeout > 0 ? timeout : extra)) /
                         (double)(jobs > 0 ? jobs : 1) + 30;
     char *env[] = {NULL, NULL};
     const char *tso = getenv("TSAN_OPTIONS");
@@ -1049,6 +1074,13 @@ int cmd_check(int argc, char **argv, struct paths *p)
     options_paths(&opt, p);
     memcpy(tools, opt.tools, sizeof tools);
     tools_set = opt.given[OPT_TOOL];
+    for (int t = 0; t < TOOL_COUNT; t++)
+        if (tools[t] && !check_judges_with(t)) {
+            errorf("--tool: no criterion for tool '%s' (check judges with: tsan, "
+                   "helgrind, drd, none)", tool_names[t]);
+            options_free(&opt);
+            return EXIT_USAGE;
+        }
     keep = opt.keep;
     quiet = opt.quiet;
     runs = opt.runs;
@@ -1119,7 +1151,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
         goto early_out;
     }
     if (tools[TOOL_TSAN])
-        check_tsan_aslr();
+        detector_tsan.prepare();        /* TSan's ASLR check (tools/tsan.c) */
     bool need[FL_COUNT] = {true, tools[TOOL_TSAN], tools[TOOL_HELGRIND] || tools[TOOL_DRD]};
     /* (the contract suite builds from sources: it needs no core objects) */
     bool need_core[FL_COUNT] = {need[0], need[1], need[2]};

@@ -69,15 +69,11 @@ bool opt_long(const char *flag, const char *val, long min, long max, long *out);
 bool opt_seconds(const char *flag, const char *val, double *out);
 /* Default --jobs: the number of online CPUs. */
 int default_jobs(void);
-/* Prints the once-per-process TSan/ASLR note and sets runner_tsan_setarch. */
-void check_tsan_aslr(void);
 /* librlchaos.so beside the racelab binary, or NULL (malloc'd). */
 char *chaos_preload_path(void);
-/* True if the file at PATH links the TSan runtime. */
-bool binary_has_tsan(const char *path);
 /* sched_detect.c: true if PATH was built by `racelab cc` (it links the
- * controlled scheduler, librlsched.a, whose __tsan_* symbols make
- * binary_has_tsan() say yes too: check this first). */
+ * controlled scheduler, librlsched.a, whose __tsan_* symbols make it look
+ * like a TSan build too: check this first). */
 bool binary_has_sched(const char *path);
 
 #endif

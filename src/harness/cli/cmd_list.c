@@ -37,7 +37,7 @@ static char *expect_text(const struct expect_spec *e, int tool)
 
     if (!e->present)
         return xstrdup("?");
-    if (tool == TOOL_NONE)
+    if (!detectors[tool]->reports)     /* none: judged by the symptom */
         k = xstrdup(e->symptom == 1 ? "symptom" : e->symptom == 0 ? "no symptom"
                                                                   : "-");
     else
@@ -215,8 +215,17 @@ int cmd_list(int argc, char **argv, struct paths *paths)
             printf("\n(racelab list --spoilers adds the module, bug class, diagnosis "
                    "and what each detector reports)\n");
     } else {
-        printf("%-22s %-20s %-10s %-12s %-16s %-16s %-16s %s\n", "SCENARIO", "BUG CLASS",
-               "MODULE", "VARIANTS", "TSAN", "HELGRIND", "DRD", "NONE (symptom)");
+        printf("%-22s %-20s %-10s %-12s", "SCENARIO", "BUG CLASS", "MODULE",
+               "VARIANTS");
+        for (int t = 0; t < TOOL_COUNT; t++) {     /* a column per detector */
+            char h[32];
+            snprintf(h, sizeof h, "%s%s", tool_names[t],
+                     detectors[t]->reports ? "" : " (symptom)");
+            for (char *c = h; *c && *c != ' '; c++)
+                *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+            printf(t + 1 < TOOL_COUNT ? " %-16s" : " %s", h);
+        }
+        printf("\n");
     }
     for (int i = 0; spoilers && i < n; i++) {
         struct scenario *s = &all[i];
@@ -235,7 +244,8 @@ int cmd_list(int argc, char **argv, struct paths *paths)
                        vars);
             else
                 printf("%-22s %-20s %-10s %-12s", "", "", "", "");
-            printf(" %-16s %-16s %-16s %s", e[0], e[1], e[2], e[3]);
+            for (int t = 0; t < TOOL_COUNT; t++)
+                printf(" %-16s", e[t]);
             printf("   [%s]\n", variant_names[v]);
             for (int t = 0; t < TOOL_COUNT; t++)
                 free(e[t]);

@@ -30,7 +30,7 @@ static const char run_tail[] =
 
 static const char *flavor_of(int tool)
 {
-    return tool == TOOL_TSAN ? "tsan" : tool == TOOL_NONE ? "release" : "valgrind";
+    return detectors[tool]->flavor;
 }
 
 static long cache_mb_of(const char *args)
@@ -236,16 +236,13 @@ static int run_prepare(struct runcmd *R)
 {
     char err[512];
 
-    if ((R->o.tools[TOOL_HELGRIND] || R->o.tools[TOOL_DRD])) {
-        char *vg = which("valgrind");
-        if (!vg) {
-            errorf("valgrind is not installed (needed for --tool helgrind/drd): "
-                   "apt-get install valgrind");
+    for (int t = 0; t < TOOL_COUNT; t++)
+        if (R->o.tools[t] && !detector_installed(detectors[t])) {
+            errorf("%s is not installed (needed for --tool %s): apt-get install %s",
+                   detectors[t]->requires, tool_names[t], detectors[t]->requires);
             R->status = EXIT_ENV;
             return -1;
         }
-        free(vg);
-    }
     if (outputs_check(&R->o.out) < 0) {
         R->status = EXIT_ENV;
         return -1;
@@ -254,8 +251,7 @@ static int run_prepare(struct runcmd *R)
         return -1;
     R->base_runs = R->o.runs;
     R->o.runs = gate_runs(&R->o.gate, R->o.runs);              /* --min-rate/--confidence */
-    if (R->o.tools[TOOL_TSAN])
-        check_tsan_aslr();
+    detectors_prepare(R->o.tools);
     {
         char *gdb = which("gdb");
         if (!gdb)
@@ -327,7 +323,7 @@ static int run_plan(struct runcmd *R)
         size_t nlocs;
         struct location *locs = expect_locations(s, e, &nlocs);
         double tmo = R->o.timeout > 0 ? R->o.timeout
-                     : R->o.duration + (t == TOOL_HELGRIND || t == TOOL_DRD ? 180 : 60);
+                     : R->o.duration + detectors[t]->timeout_extra;
         R->cell_first[ci] = R->njobs;
         R->cell_locs[ci] = locs;           /* shared by the cell's runs */
         for (long r = 0; r < (long)cell_runs[ci]; r++) {
@@ -370,7 +366,7 @@ static int run_plan(struct runcmd *R)
             sp->expect_kinds = e->kinds;
             /* stopping early only makes sense where a finding is expected */
             sp->early_stop = R->o.early && e->kinds != 0 && !e->false_positive &&
-                             nlocs > 0 && t != TOOL_NONE;
+                             nlocs > 0 && detectors[t]->reports;
             sp->source = R->paths->source;
             sp->session = R->session;
             sp->docroot = R->docroot;

@@ -9,6 +9,7 @@
 #include "options.h"
 #include "chaos_spec.h"
 #include "report/finding.h"
+#include "detector.h"
 #include "sched_detect.h"
 
 #include <stdio.h>
@@ -92,63 +93,80 @@ static int stress_parse(struct stress *st, int argc, char **argv)
     return 0;
 }
 
+/* The tools the program can run under: a sched build runs only as
+ * itself; without --tool, the detector whose build mark the program
+ * carries (tsan, asan), else the first default one that needs no special
+ * build and is installed (helgrind), else none.  0, or an exit status. */
+static int stress_pick_tools(struct stress *st)
+{
+    struct cli_opts *o = &st->o;
+
+    for (int t = 0; st->sched && t < TOOL_COUNT; t++)
+        if (o->tools[t] && t != TOOL_NONE) {
+            errorf("stress: %s is built by racelab cc for the controlled scheduler; "
+                   "it runs with --tool none only (--chaos pct|random picks the "
+                   "schedule). For %s build it with %s", st->program, tool_names[t],
+                   detectors[t]->build_hint ? detectors[t]->build_hint
+                                            : "a plain compiler");
+            return EXIT_USAGE;
+        }
+    if (st->sched)
+        o->tools[TOOL_NONE] = st->tool_set = true;
+    for (int t = 0; !st->tool_set && t < TOOL_COUNT; t++)
+        if (detectors[t]->build_mark &&
+            program_has_symbol(st->program, detectors[t]->build_mark))
+            o->tools[t] = st->tool_set = true;
+    for (int t = 0; !st->tool_set && t < TOOL_COUNT; t++) {
+        const struct detector *d = detectors[t];
+        if (d->by_default && d->reports && !d->build_mark && detector_installed(d))
+            o->tools[t] = st->tool_set = true;
+    }
+    if (!st->tool_set)
+        o->tools[TOOL_NONE] = st->tool_set = true;
+    for (int t = 0; !st->sched && t < TOOL_COUNT; t++) {
+        const struct detector *d = detectors[t];
+        if (!o->tools[t])
+            continue;
+        if (d->build_mark && !program_has_symbol(st->program, d->build_mark)) {
+            errorf("stress: %s is not built for %s (no %s); rebuild it with %s or "
+                   "use another --tool", st->program, d->name, d->build_mark,
+                   d->build_hint);
+            return EXIT_ENV;
+        }
+        if (!detector_installed(d)) {
+            errorf("%s is not installed (needed for --tool %s): apt-get install %s",
+                   d->requires, d->name, d->requires);
+            return EXIT_ENV;
+        }
+        if (d->refuses_mark && program_has_symbol(st->program, d->refuses_mark)) {
+            errorf("stress: %s carries %s; %s cannot run it (use the tool that "
+                   "build is for, or a plain build)", st->program, d->refuses_mark,
+                   d->name);
+            return EXIT_ENV;
+        }
+    }
+    return 0;
+}
+
 /* Phase 2: the program and the tools it can run under.  0, or an exit
  * status (usage or environment error, printed). */
 static int stress_check(struct stress *st)
 {
     struct cli_opts *o = &st->o;
-    bool tsan_build;
     int rc;
-    char *vg = which("valgrind");
 
     st->program = which(st->prog_argv[0]);
     if (!st->program) {
         errorf("stress: %s: %s", st->prog_argv[0],
                strchr(st->prog_argv[0], '/') ? "not found or not executable"
                                             : "not found in PATH");
-        free(vg);
         return EXIT_ENV;
     }
     /* A racelab cc build is not a TSan build: it runs bare, and --chaos
-     * acts through its own scheduler (sched_detect.c, docs/CHAOS.md). */
-    st->sched = binary_has_sched(st->program);
-    if (st->sched && (o->tools[TOOL_TSAN] || o->tools[TOOL_HELGRIND] ||
-                      o->tools[TOOL_DRD])) {
-        errorf("stress: %s is built by racelab cc for the controlled scheduler; it "
-               "runs with --tool none only (--chaos pct|random picks the schedule). "
-               "For tsan/helgrind/drd build it with clang -fsanitize=thread or plainly",
-               st->program);
-        free(vg);
-        return EXIT_USAGE;
-    }
-    if (st->sched) {
-        o->tools[TOOL_NONE] = true;
-        st->tool_set = true;
-    }
-    tsan_build = !st->sched && binary_has_tsan(st->program);
-    if (!st->tool_set)
-        o->tools[tsan_build ? TOOL_TSAN : vg ? TOOL_HELGRIND : TOOL_NONE] = true;
-    free(vg);
-    if (o->tools[TOOL_TSAN] && !tsan_build) {
-        errorf("stress: %s is not built with -fsanitize=thread (no __tsan_init); "
-               "rebuild it with clang -fsanitize=thread or use --tool helgrind|drd|none",
-               st->program);
-        return EXIT_ENV;
-    }
-    if (o->tools[TOOL_HELGRIND] || o->tools[TOOL_DRD]) {
-        vg = which("valgrind");
-        if (!vg) {
-            errorf("valgrind is not installed (needed for --tool helgrind/drd): "
-                   "apt-get install valgrind");
-            return EXIT_ENV;
-        }
-        free(vg);
-        if (tsan_build) {
-            errorf("stress: %s is built with -fsanitize=thread; valgrind cannot "
-                   "run it (use --tool tsan, or a build without TSan)", st->program);
-            return EXIT_ENV;
-        }
-    }
+     * acts through its own scheduler (tools/sched.c, docs/CHAOS.md). */
+    st->sched = program_has_symbol(st->program, detector_sched.build_mark);
+    if ((rc = stress_pick_tools(st)) != 0)
+        return rc;
     if (o->chaos) {
         /* a strategy only one runtime implements (chaos_spec.h) */
         struct chaos_config cfg;
@@ -165,13 +183,14 @@ static int stress_check(struct stress *st)
         /* The preload cannot act on a TSan build: its interceptors are in
          * the executable and win.  Saying nothing would mean a run that
          * looks perturbed and is not. */
-        if (tsan_build) {
-            errorf("--chaos: %s is a TSan build, whose own interceptors shadow "
-                   "racelab's preload, so it cannot be perturbed; run a plain "
-                   "build with --tool none|helgrind|drd --chaos, or drop --chaos",
-                   st->program);
-            return EXIT_USAGE;
-        }
+        for (int t = 0; t < TOOL_COUNT; t++)
+            if (o->tools[t] && !detectors[t]->preload_chaos) {
+                errorf("--chaos: %s is a %s build, whose own interceptors shadow "
+                       "racelab's preload, so it cannot be perturbed; run a plain "
+                       "build with --tool none|helgrind|drd --chaos, or drop --chaos",
+                       st->program, detectors[t]->label);
+                return EXIT_USAGE;
+            }
         st->preload = chaos_preload_path();
         if (!st->preload) {
             errorf("--chaos: librlchaos.so not found beside racelab (build it: "
@@ -189,8 +208,7 @@ static int stress_check(struct stress *st)
         o->given[OPT_SEED] = true;              /* shards share one seed base */
         o->seed = 1;
     }
-    if (o->tools[TOOL_TSAN])
-        check_tsan_aslr();
+    detectors_prepare(o->tools);
     return 0;
 }
 
@@ -259,7 +277,7 @@ static void stress_plan(struct stress *st)
             sp->hang_seconds = tool_hang_seconds(t, 0);
             sp->block_window = o->hang_window;
             sp->expect_exit = (int)o->expect_exit;
-            sp->early_stop = o->early && t != TOOL_NONE;
+            sp->early_stop = o->early && detectors[t]->reports;
             sp->source = st->paths->source;
             sp->session = st->session;
             sp->nfiles = DOCROOT_MIN_FILES;

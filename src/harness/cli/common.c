@@ -157,46 +157,6 @@ int default_jobs(void)
     return n > 0 ? (int)n : 1;
 }
 
-void check_tsan_aslr(void)
-{
-    static bool done;
-    char *s;
-    long bits;
-
-    if (done)
-        return;
-    done = true;
-    s = read_file("/proc/sys/vm/mmap_rnd_bits", NULL);
-    if (!s)
-        return;
-    bits = atol(s);
-    free(s);
-    if (bits > 28) {
-        char *setarch = which("setarch");
-        if (setarch) {
-            warnf("vm.mmap_rnd_bits is %ld (> 28): clang 14's TSan cannot place "
-                  "its shadow memory; running TSan programs under 'setarch -R' "
-                  "(or: sysctl vm.mmap_rnd_bits=28)", bits);
-            runner_tsan_setarch = true;
-        } else
-            warnf("vm.mmap_rnd_bits is %ld (> 28) and setarch is missing: TSan "
-                  "programs may fail to start (sysctl vm.mmap_rnd_bits=28)", bits);
-        free(setarch);
-    }
-}
-
-bool binary_has_tsan(const char *path)
-{
-    size_t n;
-    char *data = read_file(path, &n);
-    bool yes;
-
-    if (!data)
-        return false;
-    yes = memmem(data, n, "__tsan_init", 11) != NULL;
-    free(data);
-    return yes;
-}
 
 char *chaos_preload_path(void)
 {

@@ -2,12 +2,14 @@
  * classroom commands hunt, hint, check, handout, grade.
  *
  * racelab drives racelab-server variants (or any program) under
- * ThreadSanitizer, Helgrind, DRD or no tool, with real socket load from a
+ * the detectors of tools/detector.h (TSan, Helgrind, DRD, ASan+UBSan or
+ * none), with real socket load from a
  * separate process, and judges the findings against scenario manifests.
  * See docs/HARNESS.md.
  */
 #include "cli.h"
 #include "options.h"
+#include "detector.h"
 #include "loadgen.h"
 #include "proc.h"
 
@@ -62,6 +64,7 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
+            detectors_print(stdout);
             return EXIT_OK;
         }
         if (!strcmp(argv[i], "--source-dir") && i + 1 < argc) {
@@ -117,6 +120,7 @@ int main(int argc, char **argv)
         rc = cmd_grade(sub_argc, sub_argv, &paths);
     else if (!strcmp(cmd, "help")) {
         fputs(usage, stdout);
+        detectors_print(stdout);
         rc = EXIT_OK;
     } else {
         errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline, cc, "

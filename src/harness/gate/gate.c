@@ -140,38 +140,33 @@ char *gate_stress_repro(const char *tool, unsigned long seed,
 
 void gate_default_tools(const struct paths *p, bool tools[TOOL_COUNT])
 {
-    static const char *const flavor[TOOL_COUNT] = {
-        [TOOL_TSAN] = "tsan", [TOOL_HELGRIND] = "valgrind",
-        [TOOL_DRD] = "valgrind", [TOOL_NONE] = "release",
-    };
-    char *root = p->build_root ? xstrdup(p->build_root)
-                               : xasprintf("%s/build", p->source);
-    char *vg = which("valgrind");
     bool keep[TOOL_COUNT];
     int kept = 0;
     struct strbuf skipped;
 
     sb_init(&skipped);
     for (int t = 0; t < TOOL_COUNT; t++) {
-        char *exe = xasprintf("%s/%s/racelab-server", root, flavor[t]);
-        bool vg_tool = t == TOOL_HELGRIND || t == TOOL_DRD;
+        const struct detector *d = detectors[t];
+        char *exe = detector_executable(d, p->source, p->build_root, NULL, NULL);
+        bool installed = detector_installed(d);
 
-        keep[t] = tools[t] && is_executable(exe) && (!vg_tool || vg);
-        if (tools[t] && !keep[t])
-            sb_printf(&skipped, "%s%s (%s%s)", skipped.len ? ", " : "",
-                      tool_names[t], vg_tool && !vg ? "valgrind not installed"
-                      : "no build/", vg_tool && !vg ? "" : flavor[t]);
+        /* a detector that is not on by default (asan) only runs when named */
+        keep[t] = tools[t] && d->by_default && is_executable(exe) && installed;
+        if (tools[t] && d->by_default && !keep[t])
+            sb_printf(&skipped, "%s%s (%s%s%s)", skipped.len ? ", " : "",
+                      tool_names[t], installed ? "no build/" : "",
+                      installed ? d->flavor : d->requires,
+                      installed ? "" : " not installed");
         kept += keep[t];
         free(exe);
     }
-    if (kept && skipped.len) {
-        for (int t = 0; t < TOOL_COUNT; t++)
-            tools[t] = keep[t];
-        progress_note("skipping tools whose build is missing: %s; build with "
-                      "cmake --preset FLAVOR && cmake --build --preset FLAVOR, "
-                      "or name tools with --tool", skipped.buf);
+    for (int t = 0; t < TOOL_COUNT; t++)   /* none built: say what is missing */
+        tools[t] = kept ? keep[t] : tools[t] && detectors[t]->by_default;
+    if (kept) {
+        if (skipped.len)
+            progress_note("skipping tools whose build is missing: %s; build with "
+                          "cmake --preset FLAVOR && cmake --build --preset FLAVOR, "
+                          "or name tools with --tool", skipped.buf);
     }
     sb_free(&skipped);
-    free(vg);
-    free(root);
 }

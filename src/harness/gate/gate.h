@@ -39,11 +39,12 @@ char *gate_stress_repro(const char *tool, unsigned long seed,
                         const struct strvec *http, const char *load_cmd,
                         double duration, const char *chaos, char **prog,
                         int nprog);
-/* run/matrix without --tool: drops the tools whose build flavor
+/* run/matrix without --tool: keeps the detectors that are on by default
+ * (detector.h: by_default) and drops those whose build flavor
  * (BUILD/tsan, BUILD/valgrind, BUILD/release) has no racelab-server, or
- * whose tool is not installed, and says once which it skipped.  Leaves
- * TOOLS alone when nothing would remain (the usual "build missing" error
- * follows). */
+ * whose tool is not installed, and says once which it skipped.  When
+ * nothing would remain, keeps every default detector (the usual "build
+ * missing" error follows). */
 void gate_default_tools(const struct paths *p, bool tools[TOOL_COUNT]);
 /* On summarized cells: the baseline comparison, the guarantee and notes
  * (cell_apply_baseline, cell_annotate), the SARIF source root; then

@@ -17,6 +17,9 @@ static const char *const kind_names[FINDING_KIND_COUNT] = {
     [FINDING_PTHREAD_MISUSE] = "pthread-misuse",
     [FINDING_OTHER] = "other",
     [FINDING_EXIT_STATUS] = "exit-status",
+    [FINDING_MEMORY_ERROR] = "memory-error",
+    [FINDING_LEAK] = "memory-leak",
+    [FINDING_UNDEFINED] = "undefined-behavior",
 };
 
 const char *finding_kind_name(enum finding_kind kind)

@@ -21,13 +21,18 @@ enum finding_kind {
     FINDING_OTHER,
     FINDING_EXIT_STATUS,         /* the program exited non-zero by itself
                                     (racelab's own finding, no stacks) */
+    FINDING_MEMORY_ERROR,        /* ASan: any other memory error (overflow,
+                                    double or invalid free, ...) */
+    FINDING_LEAK,                /* LeakSanitizer: a direct leak */
+    FINDING_UNDEFINED,           /* UBSan: a "runtime error" */
     FINDING_KIND_COUNT
 };
 
 /* Stable names used in manifests and every output: "data-race",
  * "lock-order-inversion", "thread-leak", "heap-use-after-free",
  * "signal-unsafe-call", "unlock-unlocked", "destroy-locked",
- * "pthread-misuse", "other", "exit-status". */
+ * "pthread-misuse", "other", "exit-status", "memory-error", "memory-leak",
+ * "undefined-behavior". */
 const char *finding_kind_name(enum finding_kind kind);
 /* Returns the kind for NAME, or -1. */
 int finding_kind_from_name(const char *name);
@@ -56,7 +61,7 @@ struct stack {
 };
 
 struct finding {
-    char *tool;             /* "tsan", "helgrind", "drd" */
+    char *tool;             /* "tsan", "helgrind", "drd", "asan" */
     enum finding_kind kind;
     char *summary;          /* one line, e.g. TSan's SUMMARY line */
     struct stack *stacks;
@@ -96,6 +101,12 @@ int tsan_parse_buffer(const char *text, size_t len, struct finding_list *out,
  * left (one per process), in name order.  No file is not an error. */
 int tsan_parse_logs(const char *prefix, struct finding_list *out,
                     char *err, size_t errlen);
+/* AddressSanitizer, LeakSanitizer and UBSan text (ASAN_OPTIONS=log_path
+ * files, asan_report.c). */
+int asan_parse_file(const char *path, struct finding_list *out,
+                    char *err, size_t errlen);
+int asan_parse_buffer(const char *text, size_t len, struct finding_list *out,
+                      char *err, size_t errlen);
 /* TOOL is "helgrind" or "drd". */
 int valgrind_parse_xml_file(const char *path, const char *tool,
                             struct finding_list *out, char *err, size_t errlen);

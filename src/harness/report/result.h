@@ -102,7 +102,7 @@ struct cell_expect {
 struct cell_result {
     char *scenario;             /* or the program name under `stress` */
     char *variant;              /* "buggy", "fixed", or NULL for `stress` */
-    char *tool;                 /* "tsan", "helgrind", "drd", "none" */
+    char *tool;                 /* a detector name (tools/detector.h) */
     char *executable;
     char *module, *bug_class;   /* from the manifest, may be NULL */
     struct cell_expect expect;

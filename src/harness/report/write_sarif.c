@@ -121,6 +121,12 @@ static const char *const kind_help[FINDING_KIND_COUNT] = {
     [FINDING_OTHER] = "Another concurrency problem reported by the tool.",
     [FINDING_EXIT_STATUS] = "The program exited with a non-zero status of "
                             "its own (not on racelab's SIGTERM).",
+    [FINDING_MEMORY_ERROR] = "Memory is accessed out of bounds, or freed twice "
+                             "or wrongly (AddressSanitizer).",
+    [FINDING_LEAK] = "Memory is still allocated and unreachable at exit "
+                     "(LeakSanitizer).",
+    [FINDING_UNDEFINED] = "The program executed undefined behavior "
+                          "(UndefinedBehaviorSanitizer).",
 };
 
 static json_t *rules(void)

@@ -351,14 +351,14 @@ static void owners_second_pass(const char *bt, const char *pidbuf, struct owner_
     sv_free(&argv);
 }
 
-char *hang_report(pid_t pid, const char *tool, const char *source)
+char *hang_report(pid_t pid, bool gdb_attach, const char *source)
 {
     char pidbuf[32];
     char *bt, *report;
     struct owner_ctx oc;
     int st;
 
-    if (!strcmp(tool, "helgrind") || !strcmp(tool, "drd"))
+    if (!gdb_attach)
         return xstrdup("gdb cannot attach under valgrind (the process is "
                        "valgrind's synthetic CPU, not the program's threads); "
                        "see the tool's report instead\n");

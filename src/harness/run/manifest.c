@@ -14,20 +14,11 @@
 #include <unistd.h>
 
 const char *const variant_names[VARIANT_COUNT] = {"buggy", "fixed"};
-const char *const tool_names[TOOL_COUNT] = {"tsan", "helgrind", "drd", "none"};
 
 int variant_from_name(const char *name)
 {
     for (int i = 0; i < VARIANT_COUNT; i++)
         if (strcmp(name, variant_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-int tool_from_name(const char *name)
-{
-    for (int i = 0; i < TOOL_COUNT; i++)
-        if (strcmp(name, tool_names[i]) == 0)
             return i;
     return -1;
 }

@@ -7,14 +7,12 @@
 #include <stddef.h>
 #include "report/match.h"
 #include "harness_util.h"
+#include "detector.h"           /* TOOL_*, tool_names, tool_from_name */
 
 enum { VARIANT_BUGGY, VARIANT_FIXED, VARIANT_COUNT };
-enum { TOOL_TSAN, TOOL_HELGRIND, TOOL_DRD, TOOL_NONE, TOOL_COUNT };
 
 extern const char *const variant_names[VARIANT_COUNT];
-extern const char *const tool_names[TOOL_COUNT];
 int variant_from_name(const char *name);        /* -1 if unknown */
-int tool_from_name(const char *name);           /* -1 if unknown */
 
 /* [expect.<variant>.<tool>] */
 struct expect_spec {

@@ -11,8 +11,8 @@
 #include "runner.h"
 #include "chaos_spec.h"
 #include "children.h"
+#include "detector.h"
 #include "hang.h"
-#include "tool_health.h"
 #include "watchdog.h"
 #include "http_client.h"
 #include "loadgen.h"
@@ -20,7 +20,6 @@
 #include "oracle.h"
 #include "proc.h"
 #include "progress.h"
-#include "sched_detect.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -35,31 +34,30 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 
-bool runner_tsan_setarch;
 const char *runner_self_exe = "/proc/self/exe";
 
-/* Detector slowdowns: TSan ~5-15x, Valgrind ~20-50x.  Budgets scale. */
+/* Detector slowdowns (TSan ~5-15x, Valgrind ~20-50x) scale the budgets:
+ * each detector's factors are in its file (tools/). */
 double tool_hang_seconds(int tool, double manifest_value)
 {
     double base = manifest_value > 0 ? manifest_value : 3.0;
-    return base * (tool == TOOL_TSAN ? 2 : tool == TOOL_NONE ? 1 : 6);
+    return base * detector_get(tool)->hang_factor;
 }
 
 double tool_slow_ms(int tool, double manifest_value)
 {
     double base = manifest_value > 0 ? manifest_value : 1000;
-    return base * (tool == TOOL_TSAN ? 5 : tool == TOOL_NONE ? 1 : 30);
+    return base * detector_get(tool)->slow_factor;
 }
 
 double tool_startup_seconds(int tool)
 {
-    return tool == TOOL_NONE ? 10 : tool == TOOL_TSAN ? 20 : 60;
+    return detector_get(tool)->startup_seconds;
 }
 
 /* A correct server exits within 0.01 s of SIGTERM (0.1 s under TSan, ~2 s
@@ -67,13 +65,15 @@ double tool_startup_seconds(int tool)
  * lost wakeup at shutdown does not eat the `make tsan` time budget. */
 double tool_shutdown_seconds(int tool)
 {
-    return tool == TOOL_NONE ? 2 : tool == TOOL_TSAN ? 3 : 15;
+    return detector_get(tool)->shutdown_seconds;
 }
 
 /* Everything one run juggles, so helpers can share it. */
 struct run {
     const struct run_spec *spec;
     struct run_output *out;
+    const struct detector *det; /* the spec's tool, or the sched mode */
+    struct detector_run dr;     /* what the detector sees of this run */
     char *tmp;
     struct proc prog, load;
     double t0;
@@ -188,8 +188,7 @@ static void tool_error(struct run *r, char *quote)
     }
     rec->outcome = RUN_TOOL_ERROR;
     free(rec->reason);
-    rec->reason = xasprintf("%s did not run properly: %s",
-                            tool_names[r->spec->tool], quote);
+    rec->reason = xasprintf("%s did not run properly: %s", r->det->name, quote);
     free(quote);
 }
 
@@ -197,12 +196,8 @@ static void tool_error(struct run *r, char *quote)
  * FINISHED: the tool process has exited by itself or on SIGTERM. */
 static bool check_tool_health(struct run *r, bool finished)
 {
-    char *quote = NULL;
+    char *quote = r->det->health ? r->det->health(&r->dr, finished) : NULL;
 
-    if (r->spec->tool == TOOL_TSAN)
-        quote = tsan_runtime_failure(r->tmp);
-    else if (r->spec->tool == TOOL_HELGRIND || r->spec->tool == TOOL_DRD)
-        quote = valgrind_failure(r->tmp, finished);
     if (!quote)
         return false;
     tool_error(r, quote);
@@ -275,64 +270,10 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
 {
     const struct run_spec *s = r->spec;
     char portbuf[16];
-    char *supp;
 
     snprintf(portbuf, sizeof portbuf, "%d", r->port);
-    switch (s->tool) {
-    case TOOL_TSAN: {
-        const char *user = getenv("TSAN_OPTIONS");
-        struct strbuf o;
-        sb_init(&o);
-        sb_printf(&o, "TSAN_OPTIONS=log_path=%s/tsan halt_on_error=0 "
-                  "report_signal_unsafe=1 second_deadlock_stack=1 history_size=4 "
-                  "exitcode=66 print_suppressions=1", r->tmp);
-        /* TSan takes one suppressions file: the user's wins */
-        supp = s->suppressions ? xstrdup(s->suppressions)
-                               : xasprintf("%s/sanitizers/tsan.supp", s->source);
-        if (access(supp, R_OK) == 0)
-            sb_printf(&o, " suppressions=%s", supp);
-        free(supp);
-        if (user && *user)
-            sb_printf(&o, " %s", user);
-        sv_push_own(env, sb_steal(&o));
-        if (runner_tsan_setarch) {
-            struct utsname u;
-            if (uname(&u) < 0)
-                snprintf(u.machine, sizeof u.machine, "x86_64");
-            sv_push(argv, "setarch");
-            sv_push(argv, u.machine);
-            sv_push(argv, "-R");
-        }
-        break;
-    }
-    case TOOL_HELGRIND:
-    case TOOL_DRD:
-        sv_push(argv, "valgrind");
-        sv_push_own(argv, xasprintf("--tool=%s", tool_names[s->tool]));
-        sv_push(argv, "--xml=yes");
-        sv_push_own(argv, xasprintf("--xml-file=%s/vg.xml", r->tmp));
-        sv_push(argv, "--error-exitcode=0");
-        sv_push(argv, "--child-silent-after-fork=yes");
-        /* no gdbserver: its FIFOs in $TMPDIR outlive a killed valgrind */
-        sv_push(argv, "--vgdb=no");
-        if (s->chaos && strncmp(s->chaos, "none", 4) != 0) {
-            /* Valgrind runs one thread at a time; under --chaos let its
-             * own scheduler help: a fair (ticket) lock hands the CPU to
-             * waiting threads round-robin instead of to whoever wins the
-             * futex.  (Valgrind 3.19 has no command-line option for its
-             * scheduling quantum.) */
-            sv_push(argv, "--fair-sched=yes");
-        }
-        supp = xasprintf("%s/sanitizers/valgrind.supp", s->source);
-        if (access(supp, R_OK) == 0)
-            sv_push_own(argv, xasprintf("--suppressions=%s", supp));
-        free(supp);
-        if (s->suppressions)
-            sv_push_own(argv, xasprintf("--suppressions=%s", s->suppressions));
-        break;
-    default:
-        break;
-    }
+    if (r->det->command)
+        r->det->command(&r->dr, argv, env);
     if (s->chaos) {
         /* one seed per run, so a perturbed schedule can be replayed */
         struct chaos_config cc;
@@ -340,15 +281,13 @@ static void build_argv(struct run *r, struct strvec *argv, struct strvec *env)
                      cc.strategy == CHAOS_NONE || (cc.given & (1u << CHAOS_KEY_seed));
         sv_push_own(env, as_is ? xasprintf("RACELAB_CHAOS=%s", s->chaos)
                                : xasprintf("RACELAB_CHAOS=%s:seed=%lu", s->chaos, s->seed));
-        if (s->chaos_preload && s->tool != TOOL_TSAN) {
+        if (s->chaos_preload && r->det->preload_chaos) {
             const char *old = getenv("LD_PRELOAD");
             sv_push_own(env, old && *old
                                  ? xasprintf("LD_PRELOAD=%s:%s", s->chaos_preload, old)
                                  : xasprintf("LD_PRELOAD=%s", s->chaos_preload));
         }
     }
-    if (s->sched)   /* the schedule, quoted if the run fails (sched_detect.c) */
-        sv_push_own(env, xasprintf("RACELAB_SCHED_LOG=%s/sched.log", r->tmp));
     for (size_t i = 0; i < s->argv.n; i++) {
         char *a = str_replace(s->argv.v[i], ARG_PORT, portbuf);
         char *b = str_replace(a, ARG_TMP, r->tmp);
@@ -444,106 +383,17 @@ static void set_nonblock(int fd)
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-/* Valgrind's XML is only well formed once valgrind exits.  To read it
- * early (or after a SIGKILL), cut after the last complete <error> and close
- * the document. */
-static int parse_vg_partial(const char *path, const char *tool,
-                            struct finding_list *out, char *err, size_t errlen)
-{
-    size_t n;
-    char *xml = read_file(path, &n);
-    int rc;
-
-    if (!xml) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!strstr(xml, "</valgrindoutput>")) {
-        char *last = NULL;
-        for (char *p = xml; (p = strstr(p, "</error>")) != NULL; p += 8)
-            last = p + 8;
-        if (!last) {
-            free(xml);
-            return 0;
-        }
-        *last = '\0';
-        char *fixed = xasprintf("%s\n</valgrindoutput>\n", xml);
-        free(xml);
-        xml = fixed;
-        n = strlen(xml);
-    }
-    rc = valgrind_parse_xml_buffer(xml, n, tool, out, err, errlen);
-    free(xml);
-    return rc;
-}
-
-/* Parses every report the tool wrote (tsan.PID files / vg.xml). */
+/* Parses every report the tool wrote; after a failure with PARTIAL, what
+ * could be read. */
 static int parse_reports(struct run *r, struct finding_list *out, bool partial,
                          char *err, size_t errlen)
 {
-    int total = 0;
+    int n;
 
-    if (r->spec->tool == TOOL_TSAN) {
-        DIR *d = opendir(r->tmp);
-        struct dirent *de;
-        if (!d)
-            return 0;
-        while ((de = readdir(d)) != NULL) {
-            if (strncmp(de->d_name, "tsan.", 5) != 0)
-                continue;
-            char *p = xasprintf("%s/%s", r->tmp, de->d_name);
-            int n = tsan_parse_file(p, out, err, errlen);
-            free(p);
-            if (n < 0 && !partial) {
-                closedir(d);
-                return -1;
-            }
-            total += n > 0 ? n : 0;
-        }
-        closedir(d);
-    } else if (r->spec->tool == TOOL_HELGRIND || r->spec->tool == TOOL_DRD) {
-        char *p = xasprintf("%s/vg.xml", r->tmp);
-        int n = access(p, R_OK) == 0
-                    ? parse_vg_partial(p, tool_names[r->spec->tool], out, err, errlen)
-                    : 0;
-        free(p);
-        if (n < 0 && !partial)
-            return -1;
-        total += n > 0 ? n : 0;
-    }
-    return total;
-}
-
-/* Total bytes of the tool's report files so far. */
-static off_t report_bytes(struct run *r)
-{
-    struct stat st;
-    off_t total = 0;
-
-    if (r->spec->tool == TOOL_TSAN) {
-        DIR *d = opendir(r->tmp);
-        struct dirent *de;
-        if (!d)
-            return 0;
-        while ((de = readdir(d)) != NULL)
-            if (strncmp(de->d_name, "tsan.", 5) == 0) {
-                char *p = xasprintf("%s/%s", r->tmp, de->d_name);
-                if (stat(p, &st) == 0)
-                    total += st.st_size;
-                free(p);
-            }
-        closedir(d);
-    } else if (r->spec->tool != TOOL_NONE) {
-        char *p = xasprintf("%s/vg.xml", r->tmp);
-        size_t n;
-        char *xml = read_file(p, &n);
-        /* the XML preamble is there from the start: count only errors */
-        if (xml && strstr(xml, "<error>"))
-            total = (off_t)n;
-        free(xml);
-        free(p);
-    }
-    return total;
+    if (!r->det->parse)
+        return 0;
+    n = r->det->parse(&r->dr, out, partial, err, errlen);
+    return n < 0 && partial ? 0 : n;
 }
 
 static size_t match_depth(const struct run_spec *s)
@@ -566,10 +416,10 @@ static void check_reports(struct run *r)
     double now = now_mono();
     off_t sz;
 
-    if (r->spec->tool == TOOL_NONE || now - r->last_log_check < 0.25)
+    if (!r->det->reports || !r->det->report_bytes || now - r->last_log_check < 0.25)
         return;
     r->last_log_check = now;
-    sz = report_bytes(r);
+    sz = r->det->report_bytes(&r->dr);
     if (sz <= r->log_size)
         return;
     r->log_size = sz;
@@ -583,7 +433,8 @@ static void check_reports(struct run *r)
         char err[256];
         unsigned seen = 0;
         finding_list_init(&l);
-        parse_reports(r, &l, true, err, sizeof err);
+        /* partial: a report still being written may not parse yet */
+        (void)parse_reports(r, &l, true, err, sizeof err);
         for (size_t i = 0; i < l.count; i++)
             if (finding_matches(r->spec, &l.items[i]))
                 seen |= 1u << l.items[i].kind;
@@ -599,7 +450,7 @@ static void check_reports(struct run *r)
 static void capture_hang(struct run *r, const char *what)
 {
     trace(r, "gdb: capturing stacks (%s)", what);
-    char *rep = hang_report(r->prog.pid, tool_names[r->spec->tool], r->spec->source);
+    char *rep = hang_report(r->prog.pid, r->det->gdb_attach, r->spec->source);
     trace(r, "gdb: done");
     struct run_record *rec = &r->out->rec;
     if (rec->hang_report) {
@@ -626,32 +477,21 @@ static bool is_crash(struct run *r, int *sig)
         *sig = s;
         return true;
     }
-    /* TSan turns a SEGV into a report and an exit; its log or our stderr
-     * file says so ("ThreadSanitizer:DEADLYSIGNAL"). */
-    if (r->spec->tool == TOOL_TSAN) {
-        DIR *d = opendir(r->tmp);
-        struct dirent *de;
-        bool deadly = false;
-        while (d && (de = readdir(d)) != NULL && !deadly) {
-            if (strncmp(de->d_name, "tsan.", 5) != 0 && strcmp(de->d_name, "stderr") != 0)
-                continue;
-            char *p = xasprintf("%s/%s", r->tmp, de->d_name);
-            char *text = read_file(p, NULL);
-            if (text && strstr(text, "DEADLYSIGNAL")) {
-                deadly = true;
-                *sig = strstr(text, "SEGV") ? SIGSEGV
-                       : strstr(text, "ABRT") ? SIGABRT
-                       : strstr(text, "BUS") ? SIGBUS
-                       : strstr(text, "FPE") ? SIGFPE : 0;
-            }
-            free(text);
-            free(p);
-        }
-        if (d)
-            closedir(d);
-        if (deadly)
+    /* A sanitizer turns a SEGV into a report and an exit; its log says so
+     * ("ThreadSanitizer:DEADLYSIGNAL"). */
+    if (r->det->deadly_signal) {
+        int d = r->det->deadly_signal(&r->dr);
+        if (d) {
+            *sig = d > 0 ? d : 0;
             return true;
+        }
     }
+    /* The detector's "I reported and stopped the program" exit (ASan halts
+     * at its first error) is the finding's, not a crash. */
+    if (WIFEXITED(st) && r->det->report_exit >= 0 &&
+        WEXITSTATUS(st) == r->det->report_exit && r->det->report_bytes &&
+        r->det->report_bytes(&r->dr) > 0)
+        return false;
     /* A server that exits before being asked to has crashed in effect. */
     return r->spec->server && !r->sent_term;
 }
@@ -672,14 +512,6 @@ static void note(struct run *r, const char *fmt, ...)
     va_end(ap);
     sb_printf(&r->notes, "%s%s", r->notes.len ? "; " : "", s ? s : "");
     free(s);
-}
-
-bool args_use(char *const *argv, size_t n, const char *placeholder)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strstr(argv[i], placeholder))
-            return true;
-    return false;
 }
 
 static bool uses_port(const struct run_spec *s)
@@ -725,6 +557,7 @@ static int phase_start(struct run *r)
     char err[512];
 
     r->tmp = xasprintf("%s/run-%d", spec->session, spec->index);
+    r->dr.tmp = r->tmp;
     if (mkdir(r->tmp, 0700) < 0) {
         env_error(r, "mkdir %s: %s", r->tmp, strerror(errno));
         return -1;
@@ -869,7 +702,7 @@ static bool watch_blocked(struct run *r, double now)
     struct thread_sample ts;
 
     if (r->prog.exited ||
-        !block_watch_poll(&r->blocks, r->prog.pid, r->spec->tool == TOOL_TSAN,
+        !block_watch_poll(&r->blocks, r->prog.pid, r->det->sleeper_thread,
                           false, now, &ts))
         return false;
     fire(r, "hang", "every thread blocked (%d in a futex wait) with no CPU "
@@ -953,7 +786,7 @@ static void check_children(struct run *r)
 {
     const struct run_spec *spec = r->spec;
     char *k = children_stuck(&r->kids, now_mono(), spec->hang_seconds / 3,
-                             spec->tool == TOOL_NONE || spec->tool == TOOL_TSAN);
+                             r->det->gdb_attach);
 
     if (k)
         fire(r, "stuck-child", "%s", k);
@@ -1017,7 +850,7 @@ static bool wait_shutdown(struct run *r, double limit)
             fire(r, "shutdown-hang", "still running %.0f s after SIGTERM", limit);
             return false;
         }
-        if (block_watch_poll(&w, r->prog.pid, r->spec->tool == TOOL_TSAN,
+        if (block_watch_poll(&w, r->prog.pid, r->det->sleeper_thread,
                              true, now, &ts)) {
             fire(r, "shutdown-hang", "still running %.1f s after SIGTERM, every "
                  "thread blocked (%d in a futex wait) with no CPU progress for "
@@ -1030,8 +863,6 @@ static bool wait_shutdown(struct run *r, double limit)
 /* Phase 6: SIGTERM, a grace period, SIGKILL. */
 static void phase_shutdown(struct run *r)
 {
-    const struct run_spec *spec = r->spec;
-
     trace(r, "shutdown");
     if (!r->prog.exited && !proc_poll(&r->prog)) {
         if (r->hung || r->out->rec.outcome == RUN_TOOL_ERROR) {
@@ -1045,7 +876,7 @@ static void phase_shutdown(struct run *r)
             if (!proc_wait(&r->prog, 0.3))
                 proc_signal(&r->prog, SIGKILL);
         } else {
-            double limit = tool_shutdown_seconds(spec->tool);
+            double limit = r->det->shutdown_seconds;
             kill(r->prog.pid, SIGTERM);
             r->sent_term = true;
             if (!wait_shutdown(r, limit)) {
@@ -1070,7 +901,7 @@ static void add_exit_status_finding(struct run *r, int status)
     struct finding f;
 
     memset(&f, 0, sizeof f);
-    f.tool = xstrdup(tool_names[r->spec->tool]);
+    f.tool = xstrdup(r->det->name);
     f.kind = FINDING_EXIT_STATUS;
     f.summary = xasprintf("%s exited with status %d (expected %d)",
                           r->spec->argv.v[0], status, r->spec->expect_exit);
@@ -1090,9 +921,10 @@ static void phase_postmortem(struct run *r)
     if (!r->prog.exited || run_outcome_is_error(rec->outcome) ||
         check_tool_health(r, !killed_by_us))
         return;
-    /* the controlled scheduler's deadlock exit is a hang with its report */
-    if (spec->sched && sched_run_verdict(st, r->tmp, &rec->hang_report,
-                                         &r->oracles, &r->fired)) {
+    /* the detector's own reading of the exit (the controlled scheduler's
+     * deadlock exit is a hang with its report) */
+    if (r->det->verdict && r->det->verdict(&r->dr, st, &rec->hang_report,
+                                           &r->oracles, &r->fired)) {
         r->hung = true;
         return;
     }
@@ -1103,18 +935,19 @@ static void phase_postmortem(struct run *r)
         rec->signal = sig;
         if (WIFEXITED(st) && sig)
             snprintf(desc + strlen(desc), sizeof desc - strlen(desc),
-                     " after SIG%s (ThreadSanitizer:DEADLYSIGNAL)",
-                     sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+                     " after SIG%s (%s:DEADLYSIGNAL)",
+                     sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", r->det->name);
         fire(r, "crash", "%s%s", desc, r->sent_term ? " during shutdown" : "");
         free(rec->reason);
         rec->reason = xasprintf("%s %s: %s", spec->argv.v[0], desc, tail);
         free(tail);
         return;
     }
-    /* TSan's exitcode=66 says "I reported something", not the program. */
+    /* A detector's report exit (TSan's exitcode=66) says "I reported
+     * something", not the program. */
     if (WIFEXITED(st) && !r->sent_term && !spec->server &&
         WEXITSTATUS(st) != spec->expect_exit &&
-        !(spec->tool == TOOL_TSAN && WEXITSTATUS(st) == 66))
+        !(r->det->report_exit >= 0 && WEXITSTATUS(st) == r->det->report_exit))
         add_exit_status_finding(r, WEXITSTATUS(st));
 }
 
@@ -1301,6 +1134,10 @@ void run_one(const struct run_spec *spec, struct run_output *out)
     memset(r, 0, sizeof *r);
     r->spec = spec;
     r->out = out;
+    r->det = detector_get(spec->sched ? TOOL_SCHED : spec->tool);
+    r->dr.source = spec->source;
+    r->dr.suppressions = spec->suppressions;
+    r->dr.chaos = spec->chaos;
     r->prog.out_fd = r->load.out_fd = -1;
     r->errfd = r->loadfd = r->pidfd = -1;
     r->th_base = r->th_end = -1;

@@ -26,7 +26,7 @@ struct run_spec {
     const char *label;          /* "cache-race buggy tsan" */
     const char *repro;          /* the command that repeats this run (same
                                    seed, same chaos), or NULL */
-    int tool;                   /* TOOL_* */
+    int tool;                   /* TOOL_* (tools/detector.h) */
     struct strvec argv;         /* program and its arguments */
     bool server;                /* a racelab-server: we add --host/--port/--root
                                    and wait for "listening on" */
@@ -44,8 +44,8 @@ struct run_spec {
     const char *suppressions;   /* --suppressions FILE: TSan's instead of
                                    sanitizers/tsan.supp, Valgrind's beside
                                    sanitizers/valgrind.supp; or NULL */
-    bool sched;                 /* built by racelab cc (src/sched): gets
-                                   RACELAB_SCHED_LOG; its deadlock exit is a hang */
+    bool sched;                 /* built by racelab cc (src/sched): runs in
+                                   the detector mode TOOL_SCHED (tools/sched.c) */
     /* Oracles. */
     const char *symptom;        /* the manifest's oracle, or NULL */
     double slow_ms, memory_growth_mb, hang_seconds;
@@ -73,7 +73,6 @@ struct run_output {
 };
 
 /* Globals set once by main before any run. */
-extern bool runner_tsan_setarch;        /* wrap TSan programs in setarch -R */
 extern const char *runner_self_exe;     /* racelab itself, for __loadgen */
 
 /* Runs SPEC; OUT is always filled (env errors included). */
@@ -105,12 +104,5 @@ void run_jobs(struct job *jobs, size_t n, int parallel);
  * with a symptom and no kinds). */
 bool job_detected(const struct job *j);
 
-/* The placeholders a program's arguments may hold (stress, hunt cases):
- * {port} becomes a free port (racelab then waits until it accepts), {tmp}
- * the run's directory.  args_use() is the one test for them, used by
- * stress, the runner and the scheduler's step measurement. */
-#define ARG_PORT "{port}"
-#define ARG_TMP "{tmp}"
-bool args_use(char *const *argv, size_t n, const char *placeholder);
 
 #endif

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "sched_detect.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -91,27 +92,28 @@ void sched_measure_steps(const struct strvec *argv, double timeout)
         return;         /* needs a run's directory or port: not alone */
     pid_t pid = fork();
     if (pid < 0)
-        return;
+        return;     /* no measurement: the runs then measure k themselves,
+                       only the first runs' change points are less spread */
     if (pid == 0) {
         int fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-            dup2(fd, 0);
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        setenv("RACELAB_CHAOS", "none", 1);
-        setenv("RACELAB_SCHED_QUIET", "1", 1);
-        unsetenv("RACELAB_SCHED_LOG");
-        unsetenv("RACELAB_SCHED_REPLAY");
+        /* silent, unperturbed, no log: or not at all */
+        if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+            setenv("RACELAB_CHAOS", "none", 1) < 0 ||
+            setenv("RACELAB_SCHED_QUIET", "1", 1) < 0 ||
+            unsetenv("RACELAB_SCHED_LOG") < 0 || unsetenv("RACELAB_SCHED_REPLAY") < 0)
+            _exit(127);
         execv(argv->v[0], argv->v);
         _exit(127);
     }
     double end = now_mono() + timeout;
     int status;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
+    pid_t r;
+    while ((r = waitpid(pid, &status, WNOHANG)) == 0 || (r < 0 && errno == EINTR)) {
         if (now_mono() > end) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            /* ESRCH: it exited meanwhile; the waitpid below reaps it */
+            (void)kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
             return;
         }
         usleep(10000);

@@ -361,3 +361,11 @@ void warnf(const char *fmt, ...)
     fprintf(stderr, "racelab: warning: %s\n", s ? s : fmt);
     free(s);
 }
+
+bool args_use(char *const *argv, size_t n, const char *placeholder)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(argv[i], placeholder))
+            return true;
+    return false;
+}

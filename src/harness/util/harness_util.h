@@ -73,4 +73,12 @@ char *which(const char *name);
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The placeholders a program's arguments may hold (stress, hunt cases):
+ * {port} becomes a free port (racelab then waits until it accepts), {tmp}
+ * the run's directory.  args_use() is the one test for them, used by
+ * stress, the runner and the scheduler's step measurement. */
+#define ARG_PORT "{port}"
+#define ARG_TMP "{tmp}"
+bool args_use(char *const *argv, size_t n, const char *placeholder);
+
 #endif

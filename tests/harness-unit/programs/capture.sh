@@ -1,6 +1,6 @@
 #!/bin/sh
 # capture.sh - rebuilds the tiny bug programs and re-captures the real
-# ThreadSanitizer, Helgrind and DRD reports in ../data/.  The unit tests
+# ThreadSanitizer, Helgrind, DRD and ASan/UBSan/LSan reports in ../data/.  The unit tests
 # assert on these files, so re-run this only on purpose and re-check the
 # line numbers the tests expect.
 #
@@ -56,3 +56,15 @@ head -n $((cut + 12)) "$xml" > "$data/helgrind-truncated.xml"
 tlog=$data/tsan-signal_malloc.log
 cut=$(grep -n 'WARNING: ThreadSanitizer' "$tlog" | sed -n 2p | cut -d: -f1)
 head -n $((cut + 2)) "$tlog" > "$data/tsan-truncated.log"
+
+# AddressSanitizer + UBSan + LSan, as racelab's asan flavor builds and
+# runs them (tools/asan.c): one log per process.
+for p in uaf overflow leak ub_overflow; do
+    clang -fsanitize=address,undefined -fno-sanitize-recover=undefined -g -O1 \
+        -fno-omit-frame-pointer -pthread -o "$build/$p.asan" "$here/$p.c"
+    rm -f "$build/asan-$p".*
+    ASAN_OPTIONS="log_path=$build/asan-$p exitcode=66 detect_leaks=1" \
+        UBSAN_OPTIONS="print_stacktrace=1 report_error_type=1" \
+        "$build/$p.asan" >/dev/null 2>&1 || true
+    cp "$(ls "$build/asan-$p".* | head -n 1)" "$data/asan-$p.log"
+done
