@@ -85,19 +85,6 @@ static void progress(const char *fmt, ...)
     va_end(ap);
 }
 
-void xml_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<') fputs("&lt;", f);
-        else if (c == '>') fputs("&gt;", f);
-        else if (c == '&') fputs("&amp;", f);
-        else if (c == '"') fputs("&quot;", f);
-        else if (c < 0x20 && c != '\n' && c != '\t') fprintf(f, "&#x%x;", c);
-        else fputc(c, f);
-    }
-}
-
 static char *flags_of(int fl, const char *source)
 {
     return xasprintf("-std=gnu11 -D_GNU_SOURCE -DRACELAB_FLAVOR='\"%s\"' -Wall -Wextra "
@@ -982,23 +969,23 @@ static int write_reports(const struct verdict *v, const char *json, const char *
         }
         fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
                 "<testsuite name=\"racelab check ");
-        xml_escape(f, v->scenario);
+        rl_xml_escape(f, v->scenario);
         fprintf(f, ": ");
-        xml_escape(f, v->name);
+        rl_xml_escape(f, v->name);
         fprintf(f, "\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n", CR_COUNT, fails, skips);
         for (int i = 0; i < CR_COUNT; i++) {
             fprintf(f, "  <testcase classname=\"");
-            xml_escape(f, v->name);
+            rl_xml_escape(f, v->name);
             fprintf(f, "\" name=\"%s\">", criterion_names[i]);
             if (v->cr[i].state != CR_PASS) {
                 fprintf(f, v->cr[i].state == CR_FAIL ? "<failure message=\"" : "<skipped message=\"");
-                xml_escape(f, criterion_titles[i]);
+                rl_xml_escape(f, criterion_titles[i]);
                 fprintf(f, "\">");
-                xml_escape(f, v->cr[i].evidence);
+                rl_xml_escape(f, v->cr[i].evidence);
                 fprintf(f, v->cr[i].state == CR_FAIL ? "</failure>" : "</skipped>");
             } else {
                 fprintf(f, "<system-out>");
-                xml_escape(f, v->cr[i].evidence);
+                rl_xml_escape(f, v->cr[i].evidence);
                 fprintf(f, "</system-out>");
             }
             fprintf(f, "</testcase>\n");

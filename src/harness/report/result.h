@@ -240,6 +240,15 @@ bool unique_finding_is_intermittent(const struct cell_result *c,
 int cells_merge(struct cell_result **cells, size_t *n,
                 struct cell_result *more, size_t nmore);
 
+/* Writes S escaped for XML (and HTML) text and attribute values: the five
+ * markup characters as entities; every character XML 1.0 forbids (C0
+ * controls other than tab, LF and CR, U+FFFE, U+FFFF) and every byte that
+ * is not well-formed UTF-8 as U+FFFD, never as a character reference
+ * (`&#x1;` is not well-formed XML 1.0).  The one escaper of every XML
+ * writer: JUnit (write_junit), HTML, and the classroom's check --junit and
+ * grades.xml. */
+void rl_xml_escape(FILE *f, const char *s);
+
 /* Writers.  Each returns 0, or -1 with ERR filled (e.g. path unwritable). */
 int write_json(const char *path, const struct cell_result *cells, size_t n,
                const char *command, char *err, size_t errlen);
