@@ -46,7 +46,7 @@ static void test_summary_buggy_detected(void **state)
     cell_add_run(&c, DATA("tsan-race.log"), 3.0, 0.5, race_locs, 2);
     cell_add_run(&c, DATA("tsan-race-2.log"), 4.0, 1.5, race_locs, 2);
     cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
 
     assert_int_equal(c.detected_runs, 2);
     assert_int_equal(c.finding_runs, 2);
@@ -78,7 +78,7 @@ static void test_summary_buggy_missed_and_off_location(void **state)
     cell_init(&c, "race", "buggy", "tsan",
               K(FINDING_DATA_RACE) | K(FINDING_LOCK_ORDER));
     cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.2, &elsewhere, 1);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.detected_runs, 0);
     assert_int_equal(c.first_detection_run, -1);
     assert_int_equal(c.tp, 0);
@@ -96,14 +96,14 @@ static void test_summary_buggy_expecting_nothing(void **state)
     /* measured: Helgrind reports nothing for a use-after-free */
     cell_init(&c, "uaf", "buggy", "helgrind", 0);
     cell_add_run(&c, DATA("helgrind-uaf.xml"), 1.0, -1, NULL, 0);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_PASS);
     assert_int_equal(c.fn, 0);
     cell_result_free(&c);
 
     cell_init(&c, "race", "buggy", "helgrind", 0);
     cell_add_run(&c, DATA("helgrind-race.xml"), 1.0, 0.1, NULL, 0);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     cell_result_free(&c);
 }
@@ -115,7 +115,7 @@ static void test_summary_fixed_clean_and_dirty(void **state)
     cell_init(&c, "race", "fixed", "tsan", 0);
     for (int i = 0; i < 10; i++)
         cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_PASS);
     assert_int_equal(c.detected_runs, 0);
     assert_near(c.rate_hi, 0.2775);
@@ -124,7 +124,7 @@ static void test_summary_fixed_clean_and_dirty(void **state)
     /* a finding on a fixed variant is a false positive and fails it */
     cell_init(&c, "race", "fixed", "tsan", 0);
     cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.3, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.fp, 1);
     assert_int_equal(c.tp, 0);
@@ -136,7 +136,7 @@ static void test_summary_fixed_clean_and_dirty(void **state)
     cell_add_run(&c, NULL, 30.0, -1, race_locs, 2);
     c.runs[0].outcome = RUN_HANG;
     c.runs[0].hang_report = strdup("T1 waits for M0 held by T2");
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.hangs, 1);
     cell_result_free(&c);
@@ -149,7 +149,7 @@ static void test_summary_fixed_documented_false_positive(void **state)
     cell_init(&c, "race", "fixed", "helgrind", K(FINDING_DATA_RACE));
     c.expect.false_positive = true;
     cell_add_run(&c, DATA("helgrind-race.xml"), 1.0, 0.4, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_PASS);
     assert_true(c.findings[0].expected_false_positive);
     assert_int_equal(c.fp, 0);
@@ -160,7 +160,7 @@ static void test_summary_fixed_documented_false_positive(void **state)
     cell_init(&c, "lock", "fixed", "helgrind", K(FINDING_DATA_RACE));
     c.expect.false_positive = true;
     cell_add_run(&c, DATA("helgrind-lockorder.xml"), 1.0, 0.4, NULL, 0);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.fp, 1);
     cell_result_free(&c);
@@ -175,22 +175,22 @@ static void test_summary_tool_none_symptom(void **state)
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
     c.runs[1].symptom = true;
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_PASS);
     assert_int_equal(c.detected_runs, 1);
     assert_int_equal(c.symptom_runs, 1);
     c.expect.symptom = false;
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     cell_result_free(&c);
 
     cell_init(&c, "race", "fixed", "none", 0);
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_PASS);
     c.runs[0].outcome = RUN_CRASH;
     c.runs[0].signal = 11;
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     assert_int_equal(c.crashes, 1);
     cell_result_free(&c);
@@ -203,7 +203,7 @@ static void test_summary_stress_counts_any_finding(void **state)
     cell_init(&c, "race.tsan", NULL, "tsan", 0);
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
     cell_add_run(&c, DATA("tsan-lockorder.log"), 1.0, 0.7, NULL, 0);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.detected_runs, 1);
     assert_int_equal(c.first_detection_run, 2);
     assert_near(c.first_detection_seconds, 1.7);
@@ -221,7 +221,7 @@ static void test_summary_env_error_fails_and_is_not_a_trial(void **state)
     cell_add_run(&c, NULL, 0.0, -1, race_locs, 2);
     c.runs[1].outcome = RUN_ENV_ERROR;
     c.runs[1].reason = strdup("exec valgrind: No such file or directory");
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.env_errors, 1);
     assert_near(c.rate, 1.0);          /* 1 of 1 real trial */
     assert_int_equal(c.status, CELL_ERROR);
@@ -239,7 +239,7 @@ static void test_summary_buggy_missed_is_inconclusive_not_pass(void **state)
     c.expect.rate = strdup("1/4");
     cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
     cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_INCONCLUSIVE);
     /* 1 in 4 promises at least 0.0456 per run (the Wilson lower bound):
      * (1 - 0.0456)^n <= 0.001 first at n = 149 */
@@ -250,7 +250,7 @@ static void test_summary_buggy_missed_is_inconclusive_not_pass(void **state)
     /* no rate recorded: still inconclusive, never a pass */
     cell_init(&c, "race", "buggy", "tsan", K(FINDING_DATA_RACE));
     cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_INCONCLUSIVE);
     assert_int_equal(c.runs_needed, 0);
     cell_result_free(&c);
@@ -261,12 +261,12 @@ static void test_summary_buggy_missed_is_inconclusive_not_pass(void **state)
     c.expect.rate = strdup("13/13");
     for (int i = 0; i < 3; i++)
         cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_INCONCLUSIVE);
     assert_int_equal(c.runs_needed, 5);
     for (int i = 0; i < 2; i++)
         cell_add_run(&c, NULL, 1.0, -1, race_locs, 2);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     cell_result_free(&c);
 }
@@ -282,7 +282,7 @@ static void test_summary_none_counts_crashes_and_hangs(void **state)
     c.runs[0].outcome = RUN_CRASH;
     c.runs[0].signal = 6;
     c.runs[1].outcome = RUN_HANG;
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.detected_runs, 2);
     assert_near(c.rate, 1.0);
     assert_int_equal(c.status, CELL_PASS);
@@ -293,7 +293,7 @@ static void test_summary_none_counts_crashes_and_hangs(void **state)
     c.expect.symptom = true;
     c.expect.rate = strdup("1/2");
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_INCONCLUSIVE);
     assert_int_equal(c.runs_needed, 70);
     cell_result_free(&c);
@@ -308,7 +308,7 @@ static void test_summary_fixed_fails_on_any_oracle(void **state)
     cell_init(&c, "stats", "fixed", "tsan", 0);
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
     c.runs[0].oracles = strdup("stats-mismatch: requests 9812 != 10000");
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     assert_non_null(strstr(c.verdict, "stats-mismatch"));
     cell_result_free(&c);
@@ -316,7 +316,7 @@ static void test_summary_fixed_fails_on_any_oracle(void **state)
     cell_init(&c, "stats", "fixed", "none", 0);
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
     c.runs[0].oracles = strdup("slow-request: 2.1 s");
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_FAIL);
     cell_result_free(&c);
 }
@@ -330,7 +330,7 @@ static void test_summary_tool_error_is_error(void **state)
     cell_add_run(&c, NULL, 0.1, -1, NULL, 0);
     c.runs[0].outcome = RUN_TOOL_ERROR;
     c.runs[0].reason = strdup("valgrind: Unknown option: --bogus");
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(c.status, CELL_ERROR);
     assert_non_null(strstr(c.verdict, "Unknown option: --bogus"));
     assert_int_equal(cells_exit_status(&c, 1, false), 3);

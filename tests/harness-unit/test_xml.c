@@ -165,7 +165,7 @@ static void hostile_cell(struct cell_result *c, const char *variant,
     c->runs[0].hang_report = strdup(hostile);
     free(c->findings[0].finding.summary);
     c->findings[0].finding.summary = strdup(hostile);
-    cell_result_summarize(c);
+    cell_judge(c);
     free(c->verdict);
     c->verdict = strdup(hostile);
 }

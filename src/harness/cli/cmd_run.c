@@ -601,7 +601,7 @@ static int run_plan(struct runcmd *R)
 static int run_execute(struct runcmd *R, int argc, char **argv)
 {
     progress_start(R->njobs, R->quiet);
-    run_jobs(R->jobv, R->njobs, (int)R->jobs);
+    run_jobs(R->jobv, R->njobs, (int)R->jobs, R->cells);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");

@@ -426,7 +426,7 @@ static int stress_execute(struct stress *st, int argc, char **argv)
     char *cmd;
 
     progress_start(st->njobs, o->quiet);
-    run_jobs(st->jobv, st->njobs, (int)o->jobs);
+    run_jobs(st->jobv, st->njobs, (int)o->jobs, st->cells);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");

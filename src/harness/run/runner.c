@@ -1201,7 +1201,10 @@ static void phase_reports(struct run *r)
     if (r->stopped_early)
         note(r, "stopped early after the expected finding at %.2f s",
              rec->first_finding_seconds);
-    if (run_outcome_is_error(rec->outcome))
+    /* A tool that failed may have reported findings before it did: they
+     * count (cell_judge says the tool then failed).  An env error tested
+     * nothing. */
+    if (rec->outcome == RUN_ENV_ERROR)
         return;
     n = parse_reports(r, &out->findings, false, err, sizeof err);
     if (n < 0) {
@@ -1312,6 +1315,8 @@ void run_one(const struct run_spec *spec, struct run_output *out)
         phase_postmortem(r);
         phase_load_oracles(r);
         phase_reports(r);
+    } else if (out->rec.outcome == RUN_TOOL_ERROR) {
+        phase_reports(r);       /* what the tool printed before it failed */
     }
     phase_finish(r);
 }
@@ -1328,19 +1333,16 @@ void run_output_free(struct run_output *o)
     memset(o, 0, sizeof *o);
 }
 
-bool job_detected(const struct job *j)
+/* Asks the judge (cell_run_detects) whether the run in J saw what its
+ * cell looks for: a decided cell's extra runs are skipped. */
+static bool job_detected(const struct job *j, const struct cell_result *cell)
 {
-    const struct run_record *r = &j->out.rec;
+    const struct run_spec *sp = &j->spec;
 
-    if (j->skipped || run_outcome_is_error(r->outcome))
+    if (j->skipped)
         return false;
-    if (j->spec.expect_kinds)
-        return r->true_positives > 0;
-    if (j->spec.symptom)
-        return r->symptom || r->outcome == RUN_CRASH || r->outcome == RUN_HANG;
-    /* stress: anything wrong is what the runs look for */
-    return r->nfindings > 0 || r->outcome == RUN_FINDING ||
-           r->outcome == RUN_CRASH || r->outcome == RUN_HANG || r->oracles;
+    return cell_run_detects(cell, &j->out.rec, &j->out.findings, sp->locs,
+                            sp->nlocs, match_depth(sp));
 }
 
 /* The job pool: PARALLEL threads take the next job index.  DECIDED[c] is
@@ -1348,6 +1350,7 @@ bool job_detected(const struct job *j)
  * decided cell are skipped. */
 struct pool {
     struct job *jobs;
+    const struct cell_result *cells;    /* indexed by job.cell; read only */
     size_t n, next;
     bool *decided;              /* guarded by lock */
     pthread_mutex_t lock;
@@ -1373,7 +1376,7 @@ static void *pool_worker(void *arg)
         run_one(&p->jobs[i].spec, &p->jobs[i].out);
         progress_end(p->jobs[i].spec.label, &p->jobs[i].out.rec,
                      p->jobs[i].spec.repro);
-        if (job_detected(&p->jobs[i])) {
+        if (job_detected(&p->jobs[i], &p->cells[p->jobs[i].cell])) {
             pthread_mutex_lock(&p->lock);
             p->decided[p->jobs[i].cell] = true;
             pthread_mutex_unlock(&p->lock);
@@ -1382,9 +1385,10 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
-void run_jobs(struct job *jobs, size_t n, int parallel)
+void run_jobs(struct job *jobs, size_t n, int parallel,
+              const struct cell_result *cells)
 {
-    struct pool p = {jobs, n, 0, NULL, PTHREAD_MUTEX_INITIALIZER};
+    struct pool p = {jobs, cells, n, 0, NULL, PTHREAD_MUTEX_INITIALIZER};
     size_t ncells = 0;
     pthread_t *t;
 
