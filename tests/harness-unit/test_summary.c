@@ -356,6 +356,163 @@ static void test_run_outcome_names(void **state)
     assert_string_equal(cell_status_name(CELL_INCONCLUSIVE), "inconclusive");
 }
 
+/* A run whose TSan printed a data race and then failed its own CHECK
+ * (tests/verdicts/programs/vd_race_then_check.c, captured): the race is
+ * parsed, and the CHECK's stack is not a finding. */
+static const struct location check_locs[] = {
+    {.name = "main-write", .file = "vd_race_then_check.c", .line = 33},
+    {.name = "writer-write", .file = "vd_race_then_check.c", .line = 20},
+};
+
+static const char check_reason[] = "tsan did not run properly: "
+    "ThreadSanitizer: CHECK failed: tsan_external.cpp:101 \"((tag)) < "
+    "((atomic_load(&used_tags, memory_order_relaxed)))\"";
+
+static void add_tool_failed_run(struct cell_result *c, const char *log,
+                                const struct location *locs, size_t nlocs)
+{
+    cell_add_run(c, log, 0.8, log ? 0.7 : -1, locs, nlocs);
+    c->runs[c->nruns - 1].outcome = RUN_TOOL_ERROR;
+    c->runs[c->nruns - 1].reason = strdup(check_reason);
+}
+
+static void test_judge_findings_before_tool_failure_fail(void **state)
+{
+    struct cell_result c;
+    struct finding_list l;
+
+    finding_list_init(&l);
+    assert_int_equal(parse_tsan(DATA("tsan-race-then-check.log"), &l), 1);
+    assert_int_equal(l.items[0].kind, FINDING_DATA_RACE);
+    finding_list_free(&l);
+
+    /* stress: the race fails the cell (exit 1, not 3); the verdict says
+     * the tool then failed; the runs are trials */
+    cell_init(&c, "prog", NULL, "tsan", 0);
+    add_tool_failed_run(&c, DATA("tsan-race-then-check.log"), NULL, 0);
+    add_tool_failed_run(&c, DATA("tsan-race-then-check.log"), NULL, 0);
+    cell_judge(&c);
+    assert_int_equal(c.status, CELL_FAIL);
+    assert_int_equal(c.env_errors, 0);
+    assert_int_equal(c.tool_failed_runs, 2);
+    assert_int_equal(c.finding_runs, 2);
+    assert_int_equal(c.nfindings, 1);
+    assert_true(c.grounds & GROUND_FINDINGS);
+    assert_true(c.grounds & GROUND_TOOL_ERROR);
+    assert_non_null(strstr(c.verdict, "1 unique finding(s) in 2/2 runs"));
+    assert_non_null(strstr(c.verdict, "the tool then failed in 2 of 2 runs: "
+                                      "tsan did not run properly"));
+    assert_int_equal(cells_exit_status(&c, 1, false), 1);
+    cell_result_free(&c);
+
+    /* a fixed variant: the same */
+    cell_init(&c, "prog", "fixed", "tsan", 0);
+    add_tool_failed_run(&c, DATA("tsan-race-then-check.log"), NULL, 0);
+    cell_judge(&c);
+    assert_int_equal(c.status, CELL_FAIL);
+    assert_non_null(strstr(c.verdict, "the tool then failed"));
+    cell_result_free(&c);
+}
+
+static void test_judge_tool_failure_never_passes(void **state)
+{
+    struct cell_result c;
+
+    /* a buggy cell that saw its race before the tool failed: the evidence
+     * would pass, but a failed tool vouches for nothing: error, saying
+     * what was seen before */
+    cell_init(&c, "prog", "buggy", "tsan", K(FINDING_DATA_RACE));
+    add_tool_failed_run(&c, DATA("tsan-race-then-check.log"), check_locs, 2);
+    cell_judge(&c);
+    assert_int_equal(c.detected_runs, 1);
+    assert_int_equal(c.status, CELL_ERROR);
+    assert_non_null(strstr(c.verdict, "the tool failed in 1 of 1 runs after "
+                                      "its findings"));
+    assert_non_null(strstr(c.verdict, "before it failed: data-race detected"));
+    assert_int_equal(cells_exit_status(&c, 1, false), 3);
+    cell_result_free(&c);
+
+    /* the tool failed before any finding: the run tested nothing */
+    cell_init(&c, "prog", NULL, "tsan", 0);
+    add_tool_failed_run(&c, NULL, NULL, 0);
+    cell_judge(&c);
+    assert_int_equal(c.status, CELL_ERROR);
+    assert_int_equal(c.env_errors, 1);
+    assert_int_equal(c.grounds, GROUND_TOOL_ERROR);
+    cell_result_free(&c);
+}
+
+/* The runner's extra-run decision is the judge's per-run rule. */
+static void test_judge_run_detects_is_the_judges_rule(void **state)
+{
+    struct cell_result c;
+    struct run_record r = {.outcome = RUN_CLEAN, .first_finding_seconds = -1};
+    struct finding_list l;
+
+    /* a lock-order report at the race's locations is not the data race
+     * the cell expects: not a detection (the runner once said it was) */
+    cell_init(&c, "race", "buggy", "tsan", K(FINDING_DATA_RACE));
+    finding_list_init(&l);
+    parse_tsan(DATA("tsan-race.log"), &l);
+    assert_true(cell_run_detects(&c, &r, &l, race_locs, 2, 3));
+    l.items[0].kind = FINDING_LOCK_ORDER;
+    assert_false(cell_run_detects(&c, &r, &l, race_locs, 2, 3));
+    assert_int_equal(r.nfindings, 0);           /* the run is not changed */
+    assert_int_equal(l.count, 1);               /* nor its findings */
+    finding_list_free(&l);
+    /* a tool that failed before reporting: nothing detected */
+    finding_list_init(&l);
+    r.outcome = RUN_TOOL_ERROR;
+    assert_false(cell_run_detects(&c, &r, &l, race_locs, 2, 3));
+    cell_result_free(&c);
+}
+
+/* racelab merge's state: shards missing make a cell partial. */
+static void test_judge_partial_merge(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "prog", NULL, "tsan", 0);
+    cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
+    c.shards_total = 4;
+    c.shards_missing = 1;
+    cell_judge(&c);
+    assert_int_equal(c.status, CELL_INCONCLUSIVE);
+    assert_true(c.grounds & GROUND_PARTIAL);
+    assert_non_null(strstr(c.verdict, "partial: 1 of 4 shards missing; the "
+                                      "shards present: clean in 1 runs"));
+    cell_result_free(&c);
+
+    cell_init(&c, "prog", NULL, "tsan", 0);
+    cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.2, NULL, 0);
+    c.shards_total = 2;
+    c.shards_missing = 1;
+    cell_judge(&c);
+    cell_judge(&c);                             /* idempotent */
+    assert_int_equal(c.status, CELL_FAIL);
+    assert_string_equal(c.verdict, "1 unique finding(s) in 1/1 runs, 0 "
+                        "hangs, 0 crashes; partial: 1 of 2 shards missing");
+    cell_result_free(&c);
+}
+
+/* Under tool none, a fixed variant's finding (its exit status) fails it,
+ * as for every other tool (it once passed: "every oracle clean"). */
+static void test_judge_fixed_none_fails_on_findings(void **state)
+{
+    struct cell_result c;
+
+    cell_init(&c, "race", "fixed", "tsan", 0);  /* to parse the capture */
+    cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.2, NULL, 0);
+    free(c.tool);
+    c.tool = strdup("none");
+    cell_judge(&c);
+    assert_int_equal(c.status, CELL_FAIL);
+    assert_int_equal(c.grounds, GROUND_FINDINGS);
+    assert_string_equal(cell_ground_name(GROUND_FINDINGS), "findings");
+    assert_null(cell_ground_name(3));
+    cell_result_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +529,11 @@ int main(void)
         cmocka_unit_test(test_summary_none_counts_crashes_and_hangs),
         cmocka_unit_test(test_summary_fixed_fails_on_any_oracle),
         cmocka_unit_test(test_summary_tool_error_is_error),
+        cmocka_unit_test(test_judge_findings_before_tool_failure_fail),
+        cmocka_unit_test(test_judge_tool_failure_never_passes),
+        cmocka_unit_test(test_judge_run_detects_is_the_judges_rule),
+        cmocka_unit_test(test_judge_partial_merge),
+        cmocka_unit_test(test_judge_fixed_none_fails_on_findings),
         cmocka_unit_test(test_runs_to_decide),
         cmocka_unit_test(test_run_outcome_names),
     };

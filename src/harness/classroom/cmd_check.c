@@ -818,38 +818,23 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
         goto out;
     }
     cell_evidence(cell, module, ev);
-    bool pass = !strcmp(jstr(cell, "status") ? jstr(cell, "status") : "", "pass");
+    /* The judge decided (cell_judge, "status" and "grounds"): tool none
+     * passes with the cell (a fixed cell passes only when no oracle, hang,
+     * crash or finding); a detector's criterion is what the detector saw,
+     * so it fails on the grounds "findings" (beyond a documented false
+     * positive), "hang" and "crash", not on the oracles, which have a
+     * criterion of their own. */
+    const char *st_name = jstr(cell, "status") ? jstr(cell, "status") : "";
+    bool pass = !strcmp(st_name, "pass");
     if (!none) {
-        /* A detector's criterion is what the detector saw: no finding
-         * (beyond a documented false positive), no crash, no hang.  The
-         * oracles have a criterion of their own. */
-        json_t *x;
+        json_t *g;
         size_t i;
-        const char *st_name = jstr(cell, "status");
-        pass = st_name && strcmp(st_name, "error") != 0;
-        json_array_foreach(json_object_get(cell, "findings"), i, x)
-            if (!json_is_true(json_object_get(x, "expected_false_positive")))
+        pass = strcmp(st_name, "error") != 0 && json_is_array(json_object_get(cell, "grounds"));
+        json_array_foreach(json_object_get(cell, "grounds"), i, g)
+            if (json_is_string(g) && (!strcmp(json_string_value(g), "findings") ||
+                                      !strcmp(json_string_value(g), "hang") ||
+                                      !strcmp(json_string_value(g), "crash")))
                 pass = false;
-        json_array_foreach(json_object_get(cell, "runs_detail"), i, x) {
-            const char *oc = jstr(x, "outcome");
-            if (!oc || (strcmp(oc, "clean") && strcmp(oc, "finding")))
-                pass = false;
-        }
-    }
-    if (none) {
-        /* every oracle, not only the scenario's symptom: nothing may fire */
-        json_t *r;
-        size_t i;
-        json_array_foreach(json_object_get(cell, "runs_detail"), i, r) {
-            const char *oc = jstr(r, "outcome");
-            if (!oc || strcmp(oc, "clean") || json_is_true(json_object_get(r, "symptom")))
-                pass = false;
-            /* "oracles" lists only the oracles that fired (latency and
-             * memory count only where they are the scenario's symptom;
-             * the runner decides that, once) */
-            if (jstr(r, "oracles"))
-                pass = false;
-        }
     }
     st = pass ? CR_PASS : CR_FAIL;
     json_decref(root);
