@@ -617,6 +617,8 @@ static int run_execute(struct runcmd *R, int argc, char **argv)
         return -1;
     }
     print_table(stdout, R->cells, R->ncells);
+    /* A closed stdout (racelab ... | head) must not change the exit
+     * status, which is the verdict's; the --json/--junit files carry it. */
     fflush(stdout);
     R->status = cells_exit_status(R->cells, R->ncells, R->strict);
     if (outputs_write(&R->out, R->cells, R->ncells, R->cmd) < 0)

@@ -9,6 +9,7 @@
 #include "report/finding.h"
 #include "sched_detect.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,6 +441,8 @@ static int stress_execute(struct stress *st, int argc, char **argv)
         return EXIT_ENV;
     }
     print_table(stdout, st->cells, st->ncells);
+    /* A closed stdout (racelab ... | head) must not change the exit
+     * status, which is the verdict's; the --json/--junit files carry it. */
     fflush(stdout);
     status = cells_exit_status(st->cells, st->ncells, o->strict);
     if (outputs_write(&o->out, st->cells, st->ncells, cmd) < 0)
@@ -462,9 +465,9 @@ static void stress_free(struct stress *st)
         cell_result_free(&st->cells[i]);
     free(st->cells);
     if (st->session) {
-        if (!st->o.keep)
-            rm_rf(st->session);
-        else
+        if (!st->o.keep && rm_rf(st->session) < 0)
+            warnf("rm -rf %s: %s", st->session, strerror(errno));
+        else if (st->o.keep)
             progress_note("kept %s", st->session);
         free(st->session);
     }

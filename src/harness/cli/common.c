@@ -37,7 +37,7 @@ static int check_one(const char *flag, const char *path)
         errorf("%s %s: cannot write: %s", flag, path, strerror(errno));
         return -1;
     }
-    close(fd);
+    close(fd);          /* nothing was written through it */
     if (!existed)
         unlink(path);   /* created only to test; the writer makes it later */
     return 0;

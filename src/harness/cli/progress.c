@@ -44,7 +44,7 @@ static void draw_bar(void)
     bar[30] = '\0';
     fprintf(stderr, "\r\033[K[%s] %zu/%zu  %3.0f%%  ETA %s  %s", bar, done, total,
             total ? 100.0 * (double)done / (double)total : 100.0, eta, current);
-    fflush(stderr);
+    fflush(stderr);         /* a progress bar: a lost one changes nothing */
     bar_shown = true;
 }
 
@@ -115,7 +115,7 @@ void progress_finish(void)
 {
     pthread_mutex_lock(&lock);
     clear_bar();
-    fflush(stderr);
+    fflush(stderr);         /* as above */
     pthread_mutex_unlock(&lock);
 }
 

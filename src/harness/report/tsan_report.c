@@ -419,7 +419,7 @@ int tsan_parse_file(const char *path, struct finding_list *out,
     do {
         if (rl_reserve(&buf, &cap, len + 65536, 1) < 0) {
             rl_seterr(err, errlen, "read %s: out of memory", path);
-            fclose(f);
+            fclose(f);      /* read only, failing anyway */
             free(buf);
             return -1;
         }
@@ -428,11 +428,11 @@ int tsan_parse_file(const char *path, struct finding_list *out,
     } while (n > 0);
     if (ferror(f)) {
         rl_seterr(err, errlen, "fread %s: %s", path, strerror(errno));
-        fclose(f);
+        fclose(f);          /* read only, failing anyway */
         free(buf);
         return -1;
     }
-    fclose(f);
+    fclose(f);              /* read only: everything is in BUF */
     rc = tsan_parse_buffer(buf ? buf : "", len, out, err, errlen);
     free(buf);
     return rc;

@@ -254,7 +254,7 @@ static int free_port(void)
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
         getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
         port = ntohs(sa.sin_port);
-    close(fd);
+    close(fd);                  /* a probe socket: nothing to lose */
     return port;
 }
 
@@ -376,7 +376,7 @@ static int drain_prog(struct run *r)
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0) {
-            close(r->prog.out_fd);
+            close(r->prog.out_fd);      /* EOF on a read end */
             r->prog.out_fd = -1;
             return port;
         }
@@ -409,7 +409,7 @@ static void drain_load(struct run *r)
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0) {
-            close(r->load.out_fd);
+            close(r->load.out_fd);      /* EOF on a read end */
             r->load.out_fd = -1;
             return;
         }
@@ -435,10 +435,14 @@ static void drain_load(struct run *r)
     }
 }
 
-static void set_nonblock(int fd)
+/* 0, or -1 (errno set): a blocking pipe would stall the watch loop. */
+static int set_nonblock(int fd)
 {
-    if (fd >= 0)
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    int fl = fd >= 0 ? fcntl(fd, F_GETFL) : 0;
+
+    if (fd < 0)
+        return 0;
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -1 : 0;
 }
 
 /* Valgrind's XML is only well formed once valgrind exits.  To read it
@@ -492,12 +496,12 @@ static int parse_reports(struct run *r, struct finding_list *out, bool partial,
             int n = tsan_parse_file(p, out, err, errlen);
             free(p);
             if (n < 0 && !partial) {
-                closedir(d);
+                closedir(d);     /* EBADF only: nothing to lose */
                 return -1;
             }
             total += n > 0 ? n : 0;
         }
-        closedir(d);
+        closedir(d);     /* EBADF only: nothing to lose */
     } else if (r->spec->tool == TOOL_HELGRIND || r->spec->tool == TOOL_DRD) {
         char *p = xasprintf("%s/vg.xml", r->tmp);
         int n = access(p, R_OK) == 0
@@ -529,7 +533,7 @@ static off_t report_bytes(struct run *r)
                     total += st.st_size;
                 free(p);
             }
-        closedir(d);
+        closedir(d);     /* EBADF only: nothing to lose */
     } else if (r->spec->tool != TOOL_NONE) {
         char *p = xasprintf("%s/vg.xml", r->tmp);
         size_t n;
@@ -580,6 +584,8 @@ static void check_reports(struct run *r)
         char err[256];
         unsigned seen = 0;
         finding_list_init(&l);
+        /* partial: what is complete so far is all early stop needs; the
+         * final parse (phase_reports) says what was unreadable */
         parse_reports(r, &l, true, err, sizeof err);
         for (size_t i = 0; i < l.count; i++)
             if (finding_matches(r->spec, &l.items[i]))
@@ -645,7 +651,7 @@ static bool is_crash(struct run *r, int *sig)
             free(p);
         }
         if (d)
-            closedir(d);
+            closedir(d);     /* EBADF only: nothing to lose */
         if (deadly)
             return true;
     }
@@ -735,8 +741,12 @@ static int phase_start(struct run *r)
         env_error(r, "could not start %s: %s", spec->argv.v[0], err);
         return -1;
     }
-    r->pidfd = open_pidfd(r->prog.pid);
-    set_nonblock(r->prog.out_fd);
+    r->pidfd = open_pidfd(r->prog.pid);     /* -1: polled instead */
+    if (set_nonblock(r->prog.out_fd) < 0) {
+        env_error(r, "fcntl O_NONBLOCK on %s's stdout: %s", spec->argv.v[0],
+                  strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -833,7 +843,11 @@ static int phase_load(struct run *r)
             env_error(r, "could not start the load generator: %s", err);
             return -1;
         }
-        set_nonblock(r->load.out_fd);
+        if (set_nonblock(r->load.out_fd) < 0) {
+            env_error(r, "fcntl O_NONBLOCK on the load generator's stdout: %s",
+                      strerror(errno));
+            return -1;
+        }
     } else if (spec->load_cmd) {
         char *a = str_replace(spec->load_cmd, "{port}", portbuf);
         char *cmd = str_replace(a, "{tmp}", r->tmp);
@@ -1032,13 +1046,13 @@ static void phase_shutdown(struct run *r)
             /* The expected finding is in: a short grace for the report's
              * last bytes, then the group goes.  Not a shutdown-hang: a
              * deadlocked server cannot exit, and that is known already. */
-            kill(r->prog.pid, SIGTERM);
+            kill(r->prog.pid, SIGTERM);     /* ESRCH: it just exited */
             r->sent_term = true;
             if (!proc_wait(&r->prog, 0.3))
                 proc_signal(&r->prog, SIGKILL);
         } else {
             double limit = tool_shutdown_seconds(spec->tool);
-            kill(r->prog.pid, SIGTERM);
+            kill(r->prog.pid, SIGTERM);     /* ESRCH: it just exited */
             r->sent_term = true;
             if (!wait_shutdown(r, limit)) {
                 capture_hang(r, "shutdown");
@@ -1208,7 +1222,12 @@ static void phase_reports(struct run *r)
         return;
     n = parse_reports(r, &out->findings, false, err, sizeof err);
     if (n < 0) {
-        /* a truncated report after a kill is expected; say so */
+        /* a truncated report after a kill is expected; say so.  Start
+         * over, so that what the strict pass took is not counted twice;
+         * the lenient pass skips what it cannot read, and ERR names the
+         * first file it could not. */
+        finding_list_free(&out->findings);
+        finding_list_init(&out->findings);
         parse_reports(r, &out->findings, true, err, sizeof err);
         note(r, "report partly unreadable: %s", err);
     }
@@ -1241,6 +1260,9 @@ static void phase_finish(struct run *r)
         if (rec->seconds == 0)
             rec->seconds = now_mono() - r->t0;
     }
+    /* Our copies of the files the programs wrote through their own
+     * descriptors (their data is in the files already), and the pidfd:
+     * a failed close loses nothing. */
     if (r->errfd >= 0)
         close(r->errfd);
     if (r->loadfd >= 0)
@@ -1412,7 +1434,7 @@ void run_jobs(struct job *jobs, size_t n, int parallel,
     if (parallel == 0)
         pool_worker(&p);
     for (int i = 0; i < parallel; i++)
-        pthread_join(t[i], NULL);
+        pthread_join(t[i], NULL);   /* threads we started: cannot fail */
     free(t);
     free(p.decided);
 }
