@@ -119,6 +119,54 @@ static char **build_env(char *const *set)
     return env;
 }
 
+/* The child of proc_spawn: its group, default signals, the descriptors
+ * O asks for, then PATH.  Async-signal-safe calls only.  A failure is
+ * written to ERRFD (close-on-exec) as an errno, which the parent reports
+ * as a failed exec; never returns. */
+static void spawn_child(const struct spawn_opts *o, const char *path,
+                        char **env, int outw, int errfd)
+{
+    sigset_t all;
+    int e, fd;
+
+    /* setpgid: the parent makes the same call (whichever runs first
+     * wins); signal/sigprocmask with valid arguments cannot fail. */
+    setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    /* A failed dup2 would run the program with the wrong files. */
+    fd = o->stdin_fd >= 0 ? o->stdin_fd : open("/dev/null", O_RDONLY);
+    if (fd >= 0 && fd != 0 && dup2(fd, 0) < 0)
+        goto failed;
+    if (o->stdout_fd == SPAWN_PIPE) {
+        if (dup2(outw, 1) < 0)
+            goto failed;
+    } else {
+        fd = o->stdout_fd >= 0 ? o->stdout_fd : open("/dev/null", O_WRONLY);
+        if (fd >= 0 && fd != 1 && dup2(fd, 1) < 0)
+            goto failed;
+    }
+    if (o->stderr_to_stdout) {
+        if (dup2(1, 2) < 0)
+            goto failed;
+    } else {
+        fd = o->stderr_fd >= 0 ? o->stderr_fd : open("/dev/null", O_WRONLY);
+        if (fd >= 0 && fd != 2 && dup2(fd, 2) < 0)
+            goto failed;
+    }
+    execve(path, o->argv, env);
+failed:
+    e = errno;
+    if (write(errfd, &e, sizeof e) < 0) {
+        /* nothing left to tell anyone */
+    }
+    _exit(127);
+}
+
 int proc_spawn(struct proc *p, const struct spawn_opts *o,
                char *err, size_t errlen)
 {
@@ -171,49 +219,8 @@ int proc_spawn(struct proc *p, const struct spawn_opts *o,
         }
         return -1;
     }
-    if (pid == 0) {
-        /* Child: async-signal-safe calls only. */
-        sigset_t all;
-        int e, fd;
-
-        /* setpgid: the parent makes the same call (whichever runs first
-         * wins); signal/sigprocmask with valid arguments cannot fail. */
-        setpgid(0, 0);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        /* A failed dup2 would run the program with the wrong files: it is
-         * reported like a failed exec (the parent's "execve" message). */
-        fd = o->stdin_fd >= 0 ? o->stdin_fd : open("/dev/null", O_RDONLY);
-        if (fd >= 0 && fd != 0 && dup2(fd, 0) < 0)
-            goto failed;
-        if (o->stdout_fd == SPAWN_PIPE) {
-            if (dup2(outp[1], 1) < 0)
-                goto failed;
-        } else {
-            fd = o->stdout_fd >= 0 ? o->stdout_fd : open("/dev/null", O_WRONLY);
-            if (fd >= 0 && fd != 1 && dup2(fd, 1) < 0)
-                goto failed;
-        }
-        if (o->stderr_to_stdout) {
-            if (dup2(1, 2) < 0)
-                goto failed;
-        } else {
-            fd = o->stderr_fd >= 0 ? o->stderr_fd : open("/dev/null", O_WRONLY);
-            if (fd >= 0 && fd != 2 && dup2(fd, 2) < 0)
-                goto failed;
-        }
-        execve(path, o->argv, env);
-failed:
-        e = errno;
-        if (write(errp[1], &e, sizeof e) < 0) {
-            /* nothing left to tell anyone */
-        }
-        _exit(127);
-    }
+    if (pid == 0)
+        spawn_child(o, path, env, outp[1], errp[1]);
 
     /* Parent.  setpgid here too: whichever runs first wins the race, so
      * the group exists before we could ever signal it. */
