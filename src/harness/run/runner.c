@@ -1337,7 +1337,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
         phase_postmortem(r);
         phase_load_oracles(r);
         phase_reports(r);
-    } else if (out->rec.outcome == RUN_TOOL_ERROR) {
+    } else if (out->rec.outcome == RUN_TOOL_ERROR && r->tmp) {
         phase_reports(r);       /* what the tool printed before it failed */
     }
     phase_finish(r);
