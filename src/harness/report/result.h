@@ -24,10 +24,14 @@ enum run_outcome {
     RUN_TOOL_ERROR      /* the detector itself failed: Valgrind exited before
                            writing its XML, a TSan CHECK failure, a Valgrind
                            internal assertion.  run_record.reason quotes the
-                           tool's own line.  Like env-error: exit 3. */
+                           tool's own line.  The findings it reported
+                           before it failed are parsed and count
+                           (cell_judge, phase 3); with none the run tested
+                           nothing, like env-error: exit 3. */
 };
 const char *run_outcome_name(enum run_outcome o);   /* "clean", ... */
-/* True for outcomes that mean nothing was tested (env-error, tool-error). */
+/* True for the error outcomes (env-error, tool-error).  A tool-error run
+ * may still hold findings that count (cell_result.tool_failed_runs). */
 bool run_outcome_is_error(enum run_outcome o);
 
 /* How a cell ended.  PASS and FAIL rest on evidence; INCONCLUSIVE means the
@@ -229,7 +233,8 @@ bool cell_run_detects(const struct cell_result *c, const struct run_record *run,
                       const struct location *locs, size_t nlocs, size_t depth);
 
 /* The gate over judged cells: 3 if any cell is an error (a run could
- * not run or its tool did not), else 1 if any failed (with STRICT, or was
+ * not run, or its tool did not and left nothing that fails the cell),
+ * else 1 if any failed (with STRICT, or was
  * inconclusive), else 0.  The exit codes of run, matrix, stress, merge. */
 int cells_exit_status(const struct cell_result *cells, size_t n, bool strict);
 
