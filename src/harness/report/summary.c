@@ -1,4 +1,7 @@
-/* summary.c - per-cell aggregates, scoring and the pass/fail verdict. */
+/* summary.c - per-cell aggregates, scoring, and the one judge of a cell:
+ * cell_judge() decides status, grounds and verdict text from the runs,
+ * findings, expectation, recorded rate, baseline and merge state; nothing
+ * else in racelab sets them. */
 #include "result.h"
 #include "report_util.h"
 
