@@ -379,6 +379,28 @@ assert failed == ['bob','carol','dave','eve'], failed" "$T/grades/grades.xml" ||
     no_sandbox_procs
 }
 
+t_grade_xml_control_bytes() {
+    # A compiler error that quotes control bytes reaches grades.xml (and
+    # check --junit) through the report library's one XML escaper: they
+    # become U+FFFD, never &#x7; (not well-formed XML 1.0).
+    C=$T/class
+    mkdir -p "$C"
+    cp "$SUBS/compile_error_control_bytes.c" "$C/mallory.c"
+    run "$R" grade stats-counter "$C" --out "$T/grades" --jobs 1 --tool none --runs 1 \
+        --duration 0.5 --quiet
+    expect_rc 0
+    run "$R" check stats-counter "$C/mallory.c" --tool none --runs 1 --duration 0.5 --quiet \
+        --junit "$T/j.xml"
+    expect_rc 1
+    for x in "$T/grades/grades.xml" "$T/j.xml"; do
+        python3 -c "import xml.etree.ElementTree as E,sys
+t=''.join(E.parse(sys.argv[1]).getroot().itertext())
+assert 'bell\ufffd esc\ufffd soh\ufffd end' in t, t" "$x" || fail "$x: $(cat -v "$x")"
+    done
+    tmp_clean
+    no_sandbox_procs
+}
+
 tname=${1:?usage: test_classroom.sh NAME}
 declare -F "t_$tname" >/dev/null || fail "no test $tname"
 [ -x "$R" ] || fail "racelab not built: $R"

@@ -135,7 +135,7 @@ static inline void diag_cells(struct cell_result *c)
 
     for (int i = 0; i < NDIAG; i++) {
         diag_rebase(&c[i]);
-        cell_result_summarize(&c[i]);
+        cell_judge(&c[i]);
     }
 }
 

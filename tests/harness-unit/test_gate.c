@@ -16,7 +16,7 @@ static void stress_cell(struct cell_result *c, const char *const *logs,
     cell_init(c, "prog", NULL, "tsan", 0);
     for (size_t i = 0; i < n; i++)
         cell_add_run(c, logs[i], 1.0, logs[i] ? 0.2 : -1, NULL, 0);
-    cell_result_summarize(c);
+    cell_judge(c);
 }
 
 static void test_confidence_runs(void **state)
@@ -37,7 +37,7 @@ static void test_guarantee_in_verdict(void **state)
     stress_cell(&c, clean, 14);
     c.min_rate = 0.2;
     c.confidence = 0.95;
-    cell_annotate(&c);
+    cell_judge(&c);
     assert_string_equal(c.guarantee,
                         "no race with per-run rate >= 0.2 at 95%: 14 runs");
     assert_non_null(strstr(c.verdict, c.guarantee));
@@ -46,7 +46,7 @@ static void test_guarantee_in_verdict(void **state)
     stress_cell(&c, clean, 5);
     c.min_rate = 0.2;
     c.confidence = 0.95;
-    cell_annotate(&c);
+    cell_judge(&c);
     /* 1 - 0.8^5 = 67.232% */
     assert_non_null(strstr(c.guarantee, "at 67.232% only: 5 runs of the 14"));
     cell_result_free(&c);
@@ -59,7 +59,7 @@ static void test_intermittent_labelled(void **state)
 
     stress_cell(&c, logs, 3);
     assert_true(unique_finding_is_intermittent(&c, &c.findings[0]));
-    cell_annotate(&c);
+    cell_judge(&c);
     assert_non_null(strstr(c.verdict, "intermittent: data-race"));
     assert_non_null(strstr(c.verdict, "in 1/3 runs (33%)"));
     cell_result_free(&c);
@@ -116,7 +116,7 @@ static void test_baseline_keeps_crashes_failing(void **state)
     cell_init(&c, "prog", NULL, "tsan", 0);
     cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.2, NULL, 0);
     c.runs[0].outcome = RUN_CRASH;
-    cell_result_summarize(&c);
+    cell_judge(&c);
     cell_apply_baseline(&c, &base, 1);
     /* the race is known, but a crash is not a finding a baseline hides */
     assert_int_equal(c.status, CELL_FAIL);
@@ -138,7 +138,7 @@ static void test_json_round_trip(void **state)
     stress_cell(&c, logs, 3);
     c.runs[1].oracles = strdup("slow-request: 1.8 s");
     c.runs[2].suppressed = 3;
-    cell_result_summarize(&c);
+    cell_judge(&c);
     assert_int_equal(write_json(path, &c, 1, "racelab stress", err, sizeof err), 0);
     assert_int_equal(read_json(path, &back, &n, err, sizeof err), 0);
     assert_int_equal(n, 1);
@@ -173,7 +173,7 @@ static void test_json_round_trip(void **state)
         assert_int_equal(c.findings[u].runs_seen, back[0].findings[u].runs_seen);
     }
     /* re-scored from what was read: the same verdict */
-    cell_result_summarize(&back[0]);
+    cell_judge(&back[0]);
     assert_string_equal(back[0].verdict, c.verdict);
     assert_int_equal(back[0].status, c.status);
     cell_result_free(&back[0]);
@@ -203,7 +203,7 @@ static void test_merge_shards(void **state)
     assert_int_equal(cells_merge(&merged, &n, &shard[1], 1), 0);
     assert_int_equal(cells_merge(&merged, &n, &shard[0], 1), 0);
     assert_int_equal(n, 1);
-    cell_result_summarize(&merged[0]);
+    cell_judge(&merged[0]);
     assert_int_equal(merged[0].nruns, 4);
     for (size_t r = 0; r < 4; r++)
         assert_int_equal(merged[0].runs[r].seed, whole.runs[r].seed);

@@ -241,10 +241,45 @@ static void test_tsan_previously_acquired_is_not_created(void **state)
     finding_list_free(&l);
 }
 
+/* "mutex held in the wrong context": __tsan_check_no_mutexes_held() with
+ * a mutex held (LLVM 17+; clang 14's runtime cannot print it).  The header
+ * and stacks are compiler-rt's test/tsan/mutex_held_wrong_context.cpp
+ * expectation, with our paths. */
+static void test_tsan_mutex_held_wrong_context(void **state)
+{
+    static const char report[] =
+        "==================\n"
+        "WARNING: ThreadSanitizer: mutex held in the wrong context (pid=5151)\n"
+        "    #0 __tsan_check_no_mutexes_held <null> (prog+0x6a1f2)\n"
+        "    #1 Func1 /src/held.c:11:3 (prog+0xd0111)\n"
+        "    #2 main /src/held.c:23:3 (prog+0xd0190)\n"
+        "\n"
+        "  Mutex M0 (0x5555569ca260) created at:\n"
+        "    #0 pthread_mutex_init <null> (prog+0x6e0aa)\n"
+        "    #1 main /src/held.c:22:3 (prog+0xd0180)\n"
+        "\n"
+        "SUMMARY: ThreadSanitizer: mutex held in the wrong context "
+        "/src/held.c:11:3 in Func1\n"
+        "==================\n";
+    struct finding_list l;
+    char err[128];
+
+    finding_list_init(&l);
+    assert_int_equal(tsan_parse_buffer(report, sizeof report - 1, &l, err,
+                                       sizeof err), 1);
+    assert_int_equal(l.items[0].kind, FINDING_PTHREAD_MISUSE);
+    assert_string_equal(finding_kind_name(l.items[0].kind),
+                        finding_kind_name(FINDING_PTHREAD_MISUSE));
+    assert_int_equal(l.items[0].nstacks, 2);
+    assert_true(l.items[0].stacks[1].context);
+    finding_list_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tsan_previously_acquired_is_not_created),
+        cmocka_unit_test(test_tsan_mutex_held_wrong_context),
         cmocka_unit_test(test_tsan_race_racing_pair),
         cmocka_unit_test(test_tsan_lock_order_mutexes_held),
         cmocka_unit_test(test_tsan_thread_leak_creation_stack),

@@ -129,6 +129,17 @@ tool_must_run)
             $(json tsan-check) -- "$bin/vd_clean-tsan")
         has tsan-check 'CHECK failed'
         hasnt tsan-check '"outcome": "hang"'
+        # a race reported, then TSan's own CHECK fails: the race printed
+        # before the tool failed still counts (fail, exit 1, not 3), and
+        # the verdict says the tool then failed
+        rl 1 tsan-race-check --tool tsan --runs 2 $(json tsan-race-check) \
+            -- "$bin/vd_race_then_check-tsan"
+        has tsan-race-check '"status": "fail"'
+        has tsan-race-check '"outcome": "tool-error"'
+        has tsan-race-check '"kind": "data-race"'
+        has tsan-race-check 'vd_race_then_check.c'
+        has tsan-race-check 'the tool then failed in 2 of 2 runs'
+        has tsan-race-check 'CHECK failed: tsan_external.cpp'
     fi
     ;;
 exercised)

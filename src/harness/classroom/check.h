@@ -32,7 +32,8 @@ char *check_cache_dir(const struct paths *p, const char *flag);
  * valgrind) into CACHE; 0 or -1 (error printed). */
 int check_prepare(const struct paths *p, const char *cache, const bool need[3]);
 
-/* Escapes S for XML text and attributes. */
-void xml_escape(FILE *f, const char *s);
+/* XML text and attributes (--junit, grades.xml) are escaped by the
+ * report library's one escaper, rl_xml_escape() (report/result.h). */
+#include "report/result.h"
 
 #endif

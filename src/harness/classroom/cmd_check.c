@@ -86,19 +86,6 @@ static void progress(const char *fmt, ...)
     va_end(ap);
 }
 
-void xml_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<') fputs("&lt;", f);
-        else if (c == '>') fputs("&gt;", f);
-        else if (c == '&') fputs("&amp;", f);
-        else if (c == '"') fputs("&quot;", f);
-        else if (c < 0x20 && c != '\n' && c != '\t') fprintf(f, "&#x%x;", c);
-        else fputc(c, f);
-    }
-}
-
 static char *flags_of(int fl, const char *source)
 {
     return xasprintf("-std=gnu11 -D_GNU_SOURCE -DRACELAB_FLAVOR='\"%s\"' -Wall -Wextra "
@@ -843,38 +830,23 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
         goto out;
     }
     cell_evidence(cell, module, ev);
-    bool pass = !strcmp(jstr(cell, "status") ? jstr(cell, "status") : "", "pass");
+    /* The judge decided (cell_judge, "status" and "grounds"): tool none
+     * passes with the cell (a fixed cell passes only when no oracle, hang,
+     * crash or finding); a detector's criterion is what the detector saw,
+     * so it fails on the grounds "findings" (beyond a documented false
+     * positive), "hang" and "crash", not on the oracles, which have a
+     * criterion of their own. */
+    const char *st_name = jstr(cell, "status") ? jstr(cell, "status") : "";
+    bool pass = !strcmp(st_name, "pass");
     if (!none) {
-        /* A detector's criterion is what the detector saw: no finding
-         * (beyond a documented false positive), no crash, no hang.  The
-         * oracles have a criterion of their own. */
-        json_t *x;
+        json_t *g;
         size_t i;
-        const char *st_name = jstr(cell, "status");
-        pass = st_name && strcmp(st_name, "error") != 0;
-        json_array_foreach(json_object_get(cell, "findings"), i, x)
-            if (!json_is_true(json_object_get(x, "expected_false_positive")))
+        pass = strcmp(st_name, "error") != 0 && json_is_array(json_object_get(cell, "grounds"));
+        json_array_foreach(json_object_get(cell, "grounds"), i, g)
+            if (json_is_string(g) && (!strcmp(json_string_value(g), "findings") ||
+                                      !strcmp(json_string_value(g), "hang") ||
+                                      !strcmp(json_string_value(g), "crash")))
                 pass = false;
-        json_array_foreach(json_object_get(cell, "runs_detail"), i, x) {
-            const char *oc = jstr(x, "outcome");
-            if (!oc || (strcmp(oc, "clean") && strcmp(oc, "finding")))
-                pass = false;
-        }
-    }
-    if (none) {
-        /* every oracle, not only the scenario's symptom: nothing may fire */
-        json_t *r;
-        size_t i;
-        json_array_foreach(json_object_get(cell, "runs_detail"), i, r) {
-            const char *oc = jstr(r, "outcome");
-            if (!oc || strcmp(oc, "clean") || json_is_true(json_object_get(r, "symptom")))
-                pass = false;
-            /* "oracles" lists only the oracles that fired (latency and
-             * memory count only where they are the scenario's symptom;
-             * the runner decides that, once) */
-            if (jstr(r, "oracles"))
-                pass = false;
-        }
     }
     st = pass ? CR_PASS : CR_FAIL;
     json_decref(root);
@@ -994,23 +966,23 @@ static int write_reports(const struct verdict *v, const char *json, const char *
         }
         fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
                 "<testsuite name=\"racelab check ");
-        xml_escape(f, v->scenario);
+        rl_xml_escape(f, v->scenario);
         fprintf(f, ": ");
-        xml_escape(f, v->name);
+        rl_xml_escape(f, v->name);
         fprintf(f, "\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n", CR_COUNT, fails, skips);
         for (int i = 0; i < CR_COUNT; i++) {
             fprintf(f, "  <testcase classname=\"");
-            xml_escape(f, v->name);
+            rl_xml_escape(f, v->name);
             fprintf(f, "\" name=\"%s\">", criterion_names[i]);
             if (v->cr[i].state != CR_PASS) {
                 fprintf(f, v->cr[i].state == CR_FAIL ? "<failure message=\"" : "<skipped message=\"");
-                xml_escape(f, criterion_titles[i]);
+                rl_xml_escape(f, criterion_titles[i]);
                 fprintf(f, "\">");
-                xml_escape(f, v->cr[i].evidence);
+                rl_xml_escape(f, v->cr[i].evidence);
                 fprintf(f, v->cr[i].state == CR_FAIL ? "</failure>" : "</skipped>");
             } else {
                 fprintf(f, "<system-out>");
-                xml_escape(f, v->cr[i].evidence);
+                rl_xml_escape(f, v->cr[i].evidence);
                 fprintf(f, "</system-out>");
             }
             fprintf(f, "</testcase>\n");

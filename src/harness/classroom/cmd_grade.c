@@ -58,7 +58,7 @@ static void csv_field(FILE *f, const char *s)
 
 static void html_escape(FILE *f, const char *s)
 {
-    xml_escape(f, s);
+    rl_xml_escape(f, s);
 }
 
 static const char *jstr(json_t *o, const char *k)
@@ -291,7 +291,7 @@ int cmd_grade(int argc, char **argv, struct paths *p)
         }
         fprintf(fx, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
                 "<testsuite name=\"racelab grade ");
-        xml_escape(fx, arg_scen);
+        rl_xml_escape(fx, arg_scen);
         fprintf(fx, "\" tests=\"%zu\" failures=\"%zu\">\n", n, n - accepted);
         fprintf(fh, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>racelab grade ");
         html_escape(fh, arg_scen);
@@ -336,17 +336,17 @@ int cmd_grade(int argc, char **argv, struct paths *p)
             html_escape(fh, reason);
             fprintf(fh, "</td></tr>\n");
             fprintf(fx, "  <testcase classname=\"racelab.grade\" name=\"");
-            xml_escape(fx, u->student);
+            rl_xml_escape(fx, u->student);
             fprintf(fx, "\">");
             if (!r || !json_is_true(json_object_get(r, "accepted"))) {
                 fprintf(fx, "<failure message=\"");
-                xml_escape(fx, reason);
+                rl_xml_escape(fx, reason);
                 fprintf(fx, "\">");
                 for (int c = 0; r && c < CR_COUNT; c++) {
                     json_t *cr = criterion(r, criterion_names[c]);
                     if (cr && !strcmp(jstr(cr, "state"), "fail")) {
                         fprintf(fx, "%s: ", criterion_names[c]);
-                        xml_escape(fx, jstr(cr, "evidence"));
+                        rl_xml_escape(fx, jstr(cr, "evidence"));
                         fputc('\n', fx);
                     }
                 }

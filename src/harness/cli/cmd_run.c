@@ -395,7 +395,7 @@ static int run_plan(struct runcmd *R)
 static int run_execute(struct runcmd *R, int argc, char **argv)
 {
     progress_start(R->njobs, R->o.quiet);
-    run_jobs(R->jobv, R->njobs, (int)R->o.jobs);
+    run_jobs(R->jobv, R->njobs, (int)R->o.jobs, R->cells);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");
@@ -411,7 +411,9 @@ static int run_execute(struct runcmd *R, int argc, char **argv)
         return -1;
     }
     print_table(stdout, R->cells, R->ncells);
-    fflush(stdout);     /* the table before later stderr; a write error shows at exit */
+    /* A closed stdout (racelab ... | head) must not change the exit
+     * status, which is the verdict's; the --json/--junit files carry it. */
+    fflush(stdout);
     R->status = cells_exit_status(R->cells, R->ncells, R->o.strict);
     if (outputs_write(&R->o.out, R->cells, R->ncells, R->cmd) < 0)
         R->status = EXIT_ENV;

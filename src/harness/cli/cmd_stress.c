@@ -12,6 +12,8 @@
 #include "detector.h"
 #include "sched_detect.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,7 +297,7 @@ static int stress_execute(struct stress *st, int argc, char **argv)
     char *cmd;
 
     progress_start(st->njobs, o->quiet);
-    run_jobs(st->jobv, st->njobs, (int)o->jobs);
+    run_jobs(st->jobv, st->njobs, (int)o->jobs, st->cells);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");
@@ -309,7 +311,9 @@ static int stress_execute(struct stress *st, int argc, char **argv)
         return EXIT_ENV;
     }
     print_table(stdout, st->cells, st->ncells);
-    fflush(stdout);     /* the table before later stderr; a write error shows at exit */
+    /* A closed stdout (racelab ... | head) must not change the exit
+     * status, which is the verdict's; the --json/--junit files carry it. */
+    fflush(stdout);
     status = cells_exit_status(st->cells, st->ncells, o->strict);
     if (outputs_write(&o->out, st->cells, st->ncells, cmd) < 0)
         status = EXIT_ENV;
@@ -332,7 +336,7 @@ static void stress_free(struct stress *st)
     free(st->cells);
     if (st->session) {
         if (!st->o.keep && rm_rf(st->session) < 0)
-            warnf("rm -rf %s: failed", st->session);
+            warnf("rm -rf %s: %s", st->session, strerror(errno));
         else if (st->o.keep)
             progress_note("kept %s", st->session);
         free(st->session);

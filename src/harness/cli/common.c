@@ -119,7 +119,7 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
         memset(&o->rec, 0, sizeof o->rec);
         run_output_free(o);
     }
-    cell_result_summarize(c);
+    cell_judge(c);
 }
 
 char *command_line(int argc, char **argv, const char *sub)

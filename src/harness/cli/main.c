@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 
     /* The load generator: a re-exec of ourselves (see loadgen.h). */
     if (argc > 1 && strcmp(argv[1], "__loadgen") == 0) {
-        signal(SIGPIPE, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);      /* a valid signal: cannot fail */
         return loadgen_main(argc - 1, argv + 1);
     }
     /* The option table (cli/options.h) as TSV, for tests and docs. */

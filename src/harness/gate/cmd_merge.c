@@ -54,7 +54,7 @@ static int load_all(char **files, int n, struct cell_result **cells,
         free(more);     /* its cells were moved out */
     }
     for (size_t i = 0; i < *ncells; i++)
-        cell_result_summarize(&(*cells)[i]);
+        cell_judge(&(*cells)[i]);
     return EXIT_OK;
 }
 

@@ -1,6 +1,6 @@
 /* gate.c - the CI-gate options shared by run, matrix and stress (see
  * gate.h); the comparison itself lives in the report library
- * (report/baseline.c, report/merge.c). */
+ * (report/baseline.c, report/merge.c), the verdict in cell_judge(). */
 #include "gate.h"
 #include "cli.h"
 #include "proc.h"
@@ -83,15 +83,18 @@ int gate_finish(struct gate_opts *g, struct cell_result *cells, size_t n,
     char err[512];
 
     for (size_t i = 0; i < n; i++) {
+        /* the judge's inputs; then it judges again (cell_judge) */
         if (g->min_rate > 0) {
             cells[i].min_rate = g->min_rate;
             cells[i].confidence = g->confidence;
         }
+        free(cells[i].suppressions);
+        cells[i].suppressions = g->suppressions ? xstrdup(g->suppressions)
+                                                : NULL;
         if (g->baseline)
             cell_apply_baseline(&cells[i], g->base, g->nbase);
-        cell_annotate(&cells[i]);
-        if (g->suppressions)
-            cell_note_suppressed(&cells[i], g->suppressions);
+        else
+            cell_judge(&cells[i]);
     }
     if (g->write_baseline &&
         write_json(g->write_baseline, cells, n, command, err, sizeof err) < 0) {

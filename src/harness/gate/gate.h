@@ -46,8 +46,9 @@ char *gate_stress_repro(const char *tool, unsigned long seed,
  * nothing would remain, keeps every default detector (the usual "build
  * missing" error follows). */
 void gate_default_tools(const struct paths *p, bool tools[TOOL_COUNT]);
-/* On summarized cells: the baseline comparison, the guarantee and notes
- * (cell_apply_baseline, cell_annotate), the SARIF source root; then
+/* On judged cells: sets the judge's gate inputs (the baseline comparison,
+ * --min-rate/--confidence, --suppressions) and judges them again
+ * (cell_apply_baseline, cell_judge); then
  * --write-baseline.  EXIT_OK, or EXIT_ENV if the baseline could not be
  * written. */
 int gate_finish(struct gate_opts *g, struct cell_result *cells, size_t n,

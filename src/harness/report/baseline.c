@@ -1,10 +1,9 @@
 /* baseline.c - findings against an earlier run's (--baseline FILE): new,
- * known, fixed, and the re-scoring that makes a gate fail for new
- * findings only. */
+ * known, fixed.  It only sets those states; cell_judge() (summary.c)
+ * reads them and decides. */
 #include "result.h"
 #include "report_util.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,44 +75,10 @@ static int finding_copy(struct finding *dst, const struct finding *f)
     return 0;
 }
 
-static void verdict_printf(struct cell_result *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void verdict_printf(struct cell_result *c, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    free(c->verdict);
-    c->verdict = rl_strdup(buf);
-}
-
-static bool runs_broke(const struct cell_result *c)
-{
-    if (c->hangs || c->crashes || (c->symptom_runs && !c->expect.symptom))
-        return true;
-    for (size_t i = 0; i < c->nruns; i++)
-        if (c->runs[i].oracles)
-            return true;
-    return false;
-}
-
-/* Cells in which any finding is a failure (as opposed to buggy cells that
- * are meant to show one). */
-static bool expects_none(const struct cell_result *c)
-{
-    return !c->expect.known || rl_cell_is_fixed(c) || c->expect.kinds == 0;
-}
-
 void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
                          size_t nbase)
 {
     const struct cell_result *b = base_cell(c, base, nbase);
-    char *old;
-    size_t bad_new = 0;
 
     for (size_t i = 0; i < c->baseline_fixed && c->fixed_findings; i++)
         finding_free(&c->fixed_findings[i]);
@@ -130,8 +95,6 @@ void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
         } else {
             u->baseline = BASELINE_NEW;
             c->baseline_new++;
-            if (!unique_finding_is_tp(c, u) && !u->expected_false_positive)
-                bad_new++;
         }
     }
     if (b && b->nfindings) {
@@ -149,22 +112,5 @@ void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
         }
     }
 
-    /* Re-score (see result.h). */
-    if (c->status == CELL_FAIL && c->nfindings && c->baseline_new == 0 &&
-        expects_none(c) && !runs_broke(c)) {
-        c->status = CELL_PASS;
-        verdict_printf(c, "only known findings: %zu unique, all in the "
-                       "baseline, in %zu/%zu runs", c->nfindings,
-                       c->finding_runs, c->nruns - c->env_errors);
-    } else if (c->status == CELL_PASS && bad_new) {
-        c->status = CELL_FAIL;
-        verdict_printf(c, "%zu new finding(s) not in the baseline (was: %s)",
-                       bad_new, c->verdict ? c->verdict : "pass");
-    }
-    old = c->verdict;
-    c->verdict = NULL;
-    verdict_printf(c, "%s [baseline: %zu new, %zu known, %zu fixed]",
-                   old ? old : "", c->baseline_new, c->baseline_known,
-                   c->baseline_fixed);
-    free(old);
+    cell_judge(c);      /* the verdict reads the states set here */
 }

@@ -149,7 +149,7 @@ size_t rl_source_excerpt(const char *file, int line, int context,
         k++;
     }
     free(text);
-    fclose(f);
+    fclose(f);          /* read only: a failed close loses nothing */
     /* A line past the end is not the line the tool meant. */
     if (no < line)
         return 0;

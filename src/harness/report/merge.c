@@ -1,6 +1,7 @@
-/* merge.c - shards into one set of cells (racelab merge), and the notes a
- * gate adds to a verdict: the confidence guarantee, intermittent
- * findings, suppressed reports. */
+/* merge.c - shards into one set of cells (racelab merge), and the runs a
+ * confidence needs.  The merged cells are judged by cell_judge()
+ * (summary.c), which reads their merge state (shards_total,
+ * shards_missing). */
 #include "result.h"
 #include "report_util.h"
 
@@ -101,90 +102,4 @@ size_t runs_for_confidence(double min_rate, double confidence)
     if (confidence >= 1)
         confidence = 0.999999;
     return (size_t)ceil(log(1.0 - confidence) / log(1.0 - min_rate) - 1e-9);
-}
-
-bool unique_finding_is_intermittent(const struct cell_result *c,
-                                    const struct unique_finding *u)
-{
-    return u->runs_seen < c->nruns - c->env_errors;
-}
-
-static void append(struct cell_result *c, const char *text)
-{
-    size_t a = c->verdict ? strlen(c->verdict) : 0, b = strlen(text);
-    char *v = malloc(a + b + 3);
-
-    if (!v)
-        return;
-    snprintf(v, a + b + 3, "%s%s%s", c->verdict ? c->verdict : "",
-             a ? "; " : "", text);
-    free(c->verdict);
-    c->verdict = v;
-}
-
-/* "95%", "99.9%" */
-static void percent(char *buf, size_t len, double p)
-{
-    snprintf(buf, len, "%.6g%%", 100.0 * p);
-}
-
-void cell_annotate(struct cell_result *c)
-{
-    size_t valid = c->nruns - c->env_errors;
-    char buf[512], pc[32];
-
-    c->suppressed = 0;
-    for (size_t i = 0; i < c->nruns; i++)
-        c->suppressed += c->runs[i].suppressed;
-
-    free(c->guarantee);
-    c->guarantee = NULL;
-    if (c->min_rate > 0 && c->confidence > 0 && c->status != CELL_ERROR) {
-        size_t need = runs_for_confidence(c->min_rate, c->confidence);
-
-        percent(pc, sizeof pc, c->confidence);
-        size_t first = 0;
-
-        while (first < c->nruns && c->runs[first].nfindings == 0 &&
-               c->runs[first].outcome != RUN_FINDING)
-            first++;
-        if (c->detected_runs || c->finding_runs)
-            snprintf(buf, sizeof buf, "found at run %zu of %zu: no guarantee "
-                     "needed", first + 1, need);
-        else if (valid >= need)
-            snprintf(buf, sizeof buf, "no race with per-run rate >= %g at "
-                     "%s: %zu runs", c->min_rate, pc, valid);
-        else {
-            char got[32];
-
-            percent(got, sizeof got, 1.0 - pow(1.0 - c->min_rate, (double)valid));
-            snprintf(buf, sizeof buf, "no race with per-run rate >= %g at "
-                     "%s only: %zu runs of the %zu needed for %s", c->min_rate,
-                     got, valid, need, pc);
-        }
-        c->guarantee = rl_strdup(buf);
-        append(c, buf);
-    }
-    for (size_t i = 0; i < c->nfindings; i++) {
-        const struct unique_finding *u = &c->findings[i];
-
-        if (!unique_finding_is_intermittent(c, u))
-            continue;
-        snprintf(buf, sizeof buf, "intermittent: %s %s in %zu/%zu runs (%.0f%%)",
-                 finding_kind_name(u->finding.kind), u->finding.fingerprint,
-                 u->runs_seen, valid, valid ? 100.0 * (double)u->runs_seen /
-                 (double)valid : 0.0);
-        append(c, buf);
-    }
-}
-
-void cell_note_suppressed(struct cell_result *c, const char *file)
-{
-    char buf[512];
-
-    if (!c->suppressed)
-        return;
-    snprintf(buf, sizeof buf, "%zu report(s) suppressed (%s)", c->suppressed,
-             file ? file : "suppressions");
-    append(c, buf);
 }

@@ -2,7 +2,7 @@
  * `racelab merge` (shards) and --baseline.  The inverse of write_json.c:
  * every run (runs_detail) and every unique finding with its stacks and
  * frames round-trips; aggregates are not read, they are recomputed by
- * cell_result_summarize(). */
+ * cell_judge(). */
 #include "result.h"
 #include "report_util.h"
 

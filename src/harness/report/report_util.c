@@ -51,25 +51,71 @@ int rl_reserve(void *arr, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
+/* The code point of the UTF-8 sequence at S, and its length in *LEN; -1
+ * (and *LEN 1) for a byte that does not start a well-formed sequence:
+ * a stray continuation byte, a truncated or overlong sequence, a
+ * surrogate, or beyond U+10FFFF. */
+static long utf8_decode(const unsigned char *s, size_t *len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    long cp, min;
+
+    *len = 1;
+    if (c < 0x80)
+        return c;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2, cp = c & 0x1f, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, cp = c & 0x0f, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return -1;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)  /* also stops at the NUL */
+            return -1;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return -1;
+    *len = n;
+    return cp;
+}
+
+/* XML 1.0's Char production (section 2.2). */
+static bool xml_char_allowed(long cp)
+{
+    return cp == 0x9 || cp == 0xa || cp == 0xd ||
+           (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
+           (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
 void rl_xml_escape(FILE *f, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+
     if (!s)
         return;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    while (*p) {
+        size_t len;
+        long cp = utf8_decode(p, &len);
 
-        switch (c) {
+        switch (cp) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&#39;", f); break;
         default:
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-                fputc('?', f);
+            /* Forbidden even as a character reference: U+FFFD says
+             * something was there. */
+            if (xml_char_allowed(cp))
+                fwrite(p, 1, len, f);
             else
-                fputc(c, f);
+                fputs("\xef\xbf\xbd", f);
         }
+        p += len;
     }
 }
 

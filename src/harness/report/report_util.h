@@ -19,10 +19,6 @@ void rl_seterr(char *err, size_t errlen, const char *fmt, ...)
 /* Grows *ARR (of *CAP elements of SIZE bytes) to hold at least NEED. */
 int rl_reserve(void *arr, size_t *cap, size_t need, size_t size);
 
-/* Writes S escaped for XML/HTML text and attribute values.  Characters
- * XML 1.0 forbids (controls other than tab/LF/CR) become '?'. */
-void rl_xml_escape(FILE *f, const char *s);
-
 /* PATH relative to the source root when it lies under it, else PATH. */
 const char *rl_source_relative(const char *path);
 

@@ -2,8 +2,9 @@
  * (or one `stress` target), and the writers that turn a set of cells into
  * JSON, JUnit XML, SARIF 2.1.0, HTML and the terminal table.
  *
- * The runner (src/harness/run/runner.c) fills these; everything in report/
- * only reads them.
+ * The runner (src/harness/run/runner.c) fills the runs and findings; the
+ * gate (baseline.c, merge) fills the judge's other inputs; cell_judge()
+ * alone decides a cell's status and verdict text from all of them.
  */
 #ifndef RACELAB_RESULT_H
 #define RACELAB_RESULT_H
@@ -23,10 +24,14 @@ enum run_outcome {
     RUN_TOOL_ERROR      /* the detector itself failed: Valgrind exited before
                            writing its XML, a TSan CHECK failure, a Valgrind
                            internal assertion.  run_record.reason quotes the
-                           tool's own line.  Like env-error: exit 3. */
+                           tool's own line.  The findings it reported
+                           before it failed are parsed and count
+                           (cell_judge, phase 3); with none the run tested
+                           nothing, like env-error: exit 3. */
 };
 const char *run_outcome_name(enum run_outcome o);   /* "clean", ... */
-/* True for outcomes that mean nothing was tested (env-error, tool-error). */
+/* True for the error outcomes (env-error, tool-error).  A tool-error run
+ * may still hold findings that count (cell_result.tool_failed_runs). */
 bool run_outcome_is_error(enum run_outcome o);
 
 /* How a cell ended.  PASS and FAIL rest on evidence; INCONCLUSIVE means the
@@ -36,6 +41,32 @@ bool run_outcome_is_error(enum run_outcome o);
 enum cell_status { CELL_PASS, CELL_FAIL, CELL_INCONCLUSIVE, CELL_ERROR };
 const char *cell_status_name(enum cell_status s);   /* "pass", "fail",
                                                        "inconclusive", "error" */
+
+/* What a cell's status rests on, as cell_judge() found it (bits of
+ * cell_result.grounds, in the JSON as "grounds": ["findings", ...]).  A
+ * ground is recorded whenever it holds, not only the first the verdict
+ * text names, so a reader can ask "did the detector see anything where
+ * none may be?" without re-deriving it (racelab check does). */
+enum cell_ground {
+    GROUND_DETECTED = 1u << 0,      /* what the cell looks for was seen */
+    GROUND_MISSED = 1u << 1,        /* expected, not seen (fail or
+                                       inconclusive by the recorded rate) */
+    GROUND_FINDINGS = 1u << 2,      /* findings where none may be */
+    GROUND_HANG = 1u << 3,          /* hangs where none may be */
+    GROUND_CRASH = 1u << 4,         /* crashes where none may be */
+    GROUND_ORACLES = 1u << 5,       /* an oracle or symptom where none may */
+    GROUND_ENV_ERROR = 1u << 6,     /* a run could not run */
+    GROUND_TOOL_ERROR = 1u << 7,    /* the tool failed (before or after
+                                       findings, see tool_failed_runs) */
+    GROUND_BASELINE_NEW = 1u << 8,  /* --baseline: a new finding fails */
+    GROUND_BASELINE_KNOWN = 1u << 9,/* --baseline: only known findings */
+    GROUND_PARTIAL = 1u << 10,      /* merge: shards missing */
+};
+#define CELL_GROUND_COUNT 11
+/* "detected", "missed", "findings", "hang", "crash", "oracles",
+ * "env-error", "tool-error", "baseline-new", "baseline-known", "partial";
+ * NULL for anything but one GROUND_* bit. */
+const char *cell_ground_name(unsigned ground);
 
 /* A finding against a baseline (--baseline FILE): not compared, in the
  * baseline already (known), or not in it (new). */
@@ -79,7 +110,7 @@ struct unique_finding {
 
 struct cell_result;
 
-/* Added: how cell_result_summarize() scores a unique finding of C.
+/* Added: how cell_judge() scores a unique finding of C.
  * True positive: a buggy variant, a kind the manifest expects, at its
  * locations (u->true_positive), and not a documented trap.  False
  * positive: not a documented trap and either on a fixed variant or not at
@@ -110,11 +141,17 @@ struct cell_result {
     struct run_record *runs;
     size_t nruns;
 
-    /* Aggregates, filled by cell_result_summarize(). */
+    /* Aggregates, filled by cell_judge(). */
     size_t detected_runs;       /* runs with >= 1 true-positive finding
                                    (or any finding under `stress`) */
     size_t finding_runs;        /* runs with any finding */
-    size_t symptom_runs, hangs, crashes, env_errors;
+    size_t symptom_runs, hangs, crashes;
+    size_t env_errors;          /* runs that tested nothing: env-error, or
+                                   tool-error before any finding; not
+                                   trials */
+    size_t tool_failed_runs;    /* tool-error runs with findings printed
+                                   before the tool failed: trials, their
+                                   findings count */
     double rate, rate_lo, rate_hi;      /* detected_runs / runs, 95% Wilson */
     long first_detection_run;           /* 1-based; -1 if never */
     double first_detection_seconds;     /* cumulative wall seconds to it */
@@ -126,7 +163,9 @@ struct cell_result {
     struct unique_finding *findings;
     size_t nfindings;
 
-    enum cell_status status;    /* filled by cell_result_summarize() */
+    /* The judge's result (cell_judge()): */
+    enum cell_status status;
+    unsigned grounds;           /* enum cell_ground bits */
     size_t runs_needed;         /* INCONCLUSIVE: total runs that would make
                                    the cell conclusive at the recorded rate
                                    (P(miss) <= 0.1%); 0 if no rate known */
@@ -135,13 +174,22 @@ struct cell_result {
     char *guarantee;            /* stress --min-rate/--confidence: "no race
                                    with per-run rate >= 0.2 at 95%: 14 runs",
                                    or NULL */
-    /* --baseline: findings new / known; baseline findings not seen. */
+    size_t suppressed;          /* sum of runs[].suppressed */
+
+    /* The judge's inputs besides runs, findings and expect.  Whoever sets
+     * one calls cell_judge() again; nothing else edits status or verdict.
+     * --baseline (cell_apply_baseline): findings[].baseline, the counts
+     * of findings new / known and of baseline findings not seen. */
     size_t baseline_new, baseline_known, baseline_fixed;
     bool baseline_used;                 /* cell_apply_baseline() ran */
     struct finding *fixed_findings;     /* the baseline_fixed ones */
+    /* racelab merge: the shards the inputs say exist, and how many of
+     * them are not among the inputs (> 0: the cell is partial). */
+    size_t shards_total, shards_missing;
     /* --min-rate/--confidence (0 when not asked): the guarantee's terms. */
     double min_rate, confidence;
-    size_t suppressed;          /* sum of runs[].suppressed */
+    char *suppressions;         /* --suppressions FILE (owned), for the
+                                   "N report(s) suppressed" note; NULL: none */
 };
 
 void cell_result_free(struct cell_result *c);
@@ -159,11 +207,34 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
                         const struct location *locs, size_t nlocs,
                         size_t depth);
 
-/* Computes the aggregates and the verdict from runs[] and expect. */
-void cell_result_summarize(struct cell_result *c);
+/* THE verdict: computes a cell's aggregates, scores, status, grounds and
+ * verdict text from everything that bears on them, in phases:
+ *   1. evidence: runs[] (outcomes, oracles, symptoms), findings[] against
+ *      expect (kinds, locations, trap), the recorded rate (expect.rate:
+ *      fail or inconclusive on a miss);
+ *   2. baseline (baseline_used): a FAIL from known findings alone passes,
+ *      a PASS with a new unexpected finding fails;
+ *   3. tool failure: runs whose tool failed after printing findings: a
+ *      FAIL stands and says the tool then failed, anything else is ERROR;
+ *   4. merge state (shards_missing): a PASS becomes INCONCLUSIVE;
+ *   5. notes: the --min-rate guarantee, intermittent findings,
+ *      suppressed reports.
+ * Idempotent: call it again whenever an input changed.  Baseline, merge,
+ * the runner's extra runs and racelab check read its result. */
+void cell_judge(struct cell_result *c);
 
-/* The gate over summarized cells: 3 if any cell is an error (a run could
- * not run or its tool did not), else 1 if any failed (with STRICT, or was
+/* The judge's rule for one run of C, on the run's own findings FOUND
+ * (matched against LOCS, DEPTH frames, as cell_result_add_run does; not
+ * taken): did it see what C looks for?  The runner's extra-run decision
+ * asks this, so extra runs stop exactly when the judge would count a
+ * detection.  C need only have its expect, variant and tool set. */
+bool cell_run_detects(const struct cell_result *c, const struct run_record *run,
+                      const struct finding_list *found,
+                      const struct location *locs, size_t nlocs, size_t depth);
+
+/* The gate over judged cells: 3 if any cell is an error (a run could
+ * not run, or its tool did not and left nothing that fails the cell),
+ * else 1 if any failed (with STRICT, or was
  * inconclusive), else 0.  The exit codes of run, matrix, stress, merge. */
 int cells_exit_status(const struct cell_result *cells, size_t n, bool strict);
 
@@ -186,27 +257,17 @@ void wilson_interval(size_t k, size_t n, double *lo, double *hi);
  * be freed with cell_result_free, the array with free): every run of
  * runs_detail and every unique finding with its stacks, frames and
  * runs_seen; fingerprints are recomputed.  Aggregates are not read: the
- * cells are not summarized.  0, or -1 with ERR naming the file. */
+ * cells are not judged.  0, or -1 with ERR naming the file. */
 int read_json(const char *path, struct cell_result **cells, size_t *n,
               char *err, size_t errlen);
 
-/* Compares the findings of the summarized cell C with BASE (cells read
- * from an earlier --json): the baseline cell with C's scenario (under
- * `stress`: the program's base name), variant and tool.  Each unique
- * finding becomes BASELINE_KNOWN (its fingerprint is in that cell) or
- * BASELINE_NEW; the baseline's findings not seen are copied into
- * fixed_findings; the counts are filled and baseline_used is set.
- * Then it re-scores, so that a gate fails for new findings and nothing
- * else:
- *   - a FAIL cell whose failure comes from findings alone (no hang, crash,
- *     symptom or oracle) and whose findings are all known becomes PASS,
- *     for cells that expect no finding (stress, fixed variants, buggy
- *     cells that expect none); buggy cells that expect a finding keep
- *     their manifest verdict;
- *   - a PASS cell with a new finding that is neither a true positive nor
- *     a documented trap becomes FAIL.
- * The verdict ends with "[baseline: N new, M known, K fixed]".  Call it
- * after cell_result_summarize(), and again after any re-summarize. */
+/* Compares the findings of cell C with BASE (cells read from an earlier
+ * --json): the baseline cell with C's scenario (under `stress`: the
+ * program's base name), variant and tool.  Each unique finding becomes
+ * BASELINE_KNOWN (its fingerprint is in that cell) or BASELINE_NEW; the
+ * baseline's findings not seen are copied into fixed_findings; the counts
+ * are filled and baseline_used is set.  Then it calls cell_judge(), whose
+ * phase 2 decides what the states mean for the verdict. */
 void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
                          size_t nbase);
 
@@ -214,17 +275,6 @@ void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
  * in at least one with probability >= CONFIDENCE: after n clean runs
  * P(miss) = (1 - R)^n <= 1 - C, so n = ceil(ln(1 - C) / ln(1 - R)). */
 size_t runs_for_confidence(double min_rate, double confidence);
-
-/* Notes on a summarized cell, appended to its verdict so that every
- * report carries them: the guarantee (c->min_rate > 0: "no race with
- * per-run rate >= 0.2 at 95%: 14 runs", also in c->guarantee) and the
- * intermittent findings with their rates.  Also sums c->suppressed from
- * the runs. */
-void cell_annotate(struct cell_result *c);
-/* Appends "N report(s) suppressed (FILE)" to the verdict when the cell's
- * runs counted any: for --suppressions, since Valgrind's count includes
- * its default suppressions, which would otherwise note every cell. */
-void cell_note_suppressed(struct cell_result *c, const char *file);
 
 /* True when U was seen in some runs of C but not all. */
 bool unique_finding_is_intermittent(const struct cell_result *c,
@@ -236,9 +286,18 @@ bool unique_finding_is_intermittent(const struct cell_result *c,
  * runs are ordered by seed, as one process would have run them) and its
  * findings folded in by fingerprint (runs_seen added: shards run disjoint
  * runs); other cells are appended.  MORE's cells are left empty.  Not
- * summarized.  0, or -1 on allocation failure. */
+ * judged.  0, or -1 on allocation failure. */
 int cells_merge(struct cell_result **cells, size_t *n,
                 struct cell_result *more, size_t nmore);
+
+/* Writes S escaped for XML (and HTML) text and attribute values: the five
+ * markup characters as entities; every character XML 1.0 forbids (C0
+ * controls other than tab, LF and CR, U+FFFE, U+FFFF) and every byte that
+ * is not well-formed UTF-8 as U+FFFD, never as a character reference
+ * (`&#x1;` is not well-formed XML 1.0).  The one escaper of every XML
+ * writer: JUnit (write_junit), HTML, and the classroom's check --junit and
+ * grades.xml. */
+void rl_xml_escape(FILE *f, const char *s);
 
 /* Writers.  Each returns 0, or -1 with ERR filled (e.g. path unwritable). */
 int write_json(const char *path, const struct cell_result *cells, size_t n,

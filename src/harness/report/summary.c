@@ -1,9 +1,13 @@
-/* summary.c - per-cell aggregates, scoring and the pass/fail verdict. */
+/* summary.c - per-cell aggregates, scoring, and the one judge of a cell:
+ * cell_judge() decides status, grounds and verdict text from the runs,
+ * findings, expectation, recorded rate, baseline and merge state; nothing
+ * else in racelab sets them. */
 #include "result.h"
 #include "report_util.h"
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +98,7 @@ void cell_result_free(struct cell_result *c)
     free(c->fixed_findings);
     free(c->verdict);
     free(c->guarantee);
+    free(c->suppressions);
     memset(c, 0, sizeof *c);
 }
 
@@ -146,6 +151,17 @@ static struct unique_finding *unique_slot(struct cell_result *c,
     return &c->findings[c->nfindings++];
 }
 
+/* The judge's score of one finding of a run: RUN's counters. */
+static void score_finding(const struct cell_result *c, struct run_record *run,
+                          const struct finding *f, bool at)
+{
+    run->nfindings++;
+    if (at && kind_expected(c, f->kind) && !rl_cell_is_fixed(c))
+        run->true_positives++;
+    else if (!is_trap(c, f->kind))
+        run->false_positives++;
+}
+
 int cell_result_add_run(struct cell_result *c, struct run_record *run,
                         struct finding_list *found,
                         const struct location *locs, size_t nlocs,
@@ -166,11 +182,7 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
 
         if (!f->fingerprint[0])
             finding_fingerprint(f);
-        run->nfindings++;
-        if (at && kind_expected(c, f->kind) && !rl_cell_is_fixed(c))
-            run->true_positives++;
-        else if (!is_trap(c, f->kind))
-            run->false_positives++;
+        score_finding(c, run, f, at);
         u = unique_slot(c, f, &fresh, &cap);
         if (!u) {
             rc = -1;
@@ -213,11 +225,21 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+/* A run that tested nothing: it could not run, or its tool failed before
+ * it reported anything.  A tool that failed after reporting findings
+ * leaves a run whose findings count (cell_result.tool_failed_runs). */
+static bool run_void(const struct run_record *r)
+{
+    return r->outcome == RUN_ENV_ERROR ||
+           (r->outcome == RUN_TOOL_ERROR && r->nfindings == 0);
+}
+
+/* The judge's rule for one run: did it see what its cell looks for? */
 static bool run_detected(const struct cell_result *c, const struct run_record *r)
 {
     bool broke = r->outcome == RUN_CRASH || r->outcome == RUN_HANG;
 
-    if (run_outcome_is_error(r->outcome))
+    if (run_void(r))
         return false;
     if (!c->expect.known)       /* stress: anything wrong is a detection */
         return r->nfindings > 0 || r->outcome == RUN_FINDING || broke ||
@@ -225,6 +247,48 @@ static bool run_detected(const struct cell_result *c, const struct run_record *r
     if (is_none_tool(c))        /* a crash or a hang is what "none" sees */
         return r->symptom || broke;
     return r->true_positives > 0;
+}
+
+bool cell_run_detects(const struct cell_result *c, const struct run_record *run,
+                      const struct finding_list *found,
+                      const struct location *locs, size_t nlocs, size_t depth)
+{
+    struct run_record r = *run;     /* a copy: only its counters change */
+
+    r.nfindings = r.true_positives = r.false_positives = 0;
+    for (size_t i = 0; i < found->count; i++)
+        score_finding(c, &r, &found->items[i],
+                      finding_at_locations(&found->items[i], locs, nlocs, depth));
+    if (r.nfindings && r.outcome == RUN_CLEAN)
+        r.outcome = RUN_FINDING;
+    return run_detected(c, &r);
+}
+
+/* One run into the counters; ELAPSED is the wall time of the runs before. */
+static void count_run(struct cell_result *c, size_t i, double elapsed,
+                      double *det, size_t *ndet)
+{
+    const struct run_record *r = &c->runs[i];
+
+    c->finding_runs += r->nfindings > 0 || r->outcome == RUN_FINDING;
+    c->symptom_runs += r->symptom;
+    c->hangs += r->outcome == RUN_HANG;
+    c->crashes += r->outcome == RUN_CRASH;
+    c->env_errors += run_void(r);
+    c->tool_failed_runs += r->outcome == RUN_TOOL_ERROR && !run_void(r);
+    c->suppressed += r->suppressed;
+    if (run_detected(c, r)) {
+        double at = r->first_finding_seconds >= 0 ? r->first_finding_seconds
+                                                  : r->seconds;
+        c->detected_runs++;
+        if (c->first_detection_run < 0) {
+            c->first_detection_run = (long)i + 1;
+            /* cumulative: what it cost to get the first detection */
+            c->first_detection_seconds = elapsed + at;
+        }
+        if (det && r->first_finding_seconds >= 0)
+            det[(*ndet)++] = r->first_finding_seconds;
+    }
 }
 
 static void count_runs(struct cell_result *c)
@@ -235,34 +299,17 @@ static void count_runs(struct cell_result *c)
     double elapsed = 0.0;
 
     c->detected_runs = c->finding_runs = c->symptom_runs = 0;
-    c->hangs = c->crashes = c->env_errors = 0;
+    c->hangs = c->crashes = c->env_errors = c->tool_failed_runs = 0;
+    c->suppressed = 0;
     c->first_detection_run = -1;
     c->first_detection_seconds = -1.0;
     for (size_t i = 0; i < c->nruns; i++) {
-        const struct run_record *r = &c->runs[i];
-
-        c->finding_runs += r->nfindings > 0 || r->outcome == RUN_FINDING;
-        c->symptom_runs += r->symptom;
-        c->hangs += r->outcome == RUN_HANG;
-        c->crashes += r->outcome == RUN_CRASH;
-        c->env_errors += run_outcome_is_error(r->outcome);
-        if (all)
-            all[nall++] = r->seconds;
-        if (run_detected(c, r)) {
-            double at = r->first_finding_seconds >= 0 ? r->first_finding_seconds
-                                                      : r->seconds;
-            c->detected_runs++;
-            if (c->first_detection_run < 0) {
-                c->first_detection_run = (long)i + 1;
-                /* cumulative: what it cost to get the first detection */
-                c->first_detection_seconds = elapsed + at;
-            }
-            if (det && r->first_finding_seconds >= 0)
-                det[ndet++] = r->first_finding_seconds;
-        }
-        elapsed += r->seconds;
+        count_run(c, i, elapsed, det, &ndet);
+        if (all)    /* out of memory: no median, nothing else lost */
+            all[nall++] = c->runs[i].seconds;
+        elapsed += c->runs[i].seconds;
     }
-    /* Runs that never ran (env errors) are not trials. */
+    /* Runs that tested nothing (env errors) are not trials. */
     valid = c->nruns - c->env_errors;
     c->rate = valid ? (double)c->detected_runs / (double)valid : 0.0;
     wilson_interval(c->detected_runs, valid, &c->rate_lo, &c->rate_hi);
@@ -336,6 +383,26 @@ static void set_verdict(struct cell_result *c, enum cell_status st,
     c->status = st;
 }
 
+/* Appends SEP and a note to the verdict (the verdict stays when out of
+ * memory: a note less, never a verdict lost). */
+static void note(struct cell_result *c, const char *sep, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void note(struct cell_result *c, const char *sep, const char *fmt, ...)
+{
+    char buf[1024], *v;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (asprintf(&v, "%s%s%s", c->verdict ? c->verdict : "",
+                 c->verdict && *c->verdict ? sep : "", buf) < 0)
+        return;
+    free(c->verdict);
+    c->verdict = v;
+}
+
 /* What a recorded rate "K/M" promises per run: the lower end of its 95%
  * Wilson interval (a rate seen in 5 of 5 runs is not certain, it is at
  * least 0.57), or -1 when RATE is not "K/M" with 0 < K <= M. */
@@ -405,23 +472,37 @@ static const char *first_oracles(const struct cell_result *c)
     return "";
 }
 
+/* Hangs and crashes, where a cell may have none. */
+static unsigned broke_grounds(const struct cell_result *c)
+{
+    return (c->hangs ? GROUND_HANG : 0u) | (c->crashes ? GROUND_CRASH : 0u);
+}
+
 static void verdict_none(struct cell_result *c)
 {
     size_t n = c->nruns - c->env_errors;
 
     if (rl_cell_is_fixed(c)) {
+        size_t orc = c->symptom_runs > oracle_runs(c) ? c->symptom_runs
+                                                      : oracle_runs(c);
+
+        c->grounds |= broke_grounds(c) | (orc ? GROUND_ORACLES : 0u) |
+                      (c->nfindings ? GROUND_FINDINGS : 0u);
         if (c->hangs || c->crashes)
             set_verdict(c, CELL_FAIL, "fixed variant: %zu hangs, %zu crashes "
                         "in %zu runs", c->hangs, c->crashes, n);
-        else if (c->symptom_runs || oracle_runs(c))
+        else if (orc)
             set_verdict(c, CELL_FAIL, "fixed variant: an oracle fired in "
-                        "%zu/%zu runs (%s)", c->symptom_runs > oracle_runs(c)
-                        ? c->symptom_runs : oracle_runs(c), n, first_oracles(c));
+                        "%zu/%zu runs (%s)", orc, n, first_oracles(c));
+        else if (c->nfindings)      /* an exit status, say */
+            set_verdict(c, CELL_FAIL, "fixed variant: %zu unique finding(s) "
+                        "in %zu/%zu runs", c->nfindings, c->finding_runs, n);
         else
             set_verdict(c, CELL_PASS, "every oracle clean in %zu runs", n);
         return;
     }
     if (!c->expect.symptom) {
+        c->grounds |= c->detected_runs ? GROUND_ORACLES : 0u;
         if (c->detected_runs)
             set_verdict(c, CELL_FAIL, "unexpected symptom in %zu/%zu runs",
                         c->detected_runs, n);
@@ -430,9 +511,11 @@ static void verdict_none(struct cell_result *c)
         return;
     }
     if (c->detected_runs == 0) {
+        c->grounds |= GROUND_MISSED;
         missed(c, n, "the symptom");
         return;
     }
+    c->grounds |= GROUND_DETECTED;
     set_verdict(c, CELL_PASS, "symptom in %zu/%zu runs (%zu crashes, %zu "
                 "hangs), first at run %ld", c->detected_runs, n, c->crashes,
                 c->hangs, c->first_detection_run);
@@ -445,6 +528,8 @@ static void verdict_fixed(struct cell_result *c)
                      (c->expect.false_positive ? ~c->expect.kinds : ~0u);
     size_t n = c->nruns - c->env_errors;
 
+    c->grounds |= broke_grounds(c) | (stray ? GROUND_FINDINGS : 0u) |
+                  (oracle_runs(c) ? GROUND_ORACLES : 0u);
     kinds_text(found_kinds(c, false), kinds, sizeof kinds);
     if (c->hangs || c->crashes)
         set_verdict(c, CELL_FAIL, "fixed variant: %zu hangs, %zu crashes in "
@@ -463,15 +548,12 @@ static void verdict_fixed(struct cell_result *c)
                     "runs", n);
 }
 
-static void verdict_buggy(struct cell_result *c)
+/* A buggy cell whose manifest expects no finding, or documents a trap. */
+static void verdict_buggy_special(struct cell_result *c, const char *got,
+                                  size_t n)
 {
-    char want[256], got[256];
-    unsigned missing;
-    size_t n = c->nruns - c->env_errors;
-
-    kinds_text(c->expect.kinds, want, sizeof want);
-    kinds_text(found_kinds(c, false), got, sizeof got);
     if (c->expect.kinds == 0) {
+        c->grounds |= c->nfindings ? GROUND_FINDINGS : 0u;
         if (c->nfindings)
             set_verdict(c, CELL_FAIL, "expected no findings, got %zu unique "
                         "(%s) in %zu/%zu runs", c->nfindings, got,
@@ -480,21 +562,35 @@ static void verdict_buggy(struct cell_result *c)
             set_verdict(c, CELL_PASS, "no findings in %zu runs, as expected", n);
         return;
     }
-    if (c->expect.false_positive) {
-        bool extra = found_kinds(c, false) & ~c->expect.kinds;
+    if (found_kinds(c, false) & ~c->expect.kinds) {
+        c->grounds |= GROUND_FINDINGS;
+        set_verdict(c, CELL_FAIL, "findings beyond the documented trap: "
+                    "%s in %zu/%zu runs", got, c->finding_runs, n);
+    } else if (c->nfindings == 0) {
+        c->grounds |= GROUND_MISSED;
+        missed(c, n, "the documented false positive");
+    } else {
+        c->grounds |= GROUND_DETECTED;
+        set_verdict(c, CELL_PASS, "documented false positive (%s) in "
+                    "%zu/%zu runs", got, c->finding_runs, n);
+    }
+}
 
-        if (extra)
-            set_verdict(c, CELL_FAIL, "findings beyond the documented trap: "
-                        "%s in %zu/%zu runs", got, c->finding_runs, n);
-        else if (c->nfindings == 0)
-            missed(c, n, "the documented false positive");
-        else
-            set_verdict(c, CELL_PASS, "documented false positive (%s) in "
-                        "%zu/%zu runs", got, c->finding_runs, n);
+static void verdict_buggy(struct cell_result *c)
+{
+    char want[256], got[256];
+    unsigned missing;
+    size_t n = c->nruns - c->env_errors;
+
+    kinds_text(c->expect.kinds, want, sizeof want);
+    kinds_text(found_kinds(c, false), got, sizeof got);
+    if (c->expect.kinds == 0 || c->expect.false_positive) {
+        verdict_buggy_special(c, got, n);
         return;
     }
     missing = c->expect.kinds & ~found_kinds(c, true);
     if (missing && c->detected_runs == 0 && c->fp > 0) {
+        c->grounds |= GROUND_MISSED | GROUND_FINDINGS;
         set_verdict(c, CELL_FAIL, "expected %s at the known locations; found "
                     "only %s elsewhere (%zu unexpected finding(s)) in %zu runs",
                     want, got, c->fp, n);
@@ -503,11 +599,13 @@ static void verdict_buggy(struct cell_result *c)
     if (missing) {
         char what[300];
 
+        c->grounds |= GROUND_MISSED;
         kinds_text(missing, want, sizeof want);
         snprintf(what, sizeof what, "%s at the known locations", want);
         missed(c, n, what);
         return;
     }
+    c->grounds |= GROUND_DETECTED;
     set_verdict(c, CELL_PASS, "%s detected in %zu/%zu runs, first at run %ld "
                 "(%.1f s)%s", want, c->detected_runs, n, c->first_detection_run,
                 c->first_detection_seconds, c->fp ? ", plus unexpected findings"
@@ -519,6 +617,8 @@ static void verdict_stress(struct cell_result *c)
     size_t n = c->nruns - c->env_errors;
     size_t orc = oracle_runs(c);
 
+    c->grounds |= broke_grounds(c) | (c->nfindings ? GROUND_FINDINGS : 0u) |
+                  (c->symptom_runs || orc ? GROUND_ORACLES : 0u);
     if (c->nfindings || c->hangs || c->crashes)
         set_verdict(c, CELL_FAIL, "%zu unique finding(s) in %zu/%zu runs, "
                     "%zu hangs, %zu crashes", c->nfindings, c->finding_runs, n,
@@ -531,32 +631,259 @@ static void verdict_stress(struct cell_result *c)
         set_verdict(c, CELL_PASS, "clean in %zu runs", n);
 }
 
-static const char *first_error(const struct cell_result *c)
+/* The first reason of a run with outcome O (env-error or tool-error). */
+static const char *first_reason(const struct cell_result *c,
+                                bool (*pick)(const struct run_record *))
 {
     for (size_t i = 0; i < c->nruns; i++)
-        if (run_outcome_is_error(c->runs[i].outcome) && c->runs[i].reason)
+        if (pick(&c->runs[i]) && c->runs[i].reason)
             return c->runs[i].reason;
     return "no reason recorded";
 }
 
-void cell_result_summarize(struct cell_result *c)
+static bool tool_failed_after_findings(const struct run_record *r)
+{
+    return r->outcome == RUN_TOOL_ERROR && !run_void(r);
+}
+
+/* Phase 1: what the runs show, against the manifest's expectation. */
+static void judge_evidence(struct cell_result *c)
+{
+    if (c->env_errors) {
+        for (size_t i = 0; i < c->nruns; i++)
+            if (run_void(&c->runs[i]))
+                c->grounds |= c->runs[i].outcome == RUN_TOOL_ERROR
+                              ? GROUND_TOOL_ERROR : GROUND_ENV_ERROR;
+        set_verdict(c, CELL_ERROR, "%zu of %zu runs could not run: %s",
+                    c->env_errors, c->nruns, first_reason(c, run_void));
+    } else if (c->nruns == 0) {
+        set_verdict(c, CELL_ERROR, "no runs");
+    } else if (!c->expect.known) {
+        verdict_stress(c);
+    } else if (is_none_tool(c)) {
+        verdict_none(c);
+    } else if (rl_cell_is_fixed(c)) {
+        verdict_fixed(c);
+    } else {
+        verdict_buggy(c);
+    }
+}
+
+/* Phase 3: runs whose tool failed after it reported findings.  Their
+ * findings count (phase 1); a cell that fails on the evidence fails and
+ * says the tool then failed; one that would pass or stay undecided is an
+ * error, since a failed tool vouches for nothing it did not report. */
+static void judge_tool_failure(struct cell_result *c)
+{
+    const char *why;
+    char *before;
+
+    if (!c->tool_failed_runs || c->status == CELL_ERROR)
+        return;
+    c->grounds |= GROUND_TOOL_ERROR;
+    why = first_reason(c, tool_failed_after_findings);
+    if (c->status == CELL_FAIL) {
+        note(c, "; ", "the tool then failed in %zu of %zu runs: %s",
+             c->tool_failed_runs, c->nruns, why);
+        return;
+    }
+    before = c->verdict;
+    c->verdict = NULL;
+    set_verdict(c, CELL_ERROR, "the tool failed in %zu of %zu runs after its "
+                "findings (%s); before it failed: %s", c->tool_failed_runs,
+                c->nruns, why, before ? before : "");
+    free(before);
+}
+
+/* --- the judge's later phases: baseline, merge state, notes ------------- */
+
+/* Runs that broke in a way a baseline never hides. */
+static bool runs_broke(const struct cell_result *c)
+{
+    if (c->hangs || c->crashes || (c->symptom_runs && !c->expect.symptom))
+        return true;
+    for (size_t i = 0; i < c->nruns; i++)
+        if (c->runs[i].oracles)
+            return true;
+    return false;
+}
+
+/* Cells in which any finding is a failure (as opposed to buggy cells that
+ * are meant to show one). */
+static bool expects_none(const struct cell_result *c)
+{
+    return !c->expect.known || rl_cell_is_fixed(c) || c->expect.kinds == 0;
+}
+
+/* Phase 2 (--baseline): reads the findings' baseline states and the
+ * counts cell_apply_baseline() set.  A FAIL from known findings alone (in
+ * a cell that expects none) passes; a PASS with a new finding that is
+ * neither a true positive nor a documented trap fails. */
+static void judge_baseline(struct cell_result *c)
+{
+    size_t bad_new = 0;
+
+    if (!c->baseline_used)
+        return;
+    for (size_t i = 0; i < c->nfindings; i++) {
+        const struct unique_finding *u = &c->findings[i];
+
+        bad_new += u->baseline == BASELINE_NEW && !unique_finding_is_tp(c, u) &&
+                   !u->expected_false_positive;
+    }
+    if (c->status == CELL_FAIL && c->nfindings && c->baseline_new == 0 &&
+        expects_none(c) && !runs_broke(c)) {
+        c->grounds = (c->grounds & ~GROUND_FINDINGS) | GROUND_BASELINE_KNOWN;
+        set_verdict(c, CELL_PASS, "only known findings: %zu unique, all in "
+                    "the baseline, in %zu/%zu runs", c->nfindings,
+                    c->finding_runs, c->nruns - c->env_errors);
+    } else if (c->status == CELL_PASS && bad_new) {
+        char *was = c->verdict;
+
+        c->verdict = NULL;
+        c->grounds |= GROUND_BASELINE_NEW;
+        set_verdict(c, CELL_FAIL, "%zu new finding(s) not in the baseline "
+                    "(was: %s)", bad_new, was ? was : "pass");
+        free(was);
+    }
+    note(c, " ", "[baseline: %zu new, %zu known, %zu fixed]", c->baseline_new,
+         c->baseline_known, c->baseline_fixed);
+}
+
+/* Phase 4 (racelab merge): shards missing make the cell partial.  Its
+ * failures stand (the evidence is there); a pass is not one on part of the
+ * runs: inconclusive. */
+static void judge_partial(struct cell_result *c)
+{
+    if (!c->shards_missing)
+        return;
+    c->grounds |= GROUND_PARTIAL;
+    if (c->status == CELL_PASS) {
+        char *was = c->verdict;
+
+        c->verdict = NULL;
+        set_verdict(c, CELL_INCONCLUSIVE, "partial: %zu of %zu shards missing; "
+                    "the shards present: %s", c->shards_missing,
+                    c->shards_total, was ? was : "pass");
+        free(was);
+    } else {
+        note(c, "; ", "partial: %zu of %zu shards missing", c->shards_missing,
+             c->shards_total);
+    }
+}
+
+/* "95%", "99.9%" */
+static void percent(char *buf, size_t len, double p)
+{
+    snprintf(buf, len, "%.6g%%", 100.0 * p);
+}
+
+/* Phase 5a: --min-rate/--confidence, the guarantee the clean runs give. */
+static void judge_guarantee(struct cell_result *c)
+{
+    size_t valid = c->nruns - c->env_errors, need, first = 0;
+    char buf[512], pc[32];
+
+    free(c->guarantee);
+    c->guarantee = NULL;
+    if (!(c->min_rate > 0 && c->confidence > 0) || c->status == CELL_ERROR)
+        return;
+    need = runs_for_confidence(c->min_rate, c->confidence);
+    percent(pc, sizeof pc, c->confidence);
+    while (first < c->nruns && c->runs[first].nfindings == 0 &&
+           c->runs[first].outcome != RUN_FINDING)
+        first++;
+    if (c->detected_runs || c->finding_runs) {
+        snprintf(buf, sizeof buf, "found at run %zu of %zu: no guarantee "
+                 "needed", first + 1, need);
+    } else if (valid >= need) {
+        snprintf(buf, sizeof buf, "no race with per-run rate >= %g at %s: "
+                 "%zu runs", c->min_rate, pc, valid);
+    } else {
+        char got[32];
+
+        percent(got, sizeof got, 1.0 - pow(1.0 - c->min_rate, (double)valid));
+        snprintf(buf, sizeof buf, "no race with per-run rate >= %g at %s "
+                 "only: %zu runs of the %zu needed for %s", c->min_rate, got,
+                 valid, need, pc);
+    }
+    c->guarantee = rl_strdup(buf);
+    note(c, "; ", "%s", buf);
+}
+
+/* The next intermittent finding of C after fingerprint AFTER (NULL: the
+ * first), in fingerprint order: the notes read the same whatever order
+ * the findings were folded in (one process, or shards merged). */
+static const struct unique_finding *next_intermittent(const struct cell_result *c,
+                                                      const char *after)
+{
+    const struct unique_finding *best = NULL;
+
+    for (size_t i = 0; i < c->nfindings; i++) {
+        const struct unique_finding *u = &c->findings[i];
+        const char *fp = u->finding.fingerprint;
+
+        if (!unique_finding_is_intermittent(c, u) ||
+            (after && strcmp(fp, after) <= 0))
+            continue;
+        if (!best || strcmp(fp, best->finding.fingerprint) < 0)
+            best = u;
+    }
+    return best;
+}
+
+/* Phase 5b: intermittent findings, and the reports suppressions hid. */
+static void judge_notes(struct cell_result *c)
+{
+    size_t valid = c->nruns - c->env_errors;
+    const struct unique_finding *u = NULL;
+
+    judge_guarantee(c);
+    while ((u = next_intermittent(c, u ? u->finding.fingerprint : NULL)))
+        note(c, "; ", "intermittent: %s %s in %zu/%zu runs (%.0f%%)",
+             finding_kind_name(u->finding.kind), u->finding.fingerprint,
+             u->runs_seen, valid, valid ? 100.0 * (double)u->runs_seen /
+             (double)valid : 0.0);
+    if (c->suppressions && c->suppressed)
+        note(c, "; ", "%zu report(s) suppressed (%s)", c->suppressed,
+             c->suppressions);
+}
+
+bool unique_finding_is_intermittent(const struct cell_result *c,
+                                    const struct unique_finding *u)
+{
+    return u->runs_seen < c->nruns - c->env_errors;
+}
+
+const char *cell_ground_name(unsigned ground)
+{
+    switch (ground) {
+    case GROUND_DETECTED: return "detected";
+    case GROUND_MISSED: return "missed";
+    case GROUND_FINDINGS: return "findings";
+    case GROUND_HANG: return "hang";
+    case GROUND_CRASH: return "crash";
+    case GROUND_ORACLES: return "oracles";
+    case GROUND_ENV_ERROR: return "env-error";
+    case GROUND_TOOL_ERROR: return "tool-error";
+    case GROUND_BASELINE_NEW: return "baseline-new";
+    case GROUND_BASELINE_KNOWN: return "baseline-known";
+    case GROUND_PARTIAL: return "partial";
+    }
+    return NULL;
+}
+
+void cell_judge(struct cell_result *c)
 {
     c->runs_needed = 0;
+    c->grounds = 0;
     count_runs(c);
     score(c);
-    if (c->env_errors)
-        set_verdict(c, CELL_ERROR, "%zu of %zu runs could not run: %s",
-                    c->env_errors, c->nruns, first_error(c));
-    else if (c->nruns == 0)
-        set_verdict(c, CELL_ERROR, "no runs");
-    else if (!c->expect.known)
-        verdict_stress(c);
-    else if (is_none_tool(c))
-        verdict_none(c);
-    else if (rl_cell_is_fixed(c))
-        verdict_fixed(c);
-    else
-        verdict_buggy(c);
+    judge_evidence(c);
+    judge_baseline(c);
+    judge_tool_failure(c);
+    judge_partial(c);
+    judge_notes(c);
 }
 
 int cells_exit_status(const struct cell_result *cells, size_t n, bool strict)

@@ -469,18 +469,18 @@ int valgrind_parse_xml_file(const char *path, const char *tool,
         return -1;
     }
     if (vg_begin(&r, tool, out, err, errlen) < 0) {
-        fclose(f);
+        fclose(f);          /* read only, failing anyway */
         return -1;
     }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         vg_feed(&r, buf, n);
     if (ferror(f)) {
         rl_seterr(err, errlen, "fread %s: %s", path, strerror(errno));
-        fclose(f);
-        vg_end(&r, NULL, 0);
+        fclose(f);          /* read only, failing anyway */
+        vg_end(&r, NULL, 0);    /* frees the parser; the error is ERR's */
         return -1;
     }
-    fclose(f);
+    fclose(f);              /* read only: everything was parsed */
     rc = vg_end(&r, msg, sizeof msg);
     if (rc < 0)
         rl_seterr(err, errlen, "%s: %s", path, msg);

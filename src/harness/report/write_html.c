@@ -561,7 +561,7 @@ static char *self_command(void)
     if (!f)
         return NULL;
     len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    fclose(f);          /* read only: what was read is in BUF */
     if (len == 0)
         return NULL;
     buf[len] = '\0';
@@ -577,7 +577,10 @@ static char *self_command(void)
         else
             fprintf(m, quote ? " '%s'" : " %s", arg);
     }
-    fclose(m);
+    if (fclose(m) != 0) {   /* out of memory: no command line, as if unreadable */
+        free(out);
+        return NULL;
+    }
     return out;
 }
 

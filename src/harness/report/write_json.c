@@ -121,6 +121,17 @@ static json_t *json_expected(const struct cell_expect *e)
                      "symptom", e->symptom, "rate", str_or_null(e->rate));
 }
 
+/* What the judge's status rests on: ["findings", "hang", ...]. */
+static json_t *json_grounds(unsigned grounds)
+{
+    json_t *a = json_array();
+
+    for (int i = 0; i < CELL_GROUND_COUNT; i++)
+        if (grounds & (1u << i))
+            json_array_append_new(a, json_string(cell_ground_name(1u << i)));
+    return a;
+}
+
 static json_t *json_cell(const struct cell_result *c)
 {
     json_t *runs = json_array(), *findings = json_array(), *o;
@@ -160,6 +171,9 @@ static json_t *json_cell(const struct cell_result *c)
     json_object_set_new(o, "fn", json_integer((json_int_t)c->fn));
     json_object_set_new(o, "status", json_string(cell_status_name(c->status)));
     json_object_set_new(o, "passed", json_boolean(c->status == CELL_PASS));
+    json_object_set_new(o, "grounds", json_grounds(c->grounds));
+    json_object_set_new(o, "tool_failed_runs",
+                        json_integer((json_int_t)c->tool_failed_runs));
     if (c->status == CELL_INCONCLUSIVE)
         json_object_set_new(o, "runs_needed", c->runs_needed
                             ? json_integer((json_int_t)c->runs_needed)

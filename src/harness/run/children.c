@@ -41,7 +41,7 @@ static pid_t ppid_of(pid_t pid)
     if (!(f = fopen(path, "re")))
         return -1;
     n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    fclose(f);                  /* read only */
     buf[n] = '\0';
     char *p = strrchr(buf, ')');
     if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
@@ -97,7 +97,7 @@ void children_scan(struct children_watch *w, double now)
         if (!c->execd && !same_image(w, c->pid))
             c->execd = true;
     }
-    closedir(d);
+    closedir(d);     /* EBADF only: nothing to lose */
 }
 
 /* "f1 < f2 < f3" from gdb's bt of PID (innermost first), or NULL. */

@@ -67,7 +67,7 @@ static int write_all(const char *path, const char *data, size_t len,
             continue;
         if (w < 0) {
             snprintf(err, errlen, "write %s: %s", path, strerror(errno));
-            close(fd);
+            close(fd);          /* failing already; ERR says why */
             return -1;
         }
         done += (size_t)w;

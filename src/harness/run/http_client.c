@@ -30,8 +30,14 @@ int http_connect(struct http_conn *c, int port, double timeout,
     }
     tv.tv_sec = (time_t)timeout;
     tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    /* Without the timeouts a stuck server would block the client forever. */
+    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+        setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+        snprintf(err, errlen, "setsockopt timeout: %s", strerror(errno));
+        http_close(c);
+        return HTTP_ERR;
+    }
+    /* Nagle only costs latency: a failure changes no result. */
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
@@ -50,7 +56,7 @@ int http_connect(struct http_conn *c, int port, double timeout,
 void http_close(struct http_conn *c)
 {
     if (c->fd >= 0)
-        close(c->fd);
+        close(c->fd);       /* every byte was sent or the request failed */
     c->fd = -1;
     c->off = c->len = 0;
 }

@@ -285,6 +285,8 @@ static void report(FILE *out, char kind)
                 first_error);
         pthread_mutex_unlock(&note_lock);
     }
+    /* A failed flush means racelab closed the pipe (it is gone or stopped
+     * the run): nobody is left to tell. */
     fflush(out);
 }
 

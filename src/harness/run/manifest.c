@@ -225,7 +225,7 @@ static int find_line(const char *path, const char *section, const char *key)
             }
         }
     }
-    fclose(f);
+    fclose(f);                  /* read only */
     return found;
 }
 
@@ -411,7 +411,7 @@ int scenarios_load_all(const char *source, struct scenario **out,
             sv_push(&names, de->d_name);
         free(m);
     }
-    closedir(d);
+    closedir(d);     /* EBADF only: nothing to lose */
     qsort(names.v, names.n, sizeof(char *), cmp_str);
     s = xcalloc(names.n + 1, sizeof *s);
     for (size_t i = 0; i < names.n; i++) {

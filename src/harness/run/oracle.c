@@ -24,7 +24,7 @@ static long proc_status_field(pid_t pid, const char *key)
             v = atol(line + klen);
             break;
         }
-    fclose(f);
+    fclose(f);                  /* read only */
     return v;
 }
 

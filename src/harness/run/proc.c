@@ -36,11 +36,11 @@ static void on_signal(int sig)
     for (int i = 0; i < MAX_GROUPS; i++) {
         pid_t pg = atomic_load_explicit(&groups[i], memory_order_relaxed);
         if (pg > 0)
-            kill(-pg, SIGKILL);
+            kill(-pg, SIGKILL);     /* ESRCH: the group is gone already */
     }
     atomic_store(&interrupted, sig);
     /* A second ^C kills racelab at once (temp dirs may stay then). */
-    signal(sig, SIG_DFL);
+    signal(sig, SIG_DFL);       /* a valid signal: cannot fail */
     errno = saved;
 }
 
@@ -51,13 +51,16 @@ void proc_setup(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* Valid signals and a valid handler: these cannot fail (EINVAL only). */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* Orphans of a killed group (a --load pipeline's children, say) are
      * re-parented to us, so proc_finish() can reap them. */
-    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        warnf("prctl PR_SET_CHILD_SUBREAPER: %s; a daemonizing program's "
+              "orphans may outlive racelab", strerror(errno));
 }
 
 int proc_interrupted(void)
@@ -76,7 +79,7 @@ static void group_add(pid_t pg)
     pthread_mutex_unlock(&group_lock);
     /* Raced with the handler: it may have run before the slot was set. */
     if (atomic_load(&interrupted))
-        kill(-pg, SIGKILL);
+        kill(-pg, SIGKILL);     /* ESRCH: the group is gone already */
 }
 
 static void group_remove(pid_t pg)
@@ -116,6 +119,54 @@ static char **build_env(char *const *set)
     return env;
 }
 
+/* The child of proc_spawn: its group, default signals, the descriptors
+ * O asks for, then PATH.  Async-signal-safe calls only.  A failure is
+ * written to ERRFD (close-on-exec) as an errno, which the parent reports
+ * as a failed exec; never returns. */
+static void spawn_child(const struct spawn_opts *o, const char *path,
+                        char **env, int outw, int errfd)
+{
+    sigset_t all;
+    int e, fd;
+
+    /* setpgid: the parent makes the same call (whichever runs first
+     * wins); signal/sigprocmask with valid arguments cannot fail. */
+    setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    /* A failed dup2 would run the program with the wrong files. */
+    fd = o->stdin_fd >= 0 ? o->stdin_fd : open("/dev/null", O_RDONLY);
+    if (fd >= 0 && fd != 0 && dup2(fd, 0) < 0)
+        goto failed;
+    if (o->stdout_fd == SPAWN_PIPE) {
+        if (dup2(outw, 1) < 0)
+            goto failed;
+    } else {
+        fd = o->stdout_fd >= 0 ? o->stdout_fd : open("/dev/null", O_WRONLY);
+        if (fd >= 0 && fd != 1 && dup2(fd, 1) < 0)
+            goto failed;
+    }
+    if (o->stderr_to_stdout) {
+        if (dup2(1, 2) < 0)
+            goto failed;
+    } else {
+        fd = o->stderr_fd >= 0 ? o->stderr_fd : open("/dev/null", O_WRONLY);
+        if (fd >= 0 && fd != 2 && dup2(fd, 2) < 0)
+            goto failed;
+    }
+    execve(path, o->argv, env);
+failed:
+    e = errno;
+    if (write(errfd, &e, sizeof e) < 0) {
+        /* nothing left to tell anyone */
+    }
+    _exit(127);
+}
+
 int proc_spawn(struct proc *p, const struct spawn_opts *o,
                char *err, size_t errlen)
 {
@@ -146,7 +197,7 @@ int proc_spawn(struct proc *p, const struct spawn_opts *o,
     if (pipe2(errp, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pipe2: %s", strerror(errno));
         free(path);
-        if (outp[0] >= 0) {
+        if (outp[0] >= 0) {     /* an unused pipe: nothing to lose */
             close(outp[0]);
             close(outp[1]);
         }
@@ -159,6 +210,7 @@ int proc_spawn(struct proc *p, const struct spawn_opts *o,
         snprintf(err, errlen, "fork: %s", strerror(errno));
         free(path);
         free(env);
+        /* unused pipes on a failed fork: nothing to lose */
         close(errp[0]);
         close(errp[1]);
         if (outp[0] >= 0) {
@@ -167,54 +219,20 @@ int proc_spawn(struct proc *p, const struct spawn_opts *o,
         }
         return -1;
     }
-    if (pid == 0) {
-        /* Child: async-signal-safe calls only. */
-        sigset_t all;
-        int e, fd;
-
-        setpgid(0, 0);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        fd = o->stdin_fd >= 0 ? o->stdin_fd : open("/dev/null", O_RDONLY);
-        if (fd >= 0 && fd != 0)
-            dup2(fd, 0);
-        if (o->stdout_fd == SPAWN_PIPE)
-            dup2(outp[1], 1);
-        else {
-            fd = o->stdout_fd >= 0 ? o->stdout_fd : open("/dev/null", O_WRONLY);
-            if (fd >= 0 && fd != 1)
-                dup2(fd, 1);
-        }
-        if (o->stderr_to_stdout)
-            dup2(1, 2);
-        else {
-            fd = o->stderr_fd >= 0 ? o->stderr_fd : open("/dev/null", O_WRONLY);
-            if (fd >= 0 && fd != 2)
-                dup2(fd, 2);
-        }
-        execve(path, o->argv, env);
-        e = errno;
-        if (write(errp[1], &e, sizeof e) < 0) {
-            /* nothing left to tell anyone */
-        }
-        _exit(127);
-    }
+    if (pid == 0)
+        spawn_child(o, path, env, outp[1], errp[1]);
 
     /* Parent.  setpgid here too: whichever runs first wins the race, so
      * the group exists before we could ever signal it. */
-    setpgid(pid, pid);
+    setpgid(pid, pid);      /* EACCES once the child exec'd: it did it first */
     free(path);
     free(env);
-    close(errp[1]);
+    close(errp[1]);         /* the child's end (pipes: nothing to lose) */
     p->pid = pid;
     p->started = now_mono();
     group_add(pid);
     if (outp[1] >= 0) {
-        close(outp[1]);
+        close(outp[1]);     /* the child's end */
         p->out_fd = outp[0];
     }
     {
@@ -223,7 +241,7 @@ int proc_spawn(struct proc *p, const struct spawn_opts *o,
         do
             n = read(errp[0], &e, sizeof e);
         while (n < 0 && errno == EINTR);
-        close(errp[0]);
+        close(errp[0]);     /* read: nothing to lose */
         if (n == (ssize_t)sizeof e) {
             snprintf(err, errlen, "execve %s: %s", o->argv[0], strerror(e));
             proc_finish(p);
@@ -265,7 +283,7 @@ bool proc_wait(struct proc *p, double timeout)
 void proc_signal(struct proc *p, int sig)
 {
     if (p->pid > 0)
-        kill(-p->pid, sig);
+        kill(-p->pid, sig);     /* ESRCH: the group is gone already */
 }
 
 void proc_finish(struct proc *p)
@@ -275,7 +293,7 @@ void proc_finish(struct proc *p)
 
     if (p->pid <= 0)
         goto out;
-    kill(-p->pid, SIGKILL);
+    kill(-p->pid, SIGKILL);     /* ESRCH: the group is gone already */
     if (!p->exited)
         proc_wait(p, 10);
     /* Other members of the group that are (or became, as orphans) our
@@ -291,7 +309,7 @@ void proc_finish(struct proc *p)
         if (r == 0) {
             if (now_mono() > end)
                 break;
-            kill(-p->pid, SIGKILL);
+            kill(-p->pid, SIGKILL);     /* as above */
             sleep_seconds(0.005);
         }
     }
@@ -299,7 +317,7 @@ void proc_finish(struct proc *p)
     p->pid = 0;
 out:
     if (p->out_fd >= 0) {
-        close(p->out_fd);
+        close(p->out_fd);       /* a read end: nothing to lose */
         p->out_fd = -1;
     }
 }
@@ -365,7 +383,7 @@ static pid_t parent_of(pid_t pid)
     if (fd < 0)
         return -1;
     n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    close(fd);                  /* read only */
     if (n <= 0)
         return -1;
     buf[n] = '\0';
@@ -396,12 +414,13 @@ int proc_sweep_orphans(void)
             if (pid <= 0 || parent_of(pid) != self)
                 continue;
             /* a whole group if it leads one, else just the process */
+            /* ESRCH: it exited meanwhile; the next sweep sees */
             if (getpgid(pid) == pid)
                 kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             found++;
         }
-        closedir(d);
+        closedir(d);     /* EBADF only: nothing to lose */
         if (!found)
             break;
         total += found;

@@ -250,7 +250,7 @@ static int free_port(void)
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
         getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
         port = ntohs(sa.sin_port);
-    close(fd);
+    close(fd);                  /* a probe socket: nothing to lose */
     return port;
 }
 
@@ -318,7 +318,7 @@ static int drain_prog(struct run *r)
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0) {
-            close(r->prog.out_fd);
+            close(r->prog.out_fd);      /* EOF on a read end */
             r->prog.out_fd = -1;
             return port;
         }
@@ -351,7 +351,7 @@ static void drain_load(struct run *r)
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0) {
-            close(r->load.out_fd);
+            close(r->load.out_fd);      /* EOF on a read end */
             r->load.out_fd = -1;
             return;
         }
@@ -377,10 +377,14 @@ static void drain_load(struct run *r)
     }
 }
 
-static void set_nonblock(int fd)
+/* 0, or -1 (errno set): a blocking pipe would stall the watch loop. */
+static int set_nonblock(int fd)
 {
-    if (fd >= 0)
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    int fl = fd >= 0 ? fcntl(fd, F_GETFL) : 0;
+
+    if (fd < 0)
+        return 0;
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -1 : 0;
 }
 
 /* Parses every report the tool wrote; after a failure with PARTIAL, what
@@ -433,8 +437,9 @@ static void check_reports(struct run *r)
         char err[256];
         unsigned seen = 0;
         finding_list_init(&l);
-        /* partial: a report still being written may not parse yet */
-        (void)parse_reports(r, &l, true, err, sizeof err);
+        /* partial: what is complete so far is all early stop needs; the
+         * final parse (phase_reports) says what was unreadable */
+        parse_reports(r, &l, true, err, sizeof err);
         for (size_t i = 0; i < l.count; i++)
             if (finding_matches(r->spec, &l.items[i]))
                 seen |= 1u << l.items[i].kind;
@@ -576,8 +581,12 @@ static int phase_start(struct run *r)
         env_error(r, "could not start %s: %s", spec->argv.v[0], err);
         return -1;
     }
-    r->pidfd = open_pidfd(r->prog.pid);
-    set_nonblock(r->prog.out_fd);
+    r->pidfd = open_pidfd(r->prog.pid);     /* -1: polled instead */
+    if (set_nonblock(r->prog.out_fd) < 0) {
+        env_error(r, "fcntl O_NONBLOCK on %s's stdout: %s", spec->argv.v[0],
+                  strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -674,7 +683,11 @@ static int phase_load(struct run *r)
             env_error(r, "could not start the load generator: %s", err);
             return -1;
         }
-        set_nonblock(r->load.out_fd);
+        if (set_nonblock(r->load.out_fd) < 0) {
+            env_error(r, "fcntl O_NONBLOCK on the load generator's stdout: %s",
+                      strerror(errno));
+            return -1;
+        }
     } else if (spec->load_cmd) {
         char *a = str_replace(spec->load_cmd, ARG_PORT, portbuf);
         char *cmd = str_replace(a, "{tmp}", r->tmp);
@@ -871,7 +884,7 @@ static void phase_shutdown(struct run *r)
             /* The expected finding is in: a short grace for the report's
              * last bytes, then the group goes.  Not a shutdown-hang: a
              * deadlocked server cannot exit, and that is known already. */
-            kill(r->prog.pid, SIGTERM);
+            kill(r->prog.pid, SIGTERM);     /* ESRCH: it just exited */
             r->sent_term = true;
             if (!proc_wait(&r->prog, 0.3))
                 proc_signal(&r->prog, SIGKILL);
@@ -1042,11 +1055,19 @@ static void phase_reports(struct run *r)
     if (r->stopped_early)
         note(r, "stopped early after the expected finding at %.2f s",
              rec->first_finding_seconds);
-    if (run_outcome_is_error(rec->outcome))
+    /* A tool that failed may have reported findings before it did: they
+     * count (cell_judge says the tool then failed).  An env error tested
+     * nothing. */
+    if (rec->outcome == RUN_ENV_ERROR)
         return;
     n = parse_reports(r, &out->findings, false, err, sizeof err);
     if (n < 0) {
-        /* a truncated report after a kill is expected; say so */
+        /* a truncated report after a kill is expected; say so.  Start
+         * over, so that what the strict pass took is not counted twice;
+         * the lenient pass skips what it cannot read, and ERR names the
+         * first file it could not. */
+        finding_list_free(&out->findings);
+        finding_list_init(&out->findings);
         parse_reports(r, &out->findings, true, err, sizeof err);
         note(r, "report partly unreadable: %s", err);
     }
@@ -1079,6 +1100,9 @@ static void phase_finish(struct run *r)
         if (rec->seconds == 0)
             rec->seconds = now_mono() - r->t0;
     }
+    /* Our copies of the files the programs wrote through their own
+     * descriptors (their data is in the files already), and the pidfd:
+     * a failed close loses nothing. */
     if (r->errfd >= 0)
         close(r->errfd);
     if (r->loadfd >= 0)
@@ -1157,6 +1181,8 @@ void run_one(const struct run_spec *spec, struct run_output *out)
         phase_postmortem(r);
         phase_load_oracles(r);
         phase_reports(r);
+    } else if (out->rec.outcome == RUN_TOOL_ERROR && r->tmp) {
+        phase_reports(r);       /* what the tool printed before it failed */
     }
     phase_finish(r);
 }
@@ -1173,19 +1199,16 @@ void run_output_free(struct run_output *o)
     memset(o, 0, sizeof *o);
 }
 
-bool job_detected(const struct job *j)
+/* Asks the judge (cell_run_detects) whether the run in J saw what its
+ * cell looks for: a decided cell's extra runs are skipped. */
+static bool job_detected(const struct job *j, const struct cell_result *cell)
 {
-    const struct run_record *r = &j->out.rec;
+    const struct run_spec *sp = &j->spec;
 
-    if (j->skipped || run_outcome_is_error(r->outcome))
+    if (j->skipped)
         return false;
-    if (j->spec.expect_kinds)
-        return r->true_positives > 0;
-    if (j->spec.symptom)
-        return r->symptom || r->outcome == RUN_CRASH || r->outcome == RUN_HANG;
-    /* stress: anything wrong is what the runs look for */
-    return r->nfindings > 0 || r->outcome == RUN_FINDING ||
-           r->outcome == RUN_CRASH || r->outcome == RUN_HANG || r->oracles;
+    return cell_run_detects(cell, &j->out.rec, &j->out.findings, sp->locs,
+                            sp->nlocs, match_depth(sp));
 }
 
 /* The job pool: PARALLEL threads take the next job index.  DECIDED[c] is
@@ -1193,6 +1216,7 @@ bool job_detected(const struct job *j)
  * decided cell are skipped. */
 struct pool {
     struct job *jobs;
+    const struct cell_result *cells;    /* indexed by job.cell; read only */
     size_t n, next;
     bool *decided;              /* guarded by lock */
     pthread_mutex_t lock;
@@ -1218,7 +1242,7 @@ static void *pool_worker(void *arg)
         run_one(&p->jobs[i].spec, &p->jobs[i].out);
         progress_end(p->jobs[i].spec.label, &p->jobs[i].out.rec,
                      p->jobs[i].spec.repro);
-        if (job_detected(&p->jobs[i])) {
+        if (job_detected(&p->jobs[i], &p->cells[p->jobs[i].cell])) {
             pthread_mutex_lock(&p->lock);
             p->decided[p->jobs[i].cell] = true;
             pthread_mutex_unlock(&p->lock);
@@ -1227,9 +1251,10 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
-void run_jobs(struct job *jobs, size_t n, int parallel)
+void run_jobs(struct job *jobs, size_t n, int parallel,
+              const struct cell_result *cells)
 {
-    struct pool p = {jobs, n, 0, NULL, PTHREAD_MUTEX_INITIALIZER};
+    struct pool p = {jobs, cells, n, 0, NULL, PTHREAD_MUTEX_INITIALIZER};
     size_t ncells = 0;
     pthread_t *t;
 
@@ -1253,7 +1278,7 @@ void run_jobs(struct job *jobs, size_t n, int parallel)
     if (parallel == 0)
         pool_worker(&p);
     for (int i = 0; i < parallel; i++)
-        pthread_join(t[i], NULL);
+        pthread_join(t[i], NULL);   /* threads we started: cannot fail */
     free(t);
     free(p.decided);
 }

@@ -97,12 +97,12 @@ struct job {
     bool extra;
     bool skipped;
 };
-void run_jobs(struct job *jobs, size_t n, int parallel);
-
-/* True if the run in J saw what its cell expects: a finding at the
- * locations (expect_kinds), or the symptom, a crash or a hang (a cell
- * with a symptom and no kinds). */
-bool job_detected(const struct job *j);
+/* Runs the N JOBS on PARALLEL threads.  CELLS (indexed by job.cell, read
+ * only while the jobs run) are the cells the jobs belong to, with their
+ * expectations: once the judge says a run detected what its cell looks
+ * for (cell_run_detects), the cell's extra runs are skipped. */
+void run_jobs(struct job *jobs, size_t n, int parallel,
+              const struct cell_result *cells);
 
 
 #endif

@@ -22,7 +22,7 @@ static long task_syscall(pid_t pid, const char *tid)
         return -1;
     if (fgets(buf, sizeof buf, f) && strncmp(buf, "running", 7) != 0)
         nr = strtol(buf, NULL, 10);
-    fclose(f);
+    fclose(f);                  /* read only */
     return nr;
 }
 
@@ -42,7 +42,7 @@ static char task_state(pid_t pid, const char *tid, unsigned long long *ticks)
         sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
                &state, &ut, &st) == 3)
         *ticks += ut + st;
-    fclose(f);
+    fclose(f);                  /* read only */
     return state;
 }
 
@@ -81,7 +81,7 @@ bool thread_sample(pid_t pid, struct thread_sample *s)
         else
             s->other++;
     }
-    closedir(d);
+    closedir(d);     /* EBADF only: nothing to lose */
     return s->threads > 0;
 }
 

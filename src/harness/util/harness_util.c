@@ -272,14 +272,14 @@ char *read_file(const char *path, size_t *lenp)
             if (errno == EINTR)
                 continue;
             int e = errno;
-            close(fd);
+            close(fd);      /* read only; errno E is the one to report */
             sb_free(&sb);
             errno = e;
             return NULL;
         }
         sb_add(&sb, buf, (size_t)n);
     }
-    close(fd);
+    close(fd);              /* read only: everything is in SB */
     if (lenp)
         *lenp = sb.len;
     return sb_steal(&sb);
