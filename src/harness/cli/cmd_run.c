@@ -556,10 +556,15 @@ static int run_plan(struct runcmd *R)
             /* the command line's --chaos, else the one the manifest
              * measured this cell's rate with */
             const char *chaos = R->chaos ? R->chaos : e->chaos;
-            sp->repro = xasprintf("racelab run %s --variant %s --tool %s --runs 1 "
-                                  "--seed %lu --duration %g%s%s", c->scenario,
-                                  c->variant, c->tool, sp->seed, R->duration,
-                                  chaos ? " --chaos " : "", chaos ? chaos : "");
+            struct strbuf rb;
+            sb_init(&rb);
+            gate_repro_env(&rb, c->tool);
+            sb_printf(&rb, "racelab run %s --variant %s --tool %s --runs 1 "
+                      "--seed %lu --duration %g%s%s", c->scenario, c->variant,
+                      c->tool, sp->seed, R->duration, chaos ? " --chaos " : "",
+                      chaos ? chaos : "");
+            gate_repro_common(&rb, R->gate.suppressions);
+            sp->repro = sb_steal(&rb);
             sp->chaos = chaos;          /* the servers link the wrappers */
             sp->suppressions = R->gate.suppressions;
             sp->symptom = s->symptom;

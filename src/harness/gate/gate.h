@@ -16,7 +16,7 @@
 
 enum {
     G_BASELINE = 1000, G_WRITE_BASELINE, G_SUPPRESSIONS, G_SOURCE_ROOT,
-    G_SHARD, G_MIN_RATE, G_CONFIDENCE
+    G_SHARD, G_MIN_RATE, G_CONFIDENCE, G_FINGERPRINT_DEPTH
 };
 
 #define GATE_LONG_OPTIONS                                           \
@@ -25,7 +25,8 @@ enum {
     {"suppressions", required_argument, 0, G_SUPPRESSIONS},         \
     {"source-root", required_argument, 0, G_SOURCE_ROOT},           \
     {"min-rate", required_argument, 0, G_MIN_RATE},                 \
-    {"confidence", required_argument, 0, G_CONFIDENCE}
+    {"confidence", required_argument, 0, G_CONFIDENCE},             \
+    {"fingerprint-depth", required_argument, 0, G_FINGERPRINT_DEPTH}
 
 #define GATE_USAGE \
 "  --baseline FILE     an earlier --json: its findings are known and do not\n" \
@@ -38,7 +39,10 @@ enum {
 "                      $CI_PROJECT_DIR, else the current directory)\n" \
 "  --min-rate R --confidence C   run until a race of per-run rate >= R would\n" \
 "                      have shown with probability C (ceil(ln(1-C)/ln(1-R))\n" \
-"                      runs), stopping at the first finding\n"
+"                      runs), stopping at the first finding\n" \
+"  --fingerprint-depth N   a finding's identity: the innermost N program\n" \
+"                      frames of each racing access (default 1: the racing\n" \
+"                      functions, whatever called them)\n"
 
 struct gate_opts {
     const char *baseline, *write_baseline, *suppressions, *source_root;
@@ -63,12 +67,28 @@ long gate_runs(const struct gate_opts *g, long runs);
  * runs of RUNS this shard makes. */
 long gate_shard_run(const struct gate_opts *g, long k);
 long gate_shard_count(const struct gate_opts *g, long runs);
-/* The command that repeats one stress run (same tool, seed, load and
- * chaos), for the "repeat with:" line. */
-char *gate_stress_repro(const char *tool, unsigned long seed,
-                        const struct strvec *http, const char *load_cmd,
-                        double duration, const char *chaos, char **prog,
-                        int nprog);
+/* Everything that changed a stress run, for the "repeat with:" line. */
+struct stress_repro {
+    const char *tool;
+    unsigned long seed;
+    const struct strvec *http;
+    const char *load_cmd, *chaos, *suppressions;
+    long clients, expect_exit;      /* shown when not 8 / 0 */
+    double duration, timeout, hang_window;  /* shown when > 0 and not the
+                                               defaults 120 / 0 */
+    char **prog;
+    int nprog;
+};
+/* The command that repeats one stress run: same tool, seed, load, chaos,
+ * suppressions, timing options, --fingerprint-depth, and the detector's
+ * environment (TSAN_OPTIONS for tsan, VALGRIND_OPTS for helgrind/drd) as
+ * a prefix when set. */
+char *gate_stress_repro(const struct stress_repro *r);
+/* The options every repeat line shares: " --suppressions F" and
+ * " --fingerprint-depth N" when not 1, appended to SB. */
+void gate_repro_common(struct strbuf *sb, const char *suppressions);
+/* The environment prefix ("TSAN_OPTIONS='..' ") for TOOL, appended. */
+void gate_repro_env(struct strbuf *sb, const char *tool);
 /* run/matrix without --tool: drops the tools whose build flavor
  * (BUILD/tsan, BUILD/valgrind, BUILD/release) has no racelab-server, or
  * whose tool is not installed, and says once which it skipped.  Leaves
