@@ -6,6 +6,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "report/finding.h"
+#include "report/baseline_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ int gate_prepare(struct gate_opts *g)
 {
     char err[512];
     struct outputs o = {0};
+    bool old = false;
 
     if ((g->min_rate > 0) != (g->confidence > 0)) {
         errorf("--min-rate and --confidence go together (e.g. --min-rate 0.2 "
@@ -96,12 +98,18 @@ int gate_prepare(struct gate_opts *g)
     o.json = g->write_baseline;
     if (outputs_check(&o) < 0)
         return EXIT_ENV;
+    write_sarif_set_source_root(g->source_root);
     if (g->baseline &&
-        read_json(g->baseline, &g->base, &g->nbase, err, sizeof err) < 0) {
+        baseline_file_read(g->baseline, &g->base, &g->nbase, &old, err,
+                           sizeof err) < 0) {
         errorf("--baseline: %s", err);
         return EXIT_ENV;
     }
-    write_sarif_set_source_root(g->source_root);
+    if (g->baseline && old)
+        progress_note("--baseline %s is a whole results file (the old format): "
+                      "its findings are read as the baseline; make it "
+                      "reviewable with racelab baseline update --output %s %s",
+                      g->baseline, g->baseline, g->baseline);
     return EXIT_OK;
 }
 
@@ -142,8 +150,10 @@ int gate_finish(struct gate_opts *g, struct cell_result *cells, size_t n,
         if (g->suppressions)
             cell_note_suppressed(&cells[i], g->suppressions);
     }
+    (void)command;      /* a baseline carries no run data */
     if (g->write_baseline &&
-        write_json(g->write_baseline, cells, n, command, err, sizeof err) < 0) {
+        baseline_file_write(g->write_baseline, cells, n, NULL, g->source_root,
+                            NULL, err, sizeof err) < 0) {
         errorf("--write-baseline %s: %s", g->write_baseline, err);
         return EXIT_ENV;
     }

@@ -251,6 +251,8 @@ int write_sarif(const char *path, const struct cell_result *cells, size_t n,
  * NULL: $GITHUB_WORKSPACE, else $CI_PROJECT_DIR, else the current
  * directory.  The string is copied. */
 void write_sarif_set_source_root(const char *dir);
+/* The source root in use (set with NULL on first use when unset). */
+const char *write_sarif_source_root(void);
 int write_html(const char *path, const struct cell_result *cells, size_t n,
                char *err, size_t errlen);
 /* The human table: one row per cell, plus per-tool TP/FP/FN, precision

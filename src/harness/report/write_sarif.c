@@ -32,6 +32,13 @@ void write_sarif_set_source_root(const char *dir)
         source_root[n - 1] = '\0';
 }
 
+const char *write_sarif_source_root(void)
+{
+    if (!source_root)
+        write_sarif_set_source_root(NULL);
+    return source_root;
+}
+
 /* FILE relative to the source root, or NULL when it lies outside.  A
  * relative path (compiled with one) is taken as relative to the root. */
 static const char *in_root(const char *file)
