@@ -131,7 +131,7 @@ static void percent(char *buf, size_t len, double p)
 void cell_annotate(struct cell_result *c)
 {
     size_t valid = c->nruns - c->env_errors;
-    char buf[512], pc[32];
+    char buf[1024], pc[32];
 
     c->suppressed = 0;
     for (size_t i = 0; i < c->nruns; i++)
@@ -144,6 +144,11 @@ void cell_annotate(struct cell_result *c)
 
         percent(pc, sizeof pc, c->confidence);
         size_t first = 0;
+        /* What the tool could have seen: without a detector (tool none)
+         * only a crash or a hang shows, never a race. */
+        bool detector = !c->tool || strcmp(c->tool, "none") != 0;
+        const char *seen = detector ? "race" : "crash or hang";
+        const char *why = detector ? "" : " (tool none: no race detector ran)";
 
         while (first < c->nruns && c->runs[first].nfindings == 0 &&
                c->runs[first].outcome != RUN_FINDING)
@@ -152,15 +157,15 @@ void cell_annotate(struct cell_result *c)
             snprintf(buf, sizeof buf, "found at run %zu of %zu: no guarantee "
                      "needed", first + 1, need);
         else if (valid >= need)
-            snprintf(buf, sizeof buf, "no race with per-run rate >= %g at "
-                     "%s: %zu runs", c->min_rate, pc, valid);
+            snprintf(buf, sizeof buf, "no %s with per-run rate >= %g at "
+                     "%s: %zu runs%s", seen, c->min_rate, pc, valid, why);
         else {
             char got[32];
 
             percent(got, sizeof got, 1.0 - pow(1.0 - c->min_rate, (double)valid));
-            snprintf(buf, sizeof buf, "no race with per-run rate >= %g at "
-                     "%s only: %zu runs of the %zu needed for %s", c->min_rate,
-                     got, valid, need, pc);
+            snprintf(buf, sizeof buf, "no %s with per-run rate >= %g at "
+                     "%s only: %zu runs of the %zu needed for %s%s", seen,
+                     c->min_rate, got, valid, need, pc, why);
         }
         c->guarantee = rl_strdup(buf);
         append(c, buf);
@@ -170,10 +175,14 @@ void cell_annotate(struct cell_result *c)
 
         if (!unique_finding_is_intermittent(c, u))
             continue;
-        snprintf(buf, sizeof buf, "intermittent: %s %s in %zu/%zu runs (%.0f%%)",
-                 finding_kind_name(u->finding.kind), u->finding.fingerprint,
-                 u->runs_seen, valid, valid ? 100.0 * (double)u->runs_seen /
-                 (double)valid : 0.0);
+        char label[768];
+
+        finding_label(&u->finding, label, sizeof label);
+        snprintf(buf, sizeof buf, "intermittent: %s %s [%s] in %zu/%zu runs "
+                 "(%.0f%%)", finding_kind_name(u->finding.kind),
+                 label + strcspn(label, ":") + 1,
+                 u->finding.fingerprint, u->runs_seen, valid,
+                 valid ? 100.0 * (double)u->runs_seen / (double)valid : 0.0);
         append(c, buf);
     }
 }

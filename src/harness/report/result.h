@@ -60,6 +60,8 @@ struct run_record {
     char *schedule;             /* controlled scheduler decisions (racelab
                                    cc programs), or NULL */
     unsigned long seed;
+    char *repro;                /* the command that repeats this run, or
+                                   NULL (not in the JSON) */
     size_t nfindings;           /* findings in this run (before dedup) */
     size_t true_positives;      /* findings at the manifest's locations */
     size_t false_positives;     /* findings elsewhere */
@@ -75,6 +77,7 @@ struct unique_finding {
     bool true_positive;         /* matched the manifest's locations */
     bool expected_false_positive;   /* the manifest documents it as a trap */
     enum baseline_state baseline;   /* BASELINE_NONE without --baseline */
+    unsigned long first_seed;   /* seed of the run it was first seen in */
 };
 
 struct cell_result;

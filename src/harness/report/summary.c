@@ -69,6 +69,7 @@ static void free_run(struct run_record *r)
     free(r->reason);
     free(r->oracles);
     free(r->schedule);
+    free(r->repro);
 }
 
 void cell_result_free(struct cell_result *c)
@@ -180,6 +181,7 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
         if (fresh) {
             u->finding = *f;
             memset(f, 0, sizeof *f);
+            u->first_seed = run->seed;
         }
         u->true_positive |= at;
         u->expected_false_positive |= is_trap(c, u->finding.kind);
