@@ -148,7 +148,7 @@ void cell_annotate(struct cell_result *c)
          * only a crash or a hang shows, never a race. */
         bool detector = !c->tool || strcmp(c->tool, "none") != 0;
         const char *seen = detector ? "race" : "crash or hang";
-        const char *why = detector ? "" : " (tool none: no race detector ran)";
+        const char *why = detector ? "" : " (tool none: races are not detected)";
 
         while (first < c->nruns && c->runs[first].nfindings == 0 &&
                c->runs[first].outcome != RUN_FINDING)
