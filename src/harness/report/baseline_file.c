@@ -376,7 +376,7 @@ static int entries_print(FILE *f, struct entries *e)
                                  x->fingerprint, "kind", x->kind, "sites",
                                  x->sites, "first_seen", x->first_seen);
         char *cs = cell ? json_dumps(cell, JSON_PRESERVE_ORDER) : NULL;
-        char *rs = race ? json_dumps(race, JSON_PRESERVE_ORDER) : NULL;
+        char *rs = race ? json_dumps(race, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 
         json_decref(cell);
         json_decref(race);
