@@ -155,46 +155,49 @@ struct runcmd {
  * resolved).  0, or -1 with R->status set and the error printed. */
 static int run_check_args(struct runcmd *R, int argc, char **argv);
 
+/* run's and matrix's options; the gate's shared ones come from
+ * GATE_LONG_OPTIONS. */
+static const struct option run_options[] = {
+    {"variant", required_argument, 0, O_VARIANT},
+    {"variants", required_argument, 0, O_VARIANT},
+    {"tool", required_argument, 0, O_TOOL},
+    {"tools", required_argument, 0, O_TOOL},
+    {"runs", required_argument, 0, O_RUNS},
+    {"clients", required_argument, 0, O_CLIENTS},
+    {"duration", required_argument, 0, O_DURATION},
+    {"timeout", required_argument, 0, O_TIMEOUT},
+    {"jobs", required_argument, 0, O_JOBS},
+    {"seed", required_argument, 0, O_SEED},
+    {"json", required_argument, 0, O_JSON},
+    {"junit", required_argument, 0, O_JUNIT},
+    {"sarif", required_argument, 0, O_SARIF},
+    {"html", required_argument, 0, O_HTML},
+    {"shard", required_argument, 0, O_SHARD},
+    {"scenarios", required_argument, 0, O_SCENARIOS},
+    {"early-stop", no_argument, 0, O_EARLY},
+    {"no-early-stop", no_argument, 0, O_NO_EARLY},
+    {"keep-tmp", no_argument, 0, O_KEEP},
+    {"quiet", no_argument, 0, O_QUIET},
+    {"chaos", required_argument, 0, O_CHAOS},
+    {"strict", no_argument, 0, O_STRICT},
+    {"max-runs", required_argument, 0, O_MAX_RUNS},
+    {"exact-runs", no_argument, 0, O_EXACT_RUNS},
+    {"match-depth", required_argument, 0, O_MATCH_DEPTH},
+    {"source-dir", required_argument, 0, O_SOURCE},
+    {"build-dir", required_argument, 0, O_BUILD},
+    {"help", no_argument, 0, O_HELP},
+    GATE_LONG_OPTIONS,
+    {0, 0, 0, 0}};
+
 static int run_parse(struct runcmd *R, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"variant", required_argument, 0, O_VARIANT},
-        {"variants", required_argument, 0, O_VARIANT},
-        {"tool", required_argument, 0, O_TOOL},
-        {"tools", required_argument, 0, O_TOOL},
-        {"runs", required_argument, 0, O_RUNS},
-        {"clients", required_argument, 0, O_CLIENTS},
-        {"duration", required_argument, 0, O_DURATION},
-        {"timeout", required_argument, 0, O_TIMEOUT},
-        {"jobs", required_argument, 0, O_JOBS},
-        {"seed", required_argument, 0, O_SEED},
-        {"json", required_argument, 0, O_JSON},
-        {"junit", required_argument, 0, O_JUNIT},
-        {"sarif", required_argument, 0, O_SARIF},
-        {"html", required_argument, 0, O_HTML},
-        {"shard", required_argument, 0, O_SHARD},
-        {"scenarios", required_argument, 0, O_SCENARIOS},
-        {"early-stop", no_argument, 0, O_EARLY},
-        {"no-early-stop", no_argument, 0, O_NO_EARLY},
-        {"keep-tmp", no_argument, 0, O_KEEP},
-        {"quiet", no_argument, 0, O_QUIET},
-        {"chaos", required_argument, 0, O_CHAOS},
-        {"strict", no_argument, 0, O_STRICT},
-        {"max-runs", required_argument, 0, O_MAX_RUNS},
-        {"exact-runs", no_argument, 0, O_EXACT_RUNS},
-        {"match-depth", required_argument, 0, O_MATCH_DEPTH},
-        {"source-dir", required_argument, 0, O_SOURCE},
-        {"build-dir", required_argument, 0, O_BUILD},
-        {"help", no_argument, 0, O_HELP},
-        GATE_LONG_OPTIONS,
-        {0, 0, 0, 0}};
     int o;
 
     gate_init(&R->gate);
     sv_init(&R->wanted);
     optind = 1;
     opterr = 0;
-    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
         switch (o) {
         case O_VARIANT:
             if (!pick_names("--variant", optarg, variant_names, VARIANT_COUNT, R->variants))

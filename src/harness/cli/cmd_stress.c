@@ -112,42 +112,44 @@ static int parse_tool_list(struct stress_opts *o, const char *arg)
 }
 
 /* Phase 1: the options.  0, 1 (--help printed) or -1 (usage error). */
+/* stress's options; the gate's shared ones come from GATE_LONG_OPTIONS. */
+static const struct option stress_options[] = {
+    {"tool", required_argument, 0, O_TOOL},
+    {"tools", required_argument, 0, O_TOOL},
+    {"runs", required_argument, 0, O_RUNS},
+    {"clients", required_argument, 0, O_CLIENTS},
+    {"duration", required_argument, 0, O_DURATION},
+    {"timeout", required_argument, 0, O_TIMEOUT},
+    {"jobs", required_argument, 0, O_JOBS},
+    {"seed", required_argument, 0, O_SEED},
+    {"json", required_argument, 0, O_JSON},
+    {"junit", required_argument, 0, O_JUNIT},
+    {"sarif", required_argument, 0, O_SARIF},
+    {"html", required_argument, 0, O_HTML},
+    {"http", required_argument, 0, O_HTTP},
+    {"load", required_argument, 0, O_LOAD},
+    {"early-stop", no_argument, 0, O_EARLY},
+    {"keep-tmp", no_argument, 0, O_KEEP},
+    {"chaos", required_argument, 0, O_CHAOS},
+    {"expect-exit", required_argument, 0, O_EXPECT_EXIT},
+    {"hang-window", required_argument, 0, O_HANG_WINDOW},
+    {"strict", no_argument, 0, O_STRICT},
+    {"quiet", no_argument, 0, O_QUIET},
+    {"source-dir", required_argument, 0, O_SOURCE},
+    {"help", no_argument, 0, O_HELP},
+    {"shard", required_argument, 0, G_SHARD},
+    GATE_LONG_OPTIONS,
+    {0, 0, 0, 0}};
+
 static int stress_parse(struct stress *st, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"tool", required_argument, 0, O_TOOL},
-        {"tools", required_argument, 0, O_TOOL},
-        {"runs", required_argument, 0, O_RUNS},
-        {"clients", required_argument, 0, O_CLIENTS},
-        {"duration", required_argument, 0, O_DURATION},
-        {"timeout", required_argument, 0, O_TIMEOUT},
-        {"jobs", required_argument, 0, O_JOBS},
-        {"seed", required_argument, 0, O_SEED},
-        {"json", required_argument, 0, O_JSON},
-        {"junit", required_argument, 0, O_JUNIT},
-        {"sarif", required_argument, 0, O_SARIF},
-        {"html", required_argument, 0, O_HTML},
-        {"http", required_argument, 0, O_HTTP},
-        {"load", required_argument, 0, O_LOAD},
-        {"early-stop", no_argument, 0, O_EARLY},
-        {"keep-tmp", no_argument, 0, O_KEEP},
-        {"chaos", required_argument, 0, O_CHAOS},
-        {"expect-exit", required_argument, 0, O_EXPECT_EXIT},
-        {"hang-window", required_argument, 0, O_HANG_WINDOW},
-        {"strict", no_argument, 0, O_STRICT},
-        {"quiet", no_argument, 0, O_QUIET},
-        {"source-dir", required_argument, 0, O_SOURCE},
-        {"help", no_argument, 0, O_HELP},
-        {"shard", required_argument, 0, G_SHARD},
-        GATE_LONG_OPTIONS,
-        {0, 0, 0, 0}};
     struct stress_opts *o = &st->o;
     int c;
 
     optind = 1;
     opterr = 0;
     /* "+": stop at PROGRAM, its own flags are not ours */
-    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:", stress_options, NULL)) != -1) {
         switch (c) {
         case O_TOOL:
             if (parse_tool_list(o, optarg) < 0) return -1;

@@ -29,9 +29,11 @@ enum {
     {"fingerprint-depth", required_argument, 0, G_FINGERPRINT_DEPTH}
 
 #define GATE_USAGE \
-"  --baseline FILE     an earlier --json: its findings are known and do not\n" \
+"  --baseline FILE     a baseline (racelab baseline update, --write-baseline)\n" \
+"                      or an earlier --json: its races are known and do not\n" \
 "                      fail; new ones do; the ones gone are counted fixed\n" \
-"  --write-baseline FILE   write this run's results as a baseline\n" \
+"  --write-baseline FILE   write this run's races as a baseline (one a line,\n" \
+"                      paths relative to --source-root)\n" \
 "  --suppressions FILE TSan suppressions (TSAN_OPTIONS suppressions=) or\n" \
 "                      Valgrind ones (--suppressions=); suppressed reports\n" \
 "                      are counted\n" \

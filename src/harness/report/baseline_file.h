@@ -3,11 +3,12 @@
  *
  *   {"racelab_baseline": 2, "fingerprint_depth": 1, "cells": [
  *   {"scenario": "memcached", "variant": null, "tool": "tsan", "races": [
- *   {"fingerprint": "3f2a9c0d4e5b6a71", "kind": "data-race", "sites":
- *    ["cache_get@src/cache.c(W)", "stats_dump@src/stats.c(R)"],
- *    "first_seen": "2026-12-02"}
+ *   {"fingerprint":"3f2a9c0d4e5b6a71","kind":"data-race","sites":
+ *    ["cache_get@src/cache.c(W)","stats_dump@src/stats.c(R)"],
+ *    "first_seen":"2026-12-02"}
  *   ]}]}
  *
+ * (each race on one line in the file).
  * A site is a racing access's innermost program frame(s) (finding_sites)
  * with its path relative to the source root; the fingerprint is what the
  * gate compares.  A results file (the old format: a whole --json) is

@@ -139,11 +139,13 @@ static void print_stack_full(FILE *out, const struct stack *s)
     fprintf(out, "    %s", s->role ? s->role : "stack");
     if (s->thread >= 0)
         fprintf(out, " (T%d)", s->thread);
-    fputs(", locks held: ", out);
-    if (!s->nlocks)
-        fputs("none", out);
-    for (size_t i = 0; i < s->nlocks; i++)
-        fprintf(out, "%s%s", i ? ", " : "", s->locks_held[i]);
+    if (!s->context) {          /* background stacks hold nothing */
+        fputs(", locks held: ", out);
+        if (!s->nlocks)
+            fputs("none", out);
+        for (size_t i = 0; i < s->nlocks; i++)
+            fprintf(out, "%s%s", i ? ", " : "", s->locks_held[i]);
+    }
     fputc('\n', out);
     for (size_t i = 0; i < s->nframes && shown < FULL_FRAMES; i++) {
         const struct frame *fr = &s->frames[i];
