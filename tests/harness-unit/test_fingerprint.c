@@ -161,6 +161,23 @@ static void test_fingerprint_same_race_two_call_paths(void **state)
     /* and the tools agree */
     assert_string_equal(get, hg_get);
     assert_string_equal(miss, hg_miss);
+    /* DRD reports one access a report (the other is a context segment):
+     * its fingerprints are its own, but two call paths are still one race
+     * and its read and write reports of one statement fold together */
+    fp_of(DATA("drd-race_paths-get.xml"), "drd", hg_get);
+    fp_of(DATA("drd-race_paths-set.xml"), "drd", hg_set);
+    fp_of(DATA("drd-race_paths-miss.xml"), "drd", hg_miss);
+    assert_string_equal(hg_get, hg_set);
+    assert_string_not_equal(hg_get, hg_miss);
+    {
+        struct finding_list l;
+
+        finding_list_init(&l);
+        parse_vg(DATA("drd-race_paths-get.xml"), "drd", &l);
+        assert_int_equal(l.count, 2);
+        assert_string_equal(l.items[0].fingerprint, l.items[1].fingerprint);
+        finding_list_free(&l);
+    }
 }
 
 /* The callers stay in the report, and --fingerprint-depth 2 asks for

@@ -60,9 +60,10 @@ for m in get set miss; do
             "$build/race_paths.tsan" "$m" >/dev/null 2>&1 || true
     fi
     cp "$(ls "$build/rp".* | head -n 1)" "$data/tsan-race_paths-$m.log"
-    valgrind --tool=helgrind --xml=yes \
-        --xml-file="$data/helgrind-race_paths-$m.xml" \
-        "$build/race_paths.vg" "$m" >/dev/null 2>&1 || true
+    for t in helgrind drd; do
+        valgrind --tool=$t --xml=yes --xml-file="$data/$t-race_paths-$m.xml" \
+            "$build/race_paths.vg" "$m" >/dev/null 2>&1 || true
+    done
 done
 
 # A report cut short, as from a killed process: the first complete error
