@@ -346,7 +346,7 @@ static json_t *result(const struct cell_result *c,
                                                                        : "error",
                   "message", "text", msg,
                   "locations", locs,
-                  "partialFingerprints", "racelabFingerprint/v2", f->fingerprint);
+                  "partialFingerprints", "racelabFingerprint/v3", f->fingerprint);
     if (json_array_size(related))
         json_object_set_new(r, "relatedLocations", related);
     else
