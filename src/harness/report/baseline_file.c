@@ -97,13 +97,11 @@ static json_t *sites_json(const struct finding *f, const char *root)
     json_t *a = json_array();
 
     for (size_t i = 0; a && i < n; i++) {
-        char buf[600];
+        char buf[600], mark[4] = "";
 
-        snprintf(buf, sizeof buf, "%.520s%s%c%s", sites[i].shown,
-                 sites[i].mark ? "(" : "", sites[i].mark ? sites[i].mark : ' ',
-                 sites[i].mark ? ")" : "");
-        if (!sites[i].mark)
-            buf[strlen(buf) - 1] = '\0';        /* the ' ' placeholder */
+        if (sites[i].mark)
+            snprintf(mark, sizeof mark, "(%c)", sites[i].mark);
+        snprintf(buf, sizeof buf, "%.520s%s", sites[i].shown, mark);
         json_array_append_new(a, json_string(buf));
     }
     free(sites);
