@@ -98,11 +98,14 @@ static json_t *sites_json(const struct finding *f, const char *root)
 
     for (size_t i = 0; a && i < n; i++) {
         char buf[600], mark[4] = "";
+        json_t *js;
 
         if (sites[i].mark)
             snprintf(mark, sizeof mark, "(%c)", sites[i].mark);
         snprintf(buf, sizeof buf, "%.520s%s", sites[i].shown, mark);
-        json_array_append_new(a, json_string(buf));
+        js = json_string(buf);
+        /* a name that is not UTF-8 is kept byte for byte */
+        json_array_append_new(a, js ? js : json_string_nocheck(buf));
     }
     free(sites);
     return a;
