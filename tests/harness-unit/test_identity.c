@@ -322,6 +322,32 @@ static void test_sarif_primary_never_libc(void **state)
     cell_result_free(&c);
 }
 
+
+/* Results written at depth 2 (two call paths, two findings) read back at
+ * depth 1: one race, as one run would have folded it. */
+static void test_read_json_folds_at_new_depth(void **state)
+{
+    const char *const logs[] = {DATA("tsan-race_paths-get.log"),
+                                DATA("tsan-race_paths-set.log")};
+    struct cell_result c, *back = NULL;
+    size_t n = 0;
+    char err[512];
+
+    finding_set_fingerprint_depth(2);
+    stress_cell(&c, logs, 2);
+    finding_set_fingerprint_depth(1);
+    assert_int_equal(c.nfindings, 2);
+    assert_int_equal(write_json(tmp("d2.json"), &c, 1, "racelab stress", err,
+                                sizeof err), 0);
+    assert_int_equal(read_json(tmp("d2.json"), &back, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(back[0].nfindings, 1);
+    assert_int_equal(back[0].findings[0].runs_seen, 1);
+    cell_result_free(&back[0]);
+    free(back);
+    cell_result_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_intermittent_named_by_function),
         cmocka_unit_test(test_tool_none_guarantee),
         cmocka_unit_test(test_sarif_primary_never_libc),
+        cmocka_unit_test(test_read_json_folds_at_new_depth),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
