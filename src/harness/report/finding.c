@@ -159,6 +159,8 @@ static const char *site_path(const char *file, const char *root)
         return file;
     while (n > 1 && root[n - 1] == '/')
         n--;
+    if (n == 1 && root[0] == '/')
+        return file + 1;
     if (n && strncmp(file, root, n) == 0 && file[n] == '/')
         return file + n + 1;
     return basename_of(file);
