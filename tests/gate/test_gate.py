@@ -86,10 +86,13 @@ def baseline_moved_race_known_new_race_new():
             "--json", path("v1.json"), "--", v1, expect=1)
     p = racelab("baseline", "update", "--output", path("base.json"),
                 path("v1.json"), expect=0)
-    check("1 known finding" in p.stdout, p.stdout)
-    base = load(path("base.json"))["results"][0]
-    check(len(base["findings"]) == 1, "v1 has one race")
-    old = findings_by_function(base)["count_hit"]
+    check("1 known race" in p.stdout, p.stdout)
+    base = load(path("base.json"))      # the reviewable format (docs/CI.md)
+    check(base["racelab_baseline"] == 2 and len(base["cells"]) == 1 and
+          len(base["cells"][0]["races"]) == 1, "v1 has one race")
+    old = findings_by_function(load(path("v1.json"))["results"][0])["count_hit"]
+    check(base["cells"][0]["races"][0]["fingerprint"] == old["fingerprint"],
+          "the baseline keeps the fingerprint")
 
     # v1 again against its own baseline: only known findings, the gate passes
     p = racelab("stress", "--tool", "tsan", "--runs", "1", "--quiet",

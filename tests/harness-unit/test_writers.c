@@ -232,7 +232,7 @@ static void test_writer_sarif_results(void **state)
     assert_string_equal(json_string_value(json_object_get(r, "level")), "error");
     assert_null(json_object_get(r, "baselineState"));   /* no --baseline */
     assert_string_equal(json_string_value(json_object_get(json_object_get(
-        r, "partialFingerprints"), "racelabFingerprint/v2")),
+        r, "partialFingerprints"), "racelabFingerprint/v3")),
         fx->cells[0].findings[0].finding.fingerprint);
     loc = json_object_get(json_array_get(json_object_get(r, "locations"), 0),
                           "physicalLocation");

@@ -350,10 +350,15 @@ static int run_plan(struct runcmd *R)
             /* the command line's --chaos, else the one the manifest
              * measured this cell's rate with */
             const char *chaos = R->o.chaos ? R->o.chaos : e->chaos;
-            sp->repro = xasprintf("racelab run %s --variant %s --tool %s --runs 1 "
-                                  "--seed %lu --duration %g%s%s", c->scenario,
-                                  c->variant, c->tool, sp->seed, R->o.duration,
-                                  chaos ? " --chaos " : "", chaos ? chaos : "");
+            struct strbuf rb;
+            sb_init(&rb);
+            gate_repro_env(&rb, c->tool);
+            sb_printf(&rb, "racelab run %s --variant %s --tool %s --runs 1 "
+                      "--seed %lu --duration %g%s%s", c->scenario, c->variant,
+                      c->tool, sp->seed, R->o.duration, chaos ? " --chaos " : "",
+                      chaos ? chaos : "");
+            gate_repro_common(&rb, R->o.gate.suppressions);
+            sp->repro = sb_steal(&rb);
             sp->chaos = chaos;          /* the servers link the wrappers */
             sp->suppressions = R->o.gate.suppressions;
             sp->symptom = s->symptom;

@@ -267,9 +267,13 @@ static void stress_plan(struct stress *st)
             sp->duration = o->duration;
             sp->timeout = o->timeout;
             sp->seed = (unsigned long)o->seed + (unsigned long)r;
-            sp->repro = gate_stress_repro(tool_names[t], sp->seed, &o->http,
-                                          o->load_cmd, o->duration, o->chaos,
-                                          st->prog_argv, st->prog_argc);
+            sp->repro = gate_stress_repro(&(struct stress_repro){
+                .tool = tool_names[t], .seed = sp->seed, .http = &o->http,
+                .load_cmd = o->load_cmd, .chaos = o->chaos,
+                .suppressions = o->gate.suppressions, .clients = o->clients,
+                .expect_exit = o->expect_exit, .duration = o->duration,
+                .timeout = o->timeout, .hang_window = o->hang_window,
+                .prog = st->prog_argv, .nprog = st->prog_argc});
             sp->suppressions = o->gate.suppressions;
             sp->chaos = o->chaos;
             sp->chaos_preload = st->preload;

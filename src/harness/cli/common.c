@@ -109,6 +109,8 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
          * scores them; the runner's own per-finding match (o->tp) served
          * early stop and the progress line, and is recomputed there. */
         o->rec.nfindings = o->rec.true_positives = o->rec.false_positives = 0;
+        if (sp->repro && !o->rec.repro)
+            o->rec.repro = xstrdup(sp->repro);
         if (cell_result_add_run(c, &o->rec, &o->findings, sp->locs, sp->nlocs,
                                 sp->match_depth ? sp->match_depth
                                                 : RUNNER_MATCH_DEPTH) < 0) {

@@ -4,6 +4,7 @@
  * grade. */
 #include "options.h"
 #include "chaos_spec.h"
+#include "report/finding.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +29,7 @@ void options_init(struct cli_opts *o)
     sv_init(&o->scenarios);
     sv_init(&o->http);
     gate_init(&o->gate);
+    o->fingerprint_depth = 1;
 }
 
 void options_free(struct cli_opts *o)
@@ -254,6 +256,9 @@ int options_parse(enum opt_cmd cmd, int argc, char **argv, struct cli_opts *o,
             return 1;
         }
     }
+    /* a finding's identity is global to the report library */
+    if (o->given[OPT_FINGERPRINT_DEPTH])
+        finding_set_fingerprint_depth((int)o->fingerprint_depth);
     return 0;
 }
 

@@ -136,10 +136,16 @@ enum opt_kind {
     X(STRICT, "strict", NULL, NULL, C_RMSM, K_FLAG, strict, 0, 0, "",            \
       "an inconclusive cell fails the gate (exit 1)")                            \
     X(BASELINE, "baseline", NULL, "FILE", C_RMSM, K_STR, gate.baseline, 0, 0,    \
-      "", "an earlier --json: its findings are known and do not fail; new ones " \
-      "do; the ones gone are counted fixed")                                     \
+      "", "a baseline (racelab baseline update, --write-baseline) or an "       \
+      "earlier --json: its races are known and do not fail; new ones do; the "  \
+      "ones gone are counted fixed")                                             \
     X(WRITE_BASELINE, "write-baseline", NULL, "FILE", C_RMSM, K_OUTPUT,          \
-      gate.write_baseline, 0, 0, "", "write this run's results as a baseline")   \
+      gate.write_baseline, 0, 0, "", "write this run's races as a baseline "    \
+      "(one a line, paths relative to --source-root)")                           \
+    X(FINGERPRINT_DEPTH, "fingerprint-depth", NULL, "N", C_RMSM, K_LONG,         \
+      fingerprint_depth, 1, 16, "*=1: the racing functions, whatever called "    \
+      "them", "a finding's identity: the innermost N program frames of each "   \
+      "racing access")                                                           \
     X(SUPPRESSIONS, "suppressions", NULL, "FILE", C_RMSM, K_STR,                 \
       gate.suppressions, 0, 0, "", "TSan or Valgrind suppressions; suppressed "  \
       "reports are counted")                                                     \
@@ -192,6 +198,7 @@ struct cli_opts {
     bool tools[TOOL_COUNT], variants[VARIANT_COUNT];
     struct strvec scenarios, http;
     long runs, clients, jobs, seed, max_runs, match_depth, expect_exit;
+    long fingerprint_depth;     /* finding_set_fingerprint_depth() */
     double duration, timeout, hang_window, check_timeout;
     const char *chaos, *load_cmd, *gradescope, *name, *out_dir, *cache_dir;
     const char *source_dir, *build_dir;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "report/baseline_file.h"
 
 static const char merge_head[] =
 "usage: racelab merge RESULTS.json... [options]\n"
@@ -25,13 +27,17 @@ static const char merge_tail[] =
 "error.\n";
 
 static const char baseline_usage[] =
-"usage: racelab baseline update [--output FILE] RESULTS.json...\n"
-"Writes the merged results as a baseline (default racelab-baseline.json)\n"
-"for `racelab stress|run|matrix|merge --baseline FILE`: the findings in it\n"
-"are known and no longer fail the gate.  `--write-baseline FILE` on those\n"
-"commands does the same for one run.\n";
+"usage: racelab baseline update [--output FILE] [--source-root DIR]\n"
+"                               [--fingerprint-depth N] RESULTS.json...\n"
+"Adds the races of the results to the baseline FILE (default\n"
+"racelab-baseline.json; created when missing, its races and their\n"
+"first_seen kept when present) for `racelab stress|run|matrix|merge\n"
+"--baseline FILE`: the races in it are known and no longer fail the gate.\n"
+"One race per line, sorted, paths relative to DIR (default\n"
+"$GITHUB_WORKSPACE, $CI_PROJECT_DIR, else the current directory).\n"
+"`--write-baseline FILE` on those commands writes one from one run.\n";
 
-enum { M_HELP = 256, M_OUTPUT };
+enum { M_HELP = 256, M_OUTPUT, M_SOURCE_ROOT, M_FINGERPRINT_DEPTH };
 
 /* Reads and merges FILES[0..n) into *CELLS; EXIT_OK or EXIT_ENV. */
 static int load_all(char **files, int n, struct cell_result **cells,
@@ -115,13 +121,15 @@ int cmd_baseline(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, 0, M_OUTPUT},
         {"help", no_argument, 0, M_HELP},
+        {"source-root", required_argument, 0, M_SOURCE_ROOT},
+        {"fingerprint-depth", required_argument, 0, M_FINGERPRINT_DEPTH},
         {0, 0, 0, 0}};
-    const char *output = "racelab-baseline.json";
+    const char *output = "racelab-baseline.json", *source_root = NULL;
     struct cell_result *cells = NULL;
     size_t ncells = 0, nf = 0;
     struct outputs out = {0};
     int o, status = EXIT_USAGE;
-    char *cmd = NULL, err[512];
+    char err[512];
 
     if (argc < 2 || strcmp(argv[1], "update") != 0) {
         if (argc >= 2 && !strcmp(argv[1], "--help")) {
@@ -142,6 +150,14 @@ int cmd_baseline(int argc, char **argv)
         case M_HELP:
             fputs(baseline_usage, stdout);
             return EXIT_OK;
+        case M_SOURCE_ROOT: source_root = optarg; break;
+        case M_FINGERPRINT_DEPTH: {
+            long d;
+            if (!opt_long("--fingerprint-depth", optarg, 1, 16, &d))
+                return EXIT_USAGE;
+            finding_set_fingerprint_depth((int)d);
+            break;
+        }
         case ':':
             errorf("baseline update: option %s needs a value", argv[optind - 1]);
             return EXIT_USAGE;
@@ -159,18 +175,18 @@ int cmd_baseline(int argc, char **argv)
         return EXIT_ENV;
     if ((status = load_all(argv + optind, argc - optind, &cells, &ncells)) != EXIT_OK)
         goto out;
-    cmd = command_line(argc, argv, "baseline");
-    if (write_json(output, cells, ncells, cmd, err, sizeof err) < 0) {
+    /* An existing baseline is merged into: its races and their first_seen
+     * stay, the results' new ones are added. */
+    if (baseline_file_write(output, cells, ncells,
+                            access(output, F_OK) == 0 ? output : NULL,
+                            source_root, &nf, err, sizeof err) < 0) {
         errorf("--output %s: %s", output, err);
         status = EXIT_ENV;
         goto out;
     }
-    for (size_t i = 0; i < ncells; i++)
-        nf += cells[i].nfindings;
-    printf("baseline %s: %zu cell(s), %zu known finding(s)\n", output, ncells, nf);
+    printf("baseline %s: %zu known race(s)\n", output, nf);
     status = EXIT_OK;
 out:
     free_cells(cells, ncells);
-    free(cmd);
     return status;
 }

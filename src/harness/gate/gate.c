@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "proc.h"
 #include "progress.h"
+#include "report/finding.h"
+#include "report/baseline_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@ int gate_prepare(struct gate_opts *g)
 {
     char err[512];
     struct outputs o = {0};
+    bool old = false;
 
     if ((g->min_rate > 0) != (g->confidence > 0)) {
         errorf("--min-rate and --confidence go together (e.g. --min-rate 0.2 "
@@ -47,12 +50,18 @@ int gate_prepare(struct gate_opts *g)
     o.json = g->write_baseline;
     if (outputs_check(&o) < 0)
         return EXIT_ENV;
+    write_sarif_set_source_root(g->source_root);
     if (g->baseline &&
-        read_json(g->baseline, &g->base, &g->nbase, err, sizeof err) < 0) {
+        baseline_file_read(g->baseline, &g->base, &g->nbase, &old, err,
+                           sizeof err) < 0) {
         errorf("--baseline: %s", err);
         return EXIT_ENV;
     }
-    write_sarif_set_source_root(g->source_root);
+    if (g->baseline && old)
+        progress_note("--baseline %s is a whole results file (the old format): "
+                      "its findings are read as the baseline; make it "
+                      "reviewable with racelab baseline update --output %s %s",
+                      g->baseline, g->baseline, g->baseline);
     return EXIT_OK;
 }
 
@@ -96,48 +105,86 @@ int gate_finish(struct gate_opts *g, struct cell_result *cells, size_t n,
         else
             cell_judge(&cells[i]);
     }
+    (void)command;      /* a baseline carries no run data */
     if (g->write_baseline &&
-        write_json(g->write_baseline, cells, n, command, err, sizeof err) < 0) {
+        baseline_file_write(g->write_baseline, cells, n, NULL, g->source_root,
+                            NULL, err, sizeof err) < 0) {
         errorf("--write-baseline %s: %s", g->write_baseline, err);
         return EXIT_ENV;
     }
     return EXIT_OK;
 }
 
-static void sb_quoted(struct strbuf *sb, const char *arg)
+/* Appends ARG as one shell word, after a space unless BARE. */
+static void sb_word(struct strbuf *sb, const char *arg, bool bare)
 {
     if (strpbrk(arg, " \t'\"$\\{}*?;&|<>()") == NULL && *arg) {
-        sb_printf(sb, " %s", arg);
+        sb_printf(sb, "%s%s", bare ? "" : " ", arg);
         return;
     }
-    sb_printf(sb, " '");
+    sb_printf(sb, "%s'", bare ? "" : " ");
     for (; *arg; arg++)
         sb_printf(sb, *arg == '\'' ? "'\\''" : "%c", *arg);
     sb_printf(sb, "'");
 }
 
-char *gate_stress_repro(const char *tool, unsigned long seed,
-                        const struct strvec *http, const char *load_cmd,
-                        double duration, const char *chaos, char **prog,
-                        int nprog)
+void gate_repro_common(struct strbuf *sb, const char *suppressions)
+{
+    if (suppressions) {
+        sb_printf(sb, " --suppressions");
+        sb_word(sb, suppressions, false);
+    }
+    if (finding_get_fingerprint_depth() != 1)
+        sb_printf(sb, " --fingerprint-depth %d", finding_get_fingerprint_depth());
+}
+
+void gate_repro_env(struct strbuf *sb, const char *tool)
+{
+    const char *name = strcmp(tool, "tsan") == 0 ? "TSAN_OPTIONS"
+                     : strcmp(tool, "none") == 0 ? NULL : "VALGRIND_OPTS";
+    const char *v = name ? getenv(name) : NULL;
+
+    if (!v || !*v)
+        return;
+    sb_printf(sb, "%s=", name);
+    sb_word(sb, v, true);
+    sb_printf(sb, " ");
+}
+
+char *gate_stress_repro(const struct stress_repro *r)
 {
     struct strbuf sb;
 
     sb_init(&sb);
-    sb_printf(&sb, "racelab stress --tool %s --runs 1 --seed %lu", tool, seed);
-    for (size_t i = 0; i < http->n; i++)
-        sb_printf(&sb, " --http %s", http->v[i]);
-    if (load_cmd) {
-        sb_printf(&sb, " --load");
-        sb_quoted(&sb, load_cmd);
+    gate_repro_env(&sb, r->tool);
+    sb_printf(&sb, "racelab stress --tool %s --runs 1 --seed %lu", r->tool,
+              r->seed);
+    for (size_t i = 0; r->http && i < r->http->n; i++) {
+        sb_printf(&sb, " --http");
+        sb_word(&sb, r->http->v[i], false);
     }
-    if (duration > 0)
-        sb_printf(&sb, " --duration %g", duration);
-    if (chaos)
-        sb_printf(&sb, " --chaos %s", chaos);
+    if (r->load_cmd) {
+        sb_printf(&sb, " --load");
+        sb_word(&sb, r->load_cmd, false);
+    }
+    if (r->clients > 0 && r->clients != 8 && !r->load_cmd)
+        sb_printf(&sb, " --clients %ld", r->clients);
+    if (r->duration > 0)
+        sb_printf(&sb, " --duration %g", r->duration);
+    if (r->timeout > 0 && r->timeout != 120)
+        sb_printf(&sb, " --timeout %g", r->timeout);
+    if (r->hang_window > 0)
+        sb_printf(&sb, " --hang-window %g", r->hang_window);
+    if (r->expect_exit)
+        sb_printf(&sb, " --expect-exit %ld", r->expect_exit);
+    if (r->chaos) {
+        sb_printf(&sb, " --chaos");
+        sb_word(&sb, r->chaos, false);
+    }
+    gate_repro_common(&sb, r->suppressions);
     sb_printf(&sb, " --");
-    for (int i = 0; i < nprog; i++)
-        sb_quoted(&sb, prog[i]);
+    for (int i = 0; i < r->nprog; i++)
+        sb_word(&sb, r->prog[i], false);
     return sb_steal(&sb);
 }
 

@@ -33,12 +33,28 @@ long gate_runs(const struct gate_opts *g, long runs);
  * runs of RUNS this shard makes. */
 long gate_shard_run(const struct gate_opts *g, long k);
 long gate_shard_count(const struct gate_opts *g, long runs);
-/* The command that repeats one stress run (same tool, seed, load and
- * chaos), for the "repeat with:" line. */
-char *gate_stress_repro(const char *tool, unsigned long seed,
-                        const struct strvec *http, const char *load_cmd,
-                        double duration, const char *chaos, char **prog,
-                        int nprog);
+/* Everything that changed a stress run, for the "repeat with:" line. */
+struct stress_repro {
+    const char *tool;
+    unsigned long seed;
+    const struct strvec *http;
+    const char *load_cmd, *chaos, *suppressions;
+    long clients, expect_exit;      /* shown when not 8 / 0 */
+    double duration, timeout, hang_window;  /* shown when > 0 and not the
+                                               defaults 120 / 0 */
+    char **prog;
+    int nprog;
+};
+/* The command that repeats one stress run: same tool, seed, load, chaos,
+ * suppressions, timing options, --fingerprint-depth, and the detector's
+ * environment (TSAN_OPTIONS for tsan, VALGRIND_OPTS for helgrind/drd) as
+ * a prefix when set. */
+char *gate_stress_repro(const struct stress_repro *r);
+/* The options every repeat line shares: " --suppressions F" and
+ * " --fingerprint-depth N" when not 1, appended to SB. */
+void gate_repro_common(struct strbuf *sb, const char *suppressions);
+/* The environment prefix ("TSAN_OPTIONS='..' ") for TOOL, appended. */
+void gate_repro_env(struct strbuf *sb, const char *tool);
 /* run/matrix without --tool: keeps the detectors that are on by default
  * (detector.h: by_default) and drops those whose build flavor
  * (BUILD/tsan, BUILD/valgrind, BUILD/release) has no racelab-server, or

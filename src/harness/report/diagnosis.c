@@ -59,6 +59,31 @@ bool frame_is_noise(const struct frame *fr)
     return false;
 }
 
+bool rl_system_file(const char *file)
+{
+    static const char *const parts[] = {
+        "sysdeps/", "/usr/include/", "/usr/lib/", "/lib/x86_64-linux-gnu/",
+        "libstdc++-v3/", "/include/c++/",
+    };
+
+    if (!file || !*file)
+        return false;
+    /* glibc's debug info names its sources relative to its own tree:
+     * "./nptl/pthread_create.c", "../sysdeps/...", "csu/../sysdeps/..." */
+    if (starts(file, "./") || starts(file, "../") || starts(file, "csu/") ||
+        (file[0] != '/' && has(file, "/../")))
+        return true;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (has(file, parts[i]))
+            return true;
+    return false;
+}
+
+bool frame_is_program(const struct frame *fr)
+{
+    return fr->file && !frame_is_noise(fr) && !rl_system_file(fr->file);
+}
+
 const struct frame *rl_top_frame(const struct stack *s)
 {
     const struct frame *any = NULL;

@@ -19,6 +19,15 @@
  * name neither a function nor a file (Valgrind prints those for the
  * preload object when it has no symbols). */
 bool frame_is_noise(const struct frame *fr);
+/* True for a source file of the system rather than of the program: the
+ * C library's own sources as its debug info names them ("./nptl/..",
+ * "../sysdeps/..", "csu/../sysdeps/.."), system headers (/usr/include)
+ * and libraries (/usr/lib, libstdc++). */
+bool rl_system_file(const char *file);
+/* A frame of the program itself: it names a file, is not noise and not a
+ * system file.  Matching depth, fingerprints and SARIF's primary location
+ * count these. */
+bool frame_is_program(const struct frame *fr);
 /* The innermost frame of S that is not noise and names a file, else the
  * innermost frame that is not noise, else NULL. */
 const struct frame *rl_top_frame(const struct stack *s);

@@ -83,13 +83,36 @@ void finding_list_free(struct finding_list *l);
 int finding_list_push(struct finding_list *l, struct finding *f);
 void finding_free(struct finding *f);
 
-/* Computes f->fingerprint: a hash of the kind and, for each stack in a
- * canonical (sorted) order, its top 3 frames as function:basename(file).
- * No line numbers, directories, addresses, thread numbers or tool-specific
- * text, so the same bug gives the same fingerprint across runs, across
- * unrelated edits that move it (baselines), and, where the stacks agree,
- * across tools. */
+/* Computes f->fingerprint: a hash of the kind and the finding's sites
+ * (finding_sites): for each access stack its innermost program frame
+ * (function and file base name; interceptors, libc and runtime frames
+ * pass through), atomic or not, as an unordered set; a lock-order
+ * inversion's cycle of acquisition sites in canonical rotation; a report
+ * made of background stacks alone (a thread leak) by those.  Callers,
+ * lines, directories, addresses and thread numbers are left out, so the
+ * same racing statements give the same fingerprint through any call path,
+ * across runs, across edits that move them, and where the stacks agree
+ * across tools.  finding_set_fingerprint_depth(N) takes N program frames
+ * per stack instead of 1 (--fingerprint-depth). */
 void finding_fingerprint(struct finding *f);
+void finding_set_fingerprint_depth(int depth);
+int finding_get_fingerprint_depth(void);
+
+/* One site of a finding, in canonical order. */
+struct finding_site {
+    char key[512];      /* hashed: "fn@base.c" ("<caller@file" per depth) */
+    char shown[512];    /* the same with paths relative to a root */
+    char mark;          /* 'W', 'R', 'A' (atomic) for a race, else 0 */
+};
+/* The sites behind the fingerprint, in canonical order, into *OUT
+ * (malloc'ed, free it); ROOT: show paths relative to it (NULL: base
+ * names).  Returns how many. */
+size_t finding_sites(const struct finding *f, const char *root,
+                     struct finding_site **out);
+/* The fingerprint in words, into BUF (returned):
+ * "race:cache_get@cache.c(W) x stats_dump@stats.c(R)",
+ * "deadlock:a@x.c -> b@x.c", "thread-leak:main@server.c". */
+char *finding_label(const struct finding *f, char *buf, size_t len);
 
 /* Parsers.  Each appends to OUT and returns the number of findings added,
  * or -1 if the input could not be read or parsed (ERR gets a message). */

@@ -37,7 +37,7 @@ static bool frame_at(const struct frame *fr, const struct location *loc)
  * vsnprintf() is placed by the program's call of it. */
 static bool frame_counts(const struct frame *fr)
 {
-    return fr->file && fr->file[0] != '.' && !frame_is_noise(fr);
+    return frame_is_program(fr);
 }
 
 bool finding_at_locations(const struct finding *f, const struct location *locs,

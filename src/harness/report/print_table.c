@@ -112,16 +112,113 @@ static void print_finding(FILE *out, const struct cell_result *c,
                           const struct unique_finding *u)
 {
     const struct stack *a, *b;
+    char label[1024];
 
-    fprintf(out, "  %s, %s, %zu/%zu run%s [%s]\n",
+    finding_label(&u->finding, label, sizeof label);
+    fprintf(out, "  %s%s, %s, %zu/%zu run%s: %s [%s]\n",
+            u->baseline == BASELINE_KNOWN ? "known " : "",
             finding_kind_name(u->finding.kind), finding_class(c, u),
             u->runs_seen, c->nruns, c->nruns == 1 ? "" : "s",
-            u->finding.fingerprint);
+            label + strcspn(label, ":") + 1, u->finding.fingerprint);
     rl_finding_sites(&u->finding, &a, &b);
     if (a)
         print_site(out, "    ", a);
     if (b)
         print_site(out, "    ", b);
+}
+
+/* Frames of a stack shown in full: the program's, not the tools'. */
+enum { FULL_FRAMES = 16 };
+
+/* Stack S whole: role, thread, locks held, then its frames (the tools'
+ * own frames left out), the innermost with its source line. */
+static void print_stack_full(FILE *out, const struct stack *s)
+{
+    size_t shown = 0;
+
+    fprintf(out, "    %s", s->role ? s->role : "stack");
+    if (s->thread >= 0)
+        fprintf(out, " (T%d)", s->thread);
+    if (!s->context) {          /* background stacks hold nothing */
+        fputs(", locks held: ", out);
+        if (!s->nlocks)
+            fputs("none", out);
+        for (size_t i = 0; i < s->nlocks; i++)
+            fprintf(out, "%s%s", i ? ", " : "", s->locks_held[i]);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < s->nframes && shown < FULL_FRAMES; i++) {
+        const struct frame *fr = &s->frames[i];
+        char src[200];
+
+        if (frame_is_noise(fr))
+            continue;
+        fprintf(out, "      #%zu %s", shown, fr->function ? fr->function : "??");
+        if (fr->file)
+            fprintf(out, "  %s", rl_source_relative(fr->file));
+        if (fr->file && fr->line > 0)
+            fprintf(out, ":%d", fr->line);
+        fputc('\n', out);
+        if (shown++ == 0 && fr->file &&
+            rl_source_line(fr->file, fr->line, src, sizeof src) >= 0)
+            print_source(out, 8, src);
+    }
+}
+
+/* The repeat command of the run U was first seen in, else of any run. */
+static const char *finding_repro(const struct cell_result *c,
+                                 const struct unique_finding *u)
+{
+    const char *any = NULL;
+
+    for (size_t i = 0; i < c->nruns; i++) {
+        if (c->runs[i].repro && c->runs[i].seed == u->first_seed)
+            return c->runs[i].repro;
+        if (!any)
+            any = c->runs[i].repro;
+    }
+    return any;
+}
+
+/* A new finding in full: its name, every access stack (and background
+ * stacks), the locks held, and the command that repeats it. */
+static void print_new_finding(FILE *out, const struct cell_result *c,
+                              const struct unique_finding *u)
+{
+    const char *repro = finding_repro(c, u);
+    char label[1024];
+
+    fprintf(out, "\nNEW %s\n  in %s/%s/%s, %s, %zu/%zu run%s [%s]\n",
+            finding_label(&u->finding, label, sizeof label),
+            c->scenario ? c->scenario : "-", c->variant ? c->variant : "-",
+            c->tool ? c->tool : "-", finding_kind_name(u->finding.kind),
+            u->runs_seen, c->nruns, c->nruns == 1 ? "" : "s",
+            u->finding.fingerprint);
+    if (u->finding.summary)
+        fprintf(out, "  %s\n", u->finding.summary);
+    for (int ctx = 0; ctx < 2; ctx++)
+        for (size_t i = 0; i < u->finding.nstacks; i++)
+            if (!u->finding.stacks[i].context == !ctx)
+                print_stack_full(out, &u->finding.stacks[i]);
+    if (repro)
+        fprintf(out, "  repeat with: %s\n", repro);
+}
+
+/* --baseline: every new finding in full, before anything known. */
+static void print_new_findings(FILE *out, const struct cell_result *cells,
+                               size_t n)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        k += cells[i].baseline_new;
+    if (!k)
+        return;
+    fprintf(out, "\nNEW FINDINGS: %zu not in the baseline\n", k);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < cells[i].nfindings; j++)
+            if (cells[i].findings[j].baseline == BASELINE_NEW)
+                print_new_finding(out, &cells[i], &cells[i].findings[j]);
 }
 
 /* The first run's wait-for cycle, one thread a line; else the first line
@@ -206,19 +303,25 @@ static void print_findings(FILE *out, const struct cell_result *cells,
                 rl_status_upper(c->status));
         if (c->verdict)
             fprintf(out, "  verdict: %s\n", c->verdict);
-        /* True positives first: they are what the cell is about. */
+        /* True positives first: they are what the cell is about.  New
+         * findings were printed in full above (print_new_findings). */
         for (int pass = 0; pass < 2; pass++)
             for (size_t j = 0; j < c->nfindings; j++) {
                 const struct unique_finding *u = &c->findings[j];
 
-                if (unique_finding_is_tp(c, u) != (pass == 0))
+                if (unique_finding_is_tp(c, u) != (pass == 0) ||
+                    u->baseline == BASELINE_NEW)
                     continue;
                 if (shown++ < TOP_FINDINGS)
                     print_finding(out, c, u);
             }
         if (shown > TOP_FINDINGS)
-            fprintf(out, "  \u2026 %zu more finding%s\n", shown - TOP_FINDINGS,
+            fprintf(out, "  \u2026 %zu more %sfinding%s\n", shown - TOP_FINDINGS,
+                    c->baseline_used ? "known " : "",
                     shown - TOP_FINDINGS == 1 ? "" : "s");
+        if (c->baseline_new)
+            fprintf(out, "  %zu new finding%s: see NEW FINDINGS above\n",
+                    c->baseline_new, c->baseline_new == 1 ? "" : "s");
         print_hang(out, c);
         if (c->status != CELL_PASS)
             print_reason(out, c);
@@ -257,6 +360,7 @@ void print_table(FILE *out, const struct cell_result *cells, size_t n)
                 c->nruns, det, 100.0 * c->rate, ci, first, c->tp, c->fp, c->fn,
                 rl_status_upper(c->status), c->verdict ? c->verdict : "");
     }
+    print_new_findings(out, cells, n);
     print_findings(out, cells, n);
     print_totals(out, cells, n);
     print_status_counts(out, cells, n);

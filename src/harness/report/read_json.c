@@ -150,6 +150,31 @@ static int read_run(json_t *jr, struct run_record *r, char *err, size_t errlen)
     return 0;
 }
 
+/* The recomputed fingerprint of the cell's last finding may equal an
+ * earlier one's (a file written with an older identity, or another
+ * --fingerprint-depth): one finding, as a run would have folded it.  Its
+ * runs_seen is the larger of the two, a lower bound: the file does not
+ * say whether they were seen in the same runs. */
+static void fold_last(struct cell_result *c)
+{
+    struct unique_finding *last = &c->findings[c->nfindings - 1];
+
+    for (size_t i = 0; i + 1 < c->nfindings; i++) {
+        struct unique_finding *u = &c->findings[i];
+
+        if (strcmp(u->finding.fingerprint, last->finding.fingerprint) != 0)
+            continue;
+        if (last->runs_seen > u->runs_seen)
+            u->runs_seen = last->runs_seen;
+        u->true_positive |= last->true_positive;
+        u->expected_false_positive |= last->expected_false_positive;
+        finding_free(&last->finding);
+        memset(last, 0, sizeof *last);
+        c->nfindings--;
+        return;
+    }
+}
+
 static int read_cell(json_t *jc, struct cell_result *c, char *err, size_t errlen)
 {
     json_t *exp = json_object_get(jc, "expected");
@@ -202,6 +227,7 @@ static int read_cell(json_t *jc, struct cell_result *c, char *err, size_t errlen
         u->true_positive = get_bool(jf, "at_locations");
         u->expected_false_positive = get_bool(jf, "expected_false_positive");
         c->nfindings++;
+        fold_last(c);
     }
     return 0;
 }

@@ -91,6 +91,8 @@ struct run_record {
     char *schedule;             /* controlled scheduler decisions (racelab
                                    cc programs), or NULL */
     unsigned long seed;
+    char *repro;                /* the command that repeats this run, or
+                                   NULL (not in the JSON) */
     size_t nfindings;           /* findings in this run (before dedup) */
     size_t true_positives;      /* findings at the manifest's locations */
     size_t false_positives;     /* findings elsewhere */
@@ -106,6 +108,7 @@ struct unique_finding {
     bool true_positive;         /* matched the manifest's locations */
     bool expected_false_positive;   /* the manifest documents it as a trap */
     enum baseline_state baseline;   /* BASELINE_NONE without --baseline */
+    unsigned long first_seed;   /* seed of the run it was first seen in */
 };
 
 struct cell_result;
@@ -310,6 +313,8 @@ int write_sarif(const char *path, const struct cell_result *cells, size_t n,
  * NULL: $GITHUB_WORKSPACE, else $CI_PROJECT_DIR, else the current
  * directory.  The string is copied. */
 void write_sarif_set_source_root(const char *dir);
+/* The source root in use (set with NULL on first use when unset). */
+const char *write_sarif_source_root(void);
 int write_html(const char *path, const struct cell_result *cells, size_t n,
                char *err, size_t errlen);
 /* The human table: one row per cell, plus per-tool TP/FP/FN, precision

@@ -73,6 +73,7 @@ static void free_run(struct run_record *r)
     free(r->reason);
     free(r->oracles);
     free(r->schedule);
+    free(r->repro);
 }
 
 void cell_result_free(struct cell_result *c)
@@ -192,6 +193,7 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
         if (fresh) {
             u->finding = *f;
             memset(f, 0, sizeof *f);
+            u->first_seed = run->seed;
         }
         u->true_positive |= at;
         u->expected_false_positive |= is_trap(c, u->finding.kind);
@@ -783,6 +785,11 @@ static void judge_guarantee(struct cell_result *c)
 {
     size_t valid = c->nruns - c->env_errors, need, first = 0;
     char buf[512], pc[32];
+    /* What the tool could have seen: without a detector (tool none) only a
+     * crash or a hang shows, never a race. */
+    bool detector = !c->tool || strcmp(c->tool, "none") != 0;
+    const char *seen = detector ? "race" : "crash or hang";
+    const char *why = detector ? "" : " (tool none: races are not detected)";
 
     free(c->guarantee);
     c->guarantee = NULL;
@@ -797,15 +804,15 @@ static void judge_guarantee(struct cell_result *c)
         snprintf(buf, sizeof buf, "found at run %zu of %zu: no guarantee "
                  "needed", first + 1, need);
     } else if (valid >= need) {
-        snprintf(buf, sizeof buf, "no race with per-run rate >= %g at %s: "
-                 "%zu runs", c->min_rate, pc, valid);
+        snprintf(buf, sizeof buf, "no %s with per-run rate >= %g at %s: "
+                 "%zu runs%s", seen, c->min_rate, pc, valid, why);
     } else {
         char got[32];
 
         percent(got, sizeof got, 1.0 - pow(1.0 - c->min_rate, (double)valid));
-        snprintf(buf, sizeof buf, "no race with per-run rate >= %g at %s "
-                 "only: %zu runs of the %zu needed for %s", c->min_rate, got,
-                 valid, need, pc);
+        snprintf(buf, sizeof buf, "no %s with per-run rate >= %g at %s "
+                 "only: %zu runs of the %zu needed for %s%s", seen, c->min_rate,
+                 got, valid, need, pc, why);
     }
     c->guarantee = rl_strdup(buf);
     note(c, "; ", "%s", buf);
@@ -839,11 +846,16 @@ static void judge_notes(struct cell_result *c)
     const struct unique_finding *u = NULL;
 
     judge_guarantee(c);
-    while ((u = next_intermittent(c, u ? u->finding.fingerprint : NULL)))
-        note(c, "; ", "intermittent: %s %s in %zu/%zu runs (%.0f%%)",
-             finding_kind_name(u->finding.kind), u->finding.fingerprint,
-             u->runs_seen, valid, valid ? 100.0 * (double)u->runs_seen /
-             (double)valid : 0.0);
+    while ((u = next_intermittent(c, u ? u->finding.fingerprint : NULL))) {
+        char label[768];
+
+        /* by name, never the hex alone */
+        finding_label(&u->finding, label, sizeof label);
+        note(c, "; ", "intermittent: %s %s [%s] in %zu/%zu runs (%.0f%%)",
+             finding_kind_name(u->finding.kind), label + strcspn(label, ":") + 1,
+             u->finding.fingerprint, u->runs_seen, valid,
+             valid ? 100.0 * (double)u->runs_seen / (double)valid : 0.0);
+    }
     if (c->suppressions && c->suppressed)
         note(c, "; ", "%zu report(s) suppressed (%s)", c->suppressed,
              c->suppressions);

@@ -160,7 +160,10 @@ static void parse_header(struct parser *p, const char *h, size_t len)
     snprintf(buf, sizeof buf, "%.*s", (int)len, h);
     of = strstr(buf, " of size ");
     by = strstr(buf, " by ");
-    if (of && by) {                     /* an access */
+    /* "Location is heap block of size 264 at 0x.. allocated by thread T2"
+     * has " of size " and " by " too, but is where the memory came from
+     * (background), not an access. */
+    if (of && by && strncmp(buf, "Location is", 11) != 0) {   /* an access */
         char *r = access_role(buf, (size_t)(of - buf));
 
         s = new_stack(p, r ? r : "access");

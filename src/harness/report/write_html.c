@@ -35,6 +35,8 @@ static const char css[] =
     ".fp{color:#8a6d00}.tp{color:#126b12}.bad{color:#a00}"
     ".cell{border-top:2px solid #ccc;margin-top:1.5em}"
     ".finding{margin:1em 0;padding:.5em;border:1px solid #ddd}"
+    ".finding.new{border:2px solid #c00;background:#fff6f6}"
+    ".newmark{background:#c00;color:#fff;padding:0 .4em;border-radius:3px}"
     ".pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}"
     ".side{min-width:0;border-left:3px solid #9ab;padding-left:.6em}"
     ".side h5{margin:.2em 0;font-size:100%}"
@@ -317,10 +319,16 @@ static void finding_html(FILE *f, const struct cell_result *c,
                      : unique_finding_is_fp(c, u) ? "false positive"
                      : "unclassified";
 
-    fprintf(f, "<div class=\"finding\"><p><b class=\"%s\">%s</b> &middot; %s "
-            "&middot; <code>%s</code> &middot; seen in %zu runs<br>", cls,
-            finding_kind_name(u->finding.kind), what, u->finding.fingerprint,
-            u->runs_seen);
+    char label[1024];
+
+    fprintf(f, "<div class=\"finding%s\"><p>%s<b class=\"%s\">%s</b> "
+            "&middot; <code>", u->baseline == BASELINE_NEW ? " new" : "",
+            u->baseline == BASELINE_NEW ? "<span class=\"newmark\">NEW</span> "
+            : u->baseline == BASELINE_KNOWN ? "<span class=\"small\">known"
+            "</span> " : "", cls, finding_kind_name(u->finding.kind));
+    H(f, finding_label(&u->finding, label, sizeof label));
+    fprintf(f, "</code> &middot; %s &middot; <code>%s</code> &middot; seen in "
+            "%zu runs<br>", what, u->finding.fingerprint, u->runs_seen);
     H(f, u->finding.summary);
     fputs("</p>\n<div class=\"pair\">\n", f);
     rl_finding_sites(&u->finding, &a, &b);
@@ -513,11 +521,21 @@ static void cell_html(FILE *f, const struct cell_result *c, size_t i)
             hang_html(f, i, r, c->runs[r].hang_report);
             hangs++;
         }
-    for (size_t j = 0; j < c->nfindings && j < MAX_FINDINGS; j++)
-        finding_html(f, c, &c->findings[j]);
-    if (c->nfindings > MAX_FINDINGS)
+    /* New findings first, every one of them; then the rest up to
+     * MAX_FINDINGS. */
+    size_t shown = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t j = 0; j < c->nfindings; j++) {
+            bool fresh = c->findings[j].baseline == BASELINE_NEW;
+
+            if (fresh != (pass == 0) || (!fresh && shown >= MAX_FINDINGS))
+                continue;
+            finding_html(f, c, &c->findings[j]);
+            shown++;
+        }
+    if (c->nfindings > shown)
         fprintf(f, "<p class=\"small\">&hellip; %zu more findings (see the "
-                "JSON)</p>\n", c->nfindings - MAX_FINDINGS);
+                "JSON)</p>\n", c->nfindings - shown);
     fputs("</section>\n", f);
 }
 

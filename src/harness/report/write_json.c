@@ -44,14 +44,17 @@ static json_t *json_stack(const struct stack *s)
 static json_t *json_finding(const struct finding *f)
 {
     json_t *stacks = json_array();
+    char name[1024];
 
     for (size_t i = 0; i < f->nstacks; i++)
         json_array_append_new(stacks, json_stack(&f->stacks[i]));
-    return json_pack("{s:s, s:o, s:o, s:s, s:o}",
+    return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o}",
                      "kind", finding_kind_name(f->kind),
                      "tool", str_or_null(f->tool),
                      "summary", str_or_null(f->summary),
-                     "fingerprint", f->fingerprint, "stacks", stacks);
+                     "fingerprint", f->fingerprint,
+                     "name", finding_label(f, name, sizeof name),
+                     "stacks", stacks);
 }
 
 static json_t *json_unique(const struct cell_result *c,

@@ -11,11 +11,18 @@ static void junit_details(FILE *f, const struct cell_result *c)
             "hangs %zu, crashes %zu, env errors %zu\n", c->nruns,
             c->detected_runs, c->finding_runs, c->symptom_runs, c->hangs,
             c->crashes, c->env_errors);
-    for (size_t i = 0; i < c->nfindings; i++) {
-        const struct unique_finding *u = &c->findings[i];
+    /* New findings (--baseline) first, marked NEW; then the others. */
+    for (size_t k = 0; k < 2 * c->nfindings; k++) {
+        const struct unique_finding *u = &c->findings[k % c->nfindings];
         const struct frame *fr = rl_first_file_frame(rl_primary_stack(&u->finding));
+        char label[1024];
 
-        fprintf(f, "%s %s (%zu runs)%s: ", u->finding.fingerprint,
+        if ((u->baseline == BASELINE_NEW) != (k < c->nfindings))
+            continue;
+        fputs(u->baseline == BASELINE_NEW ? "NEW " : u->baseline ==
+              BASELINE_KNOWN ? "known " : "", f);
+        rl_xml_escape(f, finding_label(&u->finding, label, sizeof label));
+        fprintf(f, " [%s] %s (%zu runs)%s: ", u->finding.fingerprint,
                 finding_kind_name(u->finding.kind), u->runs_seen,
                 unique_finding_is_tp(c, u) ? " true positive"
                 : u->expected_false_positive ? " expected false positive" : "");
@@ -38,6 +45,26 @@ static void junit_details(FILE *f, const struct cell_result *c)
         rl_xml_escape(f, r->reason ? r->reason : r->hang_report);
         fputc('\n', f);
     }
+}
+
+/* The message starts with the new findings (--baseline), by name:
+ * "NEW: race:a@x.c(W) x b@y.c(R); ... | ". */
+static void new_first(FILE *f, const struct cell_result *c)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < c->nfindings; i++) {
+        char label[1024];
+
+        if (c->findings[i].baseline != BASELINE_NEW)
+            continue;
+        fputs(any ? "; " : "NEW: ", f);
+        rl_xml_escape(f, finding_label(&c->findings[i].finding, label,
+                                       sizeof label));
+        any = true;
+    }
+    if (any)
+        fputs(" | ", f);
 }
 
 static double cell_seconds(const struct cell_result *c)
@@ -103,6 +130,7 @@ int write_junit(const char *path, const struct cell_result *cells, size_t n,
             const char *el = c->status == CELL_ERROR ? "error" : "failure";
 
             fprintf(f, ">\n      <%s message=\"", el);
+            new_first(f, c);
             rl_xml_escape(f, c->verdict ? c->verdict : "failed");
             fprintf(f, "\" type=\"racelab.%s\">", c->status == CELL_ERROR
                     ? "tool-or-environment-error" : "verdict");

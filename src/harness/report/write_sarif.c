@@ -7,6 +7,7 @@
  * and a fingerprint that survives edits (finding.c). */
 #include "result.h"
 #include "report_util.h"
+#include "diagnosis.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -30,6 +31,13 @@ void write_sarif_set_source_root(const char *dir)
     source_root = real ? real : rl_strdup(dir);
     for (size_t n = strlen(source_root); n > 1 && source_root[n - 1] == '/'; n--)
         source_root[n - 1] = '\0';
+}
+
+const char *write_sarif_source_root(void)
+{
+    if (!source_root)
+        write_sarif_set_source_root(NULL);
+    return source_root;
 }
 
 /* FILE relative to the source root, or NULL when it lies outside.  A
@@ -69,12 +77,16 @@ static bool runtime_function(const char *fn)
 /* The first frame of S in the user's code, or NULL. */
 static const struct frame *user_frame(const struct stack *s)
 {
-    for (size_t i = 0; s && i < s->nframes; i++) {
-        const struct frame *fr = &s->frames[i];
+    /* A frame with a line first; then one without (a line-less frame of
+     * the program beats libc's frame below it). */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; s && i < s->nframes; i++) {
+            const struct frame *fr = &s->frames[i];
 
-        if (fr->line > 0 && in_root(fr->file) && !runtime_function(fr->function))
-            return fr;
-    }
+            if ((pass || fr->line > 0) && in_root(fr->file) &&
+                !runtime_function(fr->function) && frame_is_program(fr))
+                return fr;
+        }
     return NULL;
 }
 
@@ -187,6 +199,12 @@ static const struct frame *site(const struct stack *s)
 {
     const struct frame *fr = user_frame(s);
 
+    /* Outside the root, still a program's frame (a library's), not libc's
+     * or a system header's, when there is one. */
+    for (size_t i = 0; !fr && s && i < s->nframes; i++)
+        if (frame_is_program(&s->frames[i]) &&
+            !runtime_function(s->frames[i].function))
+            fr = &s->frames[i];
     return fr ? fr : rl_first_file_frame(s);
 }
 
@@ -281,13 +299,13 @@ static json_t *result(const struct cell_result *c,
     int id = 0;
 
     /* Primary: the first non-context stack with a frame in the user's
-     * code; failing that, any stack's first frame that names a file. */
+     * code (inside the source root, not libc or a system header); failing
+     * that, a program frame outside the root, else a frame naming a file. */
     for (int pass = 0; pass < 3 && !top; pass++)
         for (size_t i = 0; i < f->nstacks && !top; i++) {
             if (pass < 2 && f->stacks[i].context)
                 continue;
-            top = pass == 0 ? user_frame(&f->stacks[i])
-                            : rl_first_file_frame(&f->stacks[i]);
+            top = pass == 0 ? user_frame(&f->stacks[i]) : site(&f->stacks[i]);
             main_stack = top ? &f->stacks[i] : NULL;
         }
     snprintf(kind, sizeof kind, "%s", finding_kind_name(f->kind));
@@ -334,7 +352,7 @@ static json_t *result(const struct cell_result *c,
                                                                        : "error",
                   "message", "text", msg,
                   "locations", locs,
-                  "partialFingerprints", "racelabFingerprint/v2", f->fingerprint);
+                  "partialFingerprints", "racelabFingerprint/v3", f->fingerprint);
     if (json_array_size(related))
         json_object_set_new(r, "relatedLocations", related);
     else

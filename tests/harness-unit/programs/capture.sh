@@ -46,6 +46,26 @@ tsan race tsan-race-2
 vg helgrind race helgrind-race-2
 vg drd race drd-race-2
 
+# One racing statement through two call paths (get, set), and another
+# racing function (miss): race_paths.c, one capture per mode.
+clang -fsanitize=thread -g -O1 -pthread -o "$build/race_paths.tsan" "$here/race_paths.c"
+gcc -g -O1 -pthread -o "$build/race_paths.vg" "$here/race_paths.c"
+for m in get set miss; do
+    rm -f "$build/rp".*
+    TSAN_OPTIONS="log_path=$build/rp" "$build/race_paths.tsan" "$m" \
+        >/dev/null 2>&1 || true
+    if ! grep -qs 'WARNING: ThreadSanitizer' "$build/rp".*; then
+        rm -f "$build/rp".*
+        TSAN_OPTIONS="log_path=$build/rp" setarch -R \
+            "$build/race_paths.tsan" "$m" >/dev/null 2>&1 || true
+    fi
+    cp "$(ls "$build/rp".* | head -n 1)" "$data/tsan-race_paths-$m.log"
+    for t in helgrind drd; do
+        valgrind --tool=$t --xml=yes --xml-file="$data/$t-race_paths-$m.xml" \
+            "$build/race_paths.vg" "$m" >/dev/null 2>&1 || true
+    done
+done
+
 # A report cut short, as from a killed process: the first complete error
 # plus part of the next.
 xml=$data/helgrind-race.xml
