@@ -838,9 +838,12 @@ static int phase_load(struct run *r)
         char *a = str_replace(spec->load_cmd, "{port}", portbuf);
         char *cmd = str_replace(a, "{tmp}", r->tmp);
         char *la[] = {"/bin/sh", "-c", cmd, NULL};
-        struct spawn_opts lo = {la, NULL, SPAWN_DEVNULL,
-                                r->errfd >= 0 ? r->errfd : SPAWN_DEVNULL,
-                                r->errfd >= 0 ? r->errfd : SPAWN_DEVNULL, false};
+        /* its own output file: a failing load is quoted from it */
+        char *lp = xasprintf("%s/load.stderr", r->tmp);
+        r->loadfd = open(lp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        free(lp);
+        int lfd = r->loadfd >= 0 ? r->loadfd : SPAWN_DEVNULL;
+        struct spawn_opts lo = {la, NULL, SPAWN_DEVNULL, lfd, lfd, false};
         int rc = proc_spawn(&r->load, &lo, err, sizeof err);
         free(a);
         free(cmd);
@@ -1132,6 +1135,45 @@ static void perf_oracle(struct run *r, const char *name, const char *fmt, ...)
     free(s);
 }
 
+/* A --load command's exit status is the evidence that it got through: one
+ * that ended by itself with a non-zero status or a signal (127: it could
+ * not start) made the run test nothing, unless the program crashed, hung
+ * or ended by itself (then the load's failure is the program's).  One
+ * still running at --duration, or when the program ended, was stopped by
+ * us: noted. */
+static void check_load_cmd(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    char desc[64], *tail;
+    int st = r->load.status;
+
+    if (!spec->load_cmd || r->load.pid <= 0 || r->hung || r->stopped_early ||
+        r->out->rec.outcome == RUN_CRASH)
+        return;
+    if (!r->load_ended) {
+        note(r, "the --load command was still running at the end of the "
+             "run and was stopped: its exit status could not count");
+        return;
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return;
+    proc_describe(st, desc, sizeof desc);
+    if (!r->sent_term) {
+        /* the program ended by itself: its exit is the run's evidence */
+        note(r, "the --load command ended with %s", desc);
+        return;
+    }
+    tail = file_tail(r, "load.stderr");
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == 127 || WEXITSTATUS(st) == 126))
+        env_error(r, "the --load command could not start (%s: %s): %s", desc,
+                  WEXITSTATUS(st) == 127 ? "command not found"
+                                         : "not executable", tail);
+    else
+        env_error(r, "the --load command failed (%s), so the program was not "
+                  "shown to answer: %s", desc, tail);
+    free(tail);
+}
+
 /* Phase 8: the oracles on what the load saw, and whether it saw anything. */
 static void phase_load_oracles(struct run *r)
 {
@@ -1140,6 +1182,9 @@ static void phase_load_oracles(struct run *r)
     bool scenario_load = spec->profile && strcmp(spec->profile, "paths") != 0;
 
     if (run_outcome_is_error(r->out->rec.outcome) || proc_interrupted())
+        return;
+    check_load_cmd(r);
+    if (run_outcome_is_error(r->out->rec.outcome))
         return;
     if (spec->profile && !lr->have && r->load_ended) {
         char desc[64], *tail = file_tail(r, "load.stderr");
