@@ -1139,17 +1139,27 @@ static void perf_oracle(struct run *r, const char *name, const char *fmt, ...)
  * that ended by itself with a non-zero status or a signal (127: it could
  * not start) made the run test nothing, unless the program crashed, hung
  * or ended by itself (then the load's failure is the program's).  One
- * still running at --duration, or when the program ended, was stopped by
- * us: noted. */
+ * still running at --duration was stopped by us: for a {port} server that
+ * is no evidence either (an error), for a program that exercises itself a
+ * note. */
 static void check_load_cmd(struct run *r)
 {
     const struct run_spec *spec = r->spec;
     char desc[64], *tail;
     int st = r->load.status;
 
-    if (!spec->load_cmd || r->load.pid <= 0 || r->hung || r->stopped_early ||
+    if (!spec->load_cmd || r->hung || r->stopped_early ||
         r->out->rec.outcome == RUN_CRASH)
         return;
+    if (!r->load_ended && uses_port(spec) && r->sent_term) {
+        /* a server's load must end by itself: no status, no evidence */
+        env_error(r, "the --load command was still running after --duration "
+                  "%.1f s and was stopped, so whether the program answered is "
+                  "unknown: make the load end by itself within --duration "
+                  "(its exit status is the evidence) or raise --duration",
+                  spec->duration);
+        return;
+    }
     if (!r->load_ended) {
         note(r, "the --load command was still running at the end of the "
              "run and was stopped: its exit status could not count");
