@@ -374,6 +374,10 @@ static void stress_plan(struct stress *st)
         c->scenario = xstrdup(base);
         c->tool = xstrdup(tool_names[t]);
         c->executable = xstrdup(st->program);
+        if (o->gate.shard_n > 1)    /* for `racelab merge`'s shard check */
+            c->shard = (struct cell_shard){o->gate.shard_i, o->gate.shard_n,
+                                           o->seed, (size_t)o->per,
+                                           (size_t)o->runs};
         for (long k = 0; k < o->per; k++) {
             long r = gate_shard_run(&o->gate, k);
             st->jobv[st->njobs].cell = st->ncells - 1;

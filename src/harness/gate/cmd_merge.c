@@ -4,6 +4,7 @@
  * which writes the merged results as a baseline for --baseline. */
 #include "cli.h"
 #include "gate.h"
+#include "shards.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -19,11 +20,14 @@ static const char merge_usage[] =
 "\n"
 "  --json FILE --junit FILE --sarif FILE --html FILE   reports\n"
 "  --strict            an inconclusive cell fails the gate (exit 1)\n"
+"  --allow-partial     merge even when a `stress --shard` shard is missing\n"
+"                      or given twice (else exit 3, naming it): the cell is\n"
+"                      inconclusive, not a pass\n"
 "  --quiet             no table on stdout\n"
 GATE_USAGE
 "Exit: 0 pass, 1 a cell failed (a new finding with --baseline), 2 usage,\n"
-"3 an input cannot be read, an output cannot be written, or a cell is an\n"
-"error.\n";
+"3 an input cannot be read, an output cannot be written, a shard is\n"
+"missing or doubled (without --allow-partial), or a cell is an error.\n";
 
 static const char baseline_usage[] =
 "usage: racelab baseline update [--output FILE] RESULTS.json...\n"
@@ -33,31 +37,70 @@ static const char baseline_usage[] =
 "commands does the same for one run.\n";
 
 enum { M_JSON = 256, M_JUNIT, M_SARIF, M_HTML, M_STRICT, M_QUIET, M_HELP,
-       M_OUTPUT };
+       M_OUTPUT, M_ALLOW_PARTIAL };
+
+/* Every shard of each merged cell once?  Without ALLOW_PARTIAL a missing
+ * or doubled shard is exit 3; with it, the cell's merge_partial says so
+ * (the verdict makes it inconclusive).  Shards of different gates (N,
+ * seed base, runs) are exit 3 always.  The cells are no shards after. */
+static int check_shards(const struct shard_ledger *l, struct cell_result *cells,
+                        size_t n, bool allow_partial)
+{
+    int status = EXIT_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        bool fatal;
+        char *p = shard_ledger_problems(l, &cells[i], &fatal);
+
+        cells[i].shard = (struct cell_shard){0};
+        if (!p)
+            continue;
+        if (fatal || !allow_partial) {
+            errorf("merge: %s/%s: %s%s", cells[i].scenario, cells[i].tool, p,
+                   fatal ? "" : " (--allow-partial merges what is there, "
+                   "as inconclusive)");
+            status = EXIT_ENV;
+            free(p);
+        } else {
+            warnf("merge: %s/%s: %s: inconclusive", cells[i].scenario,
+                  cells[i].tool, p);
+            free(cells[i].merge_partial);
+            cells[i].merge_partial = p;
+        }
+    }
+    return status;
+}
 
 /* Reads and merges FILES[0..n) into *CELLS; EXIT_OK or EXIT_ENV. */
 static int load_all(char **files, int n, struct cell_result **cells,
-                    size_t *ncells)
+                    size_t *ncells, bool allow_partial)
 {
     char err[512];
+    struct shard_ledger ledger;
+    int status;
 
+    shard_ledger_init(&ledger);
     for (int i = 0; i < n; i++) {
         struct cell_result *more;
         size_t nmore;
 
         if (read_json(files[i], &more, &nmore, err, sizeof err) < 0) {
             errorf("merge: %s", err);
+            shard_ledger_free(&ledger);
             return EXIT_ENV;
         }
+        nmore = shard_ledger_add(&ledger, more, nmore, files[i]);
         if (cells_merge(cells, ncells, more, nmore) < 0) {
             errorf("merge: out of memory");
             abort();
         }
         free(more);     /* its cells were moved out */
     }
+    status = check_shards(&ledger, *cells, *ncells, allow_partial);
+    shard_ledger_free(&ledger);
     for (size_t i = 0; i < *ncells; i++)
         cell_result_summarize(&(*cells)[i]);
-    return EXIT_OK;
+    return status;
 }
 
 static void free_cells(struct cell_result *cells, size_t n)
@@ -76,6 +119,7 @@ int cmd_merge(int argc, char **argv)
         {"html", required_argument, 0, M_HTML},
         {"strict", no_argument, 0, M_STRICT},
         {"quiet", no_argument, 0, M_QUIET},
+        {"allow-partial", no_argument, 0, M_ALLOW_PARTIAL},
         {"help", no_argument, 0, M_HELP},
         GATE_LONG_OPTIONS,
         {0, 0, 0, 0}};
@@ -83,7 +127,7 @@ int cmd_merge(int argc, char **argv)
     struct gate_opts gate;
     struct cell_result *cells = NULL;
     size_t ncells = 0;
-    bool strict = false, quiet = false;
+    bool strict = false, quiet = false, allow_partial = false;
     int o, status = EXIT_USAGE;
     char *cmd = NULL;
 
@@ -98,6 +142,7 @@ int cmd_merge(int argc, char **argv)
         case M_HTML: out.html = optarg; break;
         case M_STRICT: strict = true; break;
         case M_QUIET: quiet = true; break;
+        case M_ALLOW_PARTIAL: allow_partial = true; break;
         case M_HELP:
             fputs(merge_usage, stdout);
             status = EXIT_OK;
@@ -130,7 +175,8 @@ int cmd_merge(int argc, char **argv)
     }
     if ((status = gate_prepare(&gate)) != EXIT_OK)
         goto out;
-    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells)) != EXIT_OK)
+    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells,
+                           allow_partial)) != EXIT_OK)
         goto out;
     cmd = command_line(argc, argv, "merge");
     if (gate_finish(&gate, cells, ncells, cmd) != EXIT_OK) {
@@ -198,7 +244,8 @@ int cmd_baseline(int argc, char **argv)
     out.json = output;
     if (outputs_check(&out) < 0)
         return EXIT_ENV;
-    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells)) != EXIT_OK)
+    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells,
+                           true)) != EXIT_OK)
         goto out;
     cmd = command_line(argc, argv, "baseline");
     if (write_json(output, cells, ncells, cmd, err, sizeof err) < 0) {

@@ -152,9 +152,12 @@ void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
     /* Re-score (see result.h). */
     if (c->status == CELL_FAIL && c->nfindings && c->baseline_new == 0 &&
         expects_none(c) && !runs_broke(c)) {
-        c->status = CELL_PASS;
-        verdict_printf(c, "only known findings: %zu unique, all in the "
-                       "baseline, in %zu/%zu runs", c->nfindings,
+        c->status = c->merge_partial ? CELL_INCONCLUSIVE : CELL_PASS;
+        verdict_printf(c, "%s%s%sonly known findings: %zu unique, all in the "
+                       "baseline, in %zu/%zu runs",
+                       c->merge_partial ? "partial merge (" : "",
+                       c->merge_partial ? c->merge_partial : "",
+                       c->merge_partial ? "): " : "", c->nfindings,
                        c->finding_runs, c->nruns - c->env_errors);
     } else if (c->status == CELL_PASS && bad_new) {
         c->status = CELL_FAIL;

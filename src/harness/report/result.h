@@ -99,6 +99,17 @@ struct cell_expect {
     char *rate;                 /* as written, e.g. "20/20", may be NULL */
 };
 
+/* stress --shard I/N: the share of a cell's runs that one shard made.
+ * total 0: not a shard (unsharded, or already merged).  In the JSON as
+ * "shard", so that `racelab merge` can check it has every shard once. */
+struct cell_shard {
+    long index, total;          /* I/N */
+    unsigned long seed_base;    /* run r (0-based) of the cell: seed base + r */
+    size_t runs_owed;           /* the runs this shard was to make */
+    size_t runs_total;          /* --runs over all shards: shard I has runs
+                                   iff I <= runs_total */
+};
+
 struct cell_result {
     char *scenario;             /* or the program name under `stress` */
     char *variant;              /* "buggy", "fixed", or NULL for `stress` */
@@ -142,6 +153,14 @@ struct cell_result {
     /* --min-rate/--confidence (0 when not asked): the guarantee's terms. */
     double min_rate, confidence;
     size_t suppressed;          /* sum of runs[].suppressed */
+    struct cell_shard shard;    /* this cell is one shard's share, or 0/0 */
+    /* Input to the verdict, set by `racelab merge --allow-partial`: what
+     * the merge lacked or dropped ("shard 3/3 missing", "shard 2/3 given
+     * twice"), NULL when every shard was there once.  The cell's runs are
+     * not every run the gate owed: a cell that would pass is inconclusive
+     * (cell_result_summarize, cell_apply_baseline); a failure found in the
+     * runs it has stays a failure. */
+    char *merge_partial;
 };
 
 void cell_result_free(struct cell_result *c);

@@ -94,6 +94,7 @@ void cell_result_free(struct cell_result *c)
     free(c->fixed_findings);
     free(c->verdict);
     free(c->guarantee);
+    free(c->merge_partial);
     memset(c, 0, sizeof *c);
 }
 
@@ -557,6 +558,10 @@ void cell_result_summarize(struct cell_result *c)
         verdict_fixed(c);
     else
         verdict_buggy(c);
+    if (c->merge_partial && c->status == CELL_PASS)
+        set_verdict(c, CELL_INCONCLUSIVE, "partial merge (%s): %zu runs, not "
+                    "every run the gate owed; would pass: %s", c->merge_partial,
+                    c->nruns, c->verdict ? c->verdict : "");
 }
 
 int cells_exit_status(const struct cell_result *cells, size_t n, bool strict)
