@@ -11,6 +11,9 @@
 #   make asan       build the ASan+UBSan flavor and run the suite on it
 #   make bench      benchmarks (bench/): racelab-server vs nginx, lighttpd
 #   make clean      remove build/
+#   make install PREFIX=DIR   racelab, its libraries, suppressions and the
+#                   gate script into DIR (default /usr/local), built in
+#                   build/install with the runtime packages only
 #
 # Missing Debian packages are installed by scripts/install-deps.sh.
 
@@ -22,7 +25,9 @@ CTEST_ARGS ?= --output-on-failure -j2 -LE intermittent
 MATRIX_ARGS ?=
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all release test tsan helgrind drd matrix asan bench clean deps \
+PREFIX ?= /usr/local
+
+.PHONY: all release test tsan helgrind drd matrix asan bench clean deps install \
         $(addprefix build-,$(PRESETS)) $(addprefix test-,$(PRESETS))
 
 all: release
@@ -75,6 +80,12 @@ asan: test-asan
 bench: build-release
 	@scripts/install-deps.sh --bench
 	bench/run.sh
+
+# Not through the presets' build/release: BUILD_TESTING=OFF must not stick
+# to a developer's build folder (ci/racelab-install.sh).
+install:
+	@scripts/install-deps.sh --runtime
+	RACELAB_BUILD_DIR="$(CURDIR)/build/install" ci/racelab-install.sh "$(PREFIX)"
 
 clean:
 	rm -rf build

@@ -22,8 +22,8 @@
 # A program given {port} gets load: GET / from racelab's client unless
 # OPTIONS or RACELAB_LOAD name one (--http PATH, --load 'CMD').
 # Environment:
-#   RACELAB           the racelab binary (default: racelab on PATH if
-#                     installed, else build/release/racelab)
+#   RACELAB           the racelab binary (default: the one installed beside
+#                     this script, else build/release/racelab, else PATH)
 #   RACELAB_OUT       output directory (default racelab-results)
 #   RACELAB_RUNS      runs per cell (default 5)
 #   RACELAB_SHARD     I/N: this job's share of the runs (program, test) or
@@ -37,8 +37,11 @@
 #                     are refused: give such flags as OPTIONS), e.g.
 #                     "--min-rate 0.2 --confidence 0.95 --strict"
 set -euf
+here=$(dirname "$0")
 if [ -n "${RACELAB:-}" ]; then
     racelab=$RACELAB
+elif [ -x "$here/racelab" ]; then
+    racelab=$here/racelab               # installed: make install PREFIX=...
 elif [ -x build/release/racelab ]; then
     racelab=build/release/racelab
 else

@@ -47,7 +47,9 @@ char *build_root_of(const struct paths *p);
 
 /* --- helpers in common.c --- */
 
-/* Applies a --source-dir / --build-dir value. */
+/* The data directory (sanitizers/, scenarios/): $RACELAB_SOURCE_DIR, else
+ * PREFIX/share/racelab when racelab runs from PREFIX/bin of an installed
+ * prefix (`make install`), else the source tree it was built from. */
 void paths_init(struct paths *p);
 /* Checks that every output path can be written (exit 3 otherwise);
  * returns 0 or prints the error and returns -1. */
@@ -73,7 +75,11 @@ int default_jobs(void);
 void check_tsan_aslr(void);
 /* Checks a --chaos spec (random|pct|none[:k=v...]); prints the error. */
 bool chaos_spec_ok(const char *spec);
-/* librlchaos.so beside the racelab binary, or NULL (malloc'd). */
+/* racelab's library NAME (librlchaos.so, librlsched.a): beside the racelab
+ * binary (a build folder), else in BIN/../lib/racelab (an installed
+ * prefix, `make install`); NULL if in neither (malloc'd). */
+char *racelab_lib_path(const char *name);
+/* librlchaos.so (racelab_lib_path), or NULL (malloc'd). */
 char *chaos_preload_path(void);
 /* True if the file at PATH links the TSan runtime. */
 bool binary_has_tsan(const char *path);
