@@ -26,6 +26,7 @@ MATRIX_ARGS ?=
 DEPS_STAMP := build/.deps-ok
 
 PREFIX ?= /usr/local
+INSTALL_BUILD ?= $(CURDIR)/build/install
 
 .PHONY: all release test tsan helgrind drd matrix asan bench clean deps install \
         $(addprefix build-,$(PRESETS)) $(addprefix test-,$(PRESETS))
@@ -85,7 +86,7 @@ bench: build-release
 # to a developer's build folder (ci/racelab-install.sh).
 install:
 	@scripts/install-deps.sh --runtime
-	RACELAB_BUILD_DIR="$(CURDIR)/build/install" ci/racelab-install.sh "$(PREFIX)"
+	RACELAB_BUILD_DIR="$(INSTALL_BUILD)" ci/racelab-install.sh "$(PREFIX)"
 
 clean:
 	rm -rf build
