@@ -445,11 +445,11 @@ def restore_cache(ws):
         shutil.copytree(prefix_dir(), dst, symlinks=True)
 
 
-def step_env(ws, *envs):
+def step_env(ws, *envs, shard=True):
     e = {}
     for d in envs:
         e.update({k: str(v) for k, v in (d or {}).items()})
-    e.update(TUNING)
+    e.update(TUNING if shard else {})
     e["PATH"] = os.path.join(ws, ".stub") + os.pathsep + os.environ["PATH"]
     return e
 
@@ -459,7 +459,7 @@ def step_env(ws, *envs):
 TUNING = {"RACELAB_RUNS": "3", "RACELAB_ARGS": "--duration 30"}
 
 
-def github_job(wf, job, ws, sub):
+def github_job(wf, job, ws, sub, shard=True):
     """Runs a job's steps as written: run: steps in bash -e (GitHub's
     shell), uses: steps emulated.  Returns the last run: step's process."""
     steps = job["steps"]
@@ -477,7 +477,8 @@ def github_job(wf, job, ws, sub):
         if "run" not in s:
             continue
         env = step_env(ws, wf.get("env"), job.get("env"),
-                       {k: sub(v) for k, v in s.get("env", {}).items()})
+                       {k: sub(v) for k, v in s.get("env", {}).items()},
+                       shard=shard)
         last = run(["bash", "-e", "-c", sub(s["run"])], env=env, cwd=ws,
                    timeout=300)
         if last.returncode != 0 and "racelab-gate.sh merge" not in s["run"]:
@@ -508,7 +509,7 @@ def github(variant):
         check(re.fullmatch(dl["pattern"].replace("*", ".*"), name), name)
         shutil.copytree(os.path.join(ws, sub(up["path"])),
                         os.path.join(ws, dl["path"], name))
-    p = github_job(wf, merge_job, ws, lambda v: str(v))
+    p = github_job(wf, merge_job, ws, lambda v: str(v), shard=False)
     sarif = next(s for s in merge_job["steps"]
                  if "upload-sarif" in s.get("uses", ""))["with"]["sarif_file"]
     junit = next(s for s in merge_job["steps"]
@@ -533,7 +534,7 @@ def gitlab(variant):
             run(["bash", "-e", "-c", line], env=env, cwd=ws, expect=0,
                 timeout=300)
     restore_cache(ws)
-    env = step_env(ws, ci.get("variables"), merge.get("variables"))
+    env = step_env(ws, ci.get("variables"), merge.get("variables"), shard=False)
     for line in merge["script"]:
         p = run(["bash", "-e", "-c", line], env=env, cwd=ws, timeout=300)
         if p.returncode != 0 and "racelab-gate.sh merge" not in line:

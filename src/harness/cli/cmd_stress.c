@@ -29,7 +29,9 @@ static const char usage[] =
 "                      with {port} and neither --http nor --load: GET /\n"
 "  --load 'CMD'        load from CMD, run by /bin/sh ({port} substituted) in\n"
 "                      its own process group; the run ends when CMD exits\n"
-"                      (no {port}: the run ends when PROGRAM exits)\n"
+"                      (no {port}: the run ends when PROGRAM exits); CMD\n"
+"                      failing to start, exiting non-zero or (with {port})\n"
+"                      still running at --duration is exit 3\n"
 "  --clients N         built-in client concurrency (default 8)\n"
 "  --duration SECONDS  load (or, without load, the run) lasts at most this,\n"
 "                      then PROGRAM gets SIGTERM (default: 5 when ARGS use\n"
@@ -51,7 +53,7 @@ GATE_USAGE
 "  --html FILE --keep-tmp --quiet                as for `racelab run`\n"
 "Exit: 0 no finding, 1 a finding (or crash, hang, oracle, exit status),\n"
 "2 usage, 3 environment (the tool did not run, the program never listened\n"
-"or answered nothing).\n";
+"or answered nothing, the --load command failed).\n";
 
 enum {
     O_TOOL = 256, O_RUNS, O_CLIENTS, O_DURATION, O_TIMEOUT, O_JOBS, O_SEED,

@@ -19,6 +19,7 @@
  *   -DKV_NEW_RACE=1  also an unlocked command counter in count_command()
  *                    (commands@kv_server.c:count_command:W): a new race.
  * Usage: kv-server --port PORT.  SIGTERM: exit 0. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -245,9 +246,9 @@ static void *worker(void *arg)
 
         if (poll(&p, 1, 100) <= 0)
             continue;
-        fd = accept(listen_fd, NULL, NULL);
+        fd = accept4(listen_fd, NULL, NULL, 0);     /* blocking I/O on it */
         if (fd < 0)
-            continue;                   /* another worker took it */
+            continue;                   /* EAGAIN: another worker took it */
         serve(fd);
         close(fd);
     }
@@ -257,7 +258,9 @@ static void *worker(void *arg)
 static int listen_on(int port)
 {
     struct sockaddr_in sa;
-    int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+    /* non-blocking: every worker wakes for a connection and one takes it;
+     * the others must not then sit in accept() through a SIGTERM */
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
     if (fd < 0) {
         perror("kv-server: socket");
