@@ -13,7 +13,7 @@ set -eu
 # chromium: tests/html opens the HTML report in headless Chromium.
 BUILD_PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev \
 libinih-dev libjansson-dev libexpat1-dev valgrind gdb curl wrk apache2-utils \
-util-linux procps chromium jq python3 python3-jsonschema python3-yaml"
+util-linux procps chromium jq python3 python3-jsonschema python3-yaml git"
 BENCH_PKGS="nginx-light lighttpd"
 # Build racelab (cmake, gcc, the three -dev libraries); build programs for
 # TSan and racelab cc (clang, its runtime); run the tools (valgrind) and
