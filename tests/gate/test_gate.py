@@ -328,6 +328,21 @@ def load_failures_are_errors():
         check(cell["status"] == "error" and cell["env_errors"] == 2,
               [(r["outcome"], r["exit_status"], r["reason"], r["oracles"])
                for r in cell["runs_detail"]])
+    # a load that fails on a racy server: the findings stand, the failure
+    # is an oracle, and the baseline cannot turn the run into a pass
+    racy = kv("newrace")
+    racelab("stress", "--tool", "tsan", "--runs", "1", "--quiet", "--duration",
+            "30", "--load", KV_LOAD, "--write-baseline", path("kvbase2.json"),
+            "--", racy, "--port", "{port}", expect=1)
+    racelab("stress", "--tool", "tsan", "--runs", "1", "--quiet", "--duration",
+            "30", "--load", KV_LOAD + "; echo gave up >&2; exit 1",
+            "--baseline", path("kvbase2.json"), "--json", path("lf2.json"),
+            "--", racy, "--port", "{port}", expect=1)
+    cell = load(path("lf2.json"))["results"][0]
+    oracles = cell["runs_detail"][0]["oracles"] or ""
+    check(cell["status"] == "fail" and "load-failed: the --load command "
+          "failed (exit 1)" in oracles and "gave up" in oracles,
+          (cell["verdict"], oracles))
     # kv_load.py against a server that is not there: exit 1, so exit 3
     p = run(["python3", os.path.join(KV, "kv_load.py"), "1"], expect=1)
     check("Connection refused" in p.stderr, p.stderr)

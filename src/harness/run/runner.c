@@ -1135,23 +1135,29 @@ static void perf_oracle(struct run *r, const char *name, const char *fmt, ...)
     free(s);
 }
 
-/* A --load command's exit status is the evidence that it got through: one
- * that ended by itself with a non-zero status or a signal (127: it could
- * not start) made the run test nothing, unless the program crashed, hung
- * or ended by itself (then the load's failure is the program's).  One
- * still running at --duration was stopped by us: for a {port} server that
- * is no evidence either (an error), for a program that exercises itself a
- * note. */
+/* A --load command's exit status is the evidence that it got through.
+ * One that could not start (127, 126) is a setup error: env-error.  One
+ * that ended by itself with a non-zero status or a signal: if the run
+ * found something, the failure is the program's too (the load-failed
+ * oracle: the run fails, and a baseline cannot make it pass); else the
+ * run tested nothing (env-error, exit 3).  Either way its output's tail is
+ * quoted.  Not judged when the program crashed, hung or ended by itself
+ * first.  One still running at --duration was stopped by us: for a {port}
+ * server with no finding that is no evidence either (env-error), else a
+ * note.  Runs after phase_reports: it needs the findings. */
 static void check_load_cmd(struct run *r)
 {
     const struct run_spec *spec = r->spec;
+    struct run_record *rec = &r->out->rec;
     char desc[64], *tail;
     int st = r->load.status;
+    bool found = rec->nfindings > 0;
 
     if (!spec->load_cmd || r->hung || r->stopped_early ||
-        r->out->rec.outcome == RUN_CRASH)
+        run_outcome_is_error(rec->outcome) || rec->outcome == RUN_CRASH ||
+        proc_interrupted())
         return;
-    if (!r->load_ended && uses_port(spec) && r->sent_term) {
+    if (!r->load_ended && uses_port(spec) && r->sent_term && !found) {
         /* a server's load must end by itself: no status, no evidence */
         env_error(r, "the --load command was still running after --duration "
                   "%.1f s and was stopped, so whether the program answered is "
@@ -1178,6 +1184,8 @@ static void check_load_cmd(struct run *r)
         env_error(r, "the --load command could not start (%s: %s): %s", desc,
                   WEXITSTATUS(st) == 127 ? "command not found"
                                          : "not executable", tail);
+    else if (found)
+        fire(r, "load-failed", "the --load command failed (%s): %s", desc, tail);
     else
         env_error(r, "the --load command failed (%s), so the program was not "
                   "shown to answer: %s", desc, tail);
@@ -1192,9 +1200,6 @@ static void phase_load_oracles(struct run *r)
     bool scenario_load = spec->profile && strcmp(spec->profile, "paths") != 0;
 
     if (run_outcome_is_error(r->out->rec.outcome) || proc_interrupted())
-        return;
-    check_load_cmd(r);
-    if (run_outcome_is_error(r->out->rec.outcome))
         return;
     if (spec->profile && !lr->have && r->load_ended) {
         char desc[64], *tail = file_tail(r, "load.stderr");
@@ -1367,6 +1372,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
         phase_postmortem(r);
         phase_load_oracles(r);
         phase_reports(r);
+        check_load_cmd(r);
     }
     phase_finish(r);
 }
