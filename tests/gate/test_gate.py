@@ -532,6 +532,21 @@ def github(variant):
     return p, ws, os.path.join(ws, sarif), os.path.join(ws, junit)
 
 
+def github_gate_step(ws):
+    """Shard 1's gate step of ci/github-actions.yml: its command and env."""
+    import yaml
+    wf = yaml.safe_load(open(os.path.join(SRC, "ci", "github-actions.yml")))
+    job = wf["jobs"]["race-gate"]
+    step = next(s for s in job["steps"] if "racelab-gate.sh" in s.get("run", ""))
+    sub = lambda v: (str(v).replace("${{ matrix.shard }}", "1")
+                     .replace("${{ strategy.job-total }}", "1"))
+    return sub(step["run"]), step_env(ws, wf.get("env"), job.get("env"),
+                                      {k: sub(v) for k, v in step["env"].items()})
+
+
+github.gate_step = github_gate_step
+
+
 def gitlab(variant):
     import yaml
     ci = yaml.safe_load(open(os.path.join(SRC, "ci", "gitlab-ci.yml")))
@@ -559,6 +574,19 @@ def gitlab(variant):
         os.path.join(ws, merge["artifacts"]["reports"]["junit"])
 
 
+def gitlab_gate_step(ws):
+    """The gate line of ci/gitlab-ci.yml's race-gate job, as node 1 of 1."""
+    import yaml
+    ci = yaml.safe_load(open(os.path.join(SRC, "ci", "gitlab-ci.yml")))
+    job = ci["race-gate"]
+    line = next(x for x in job["script"] if "racelab-gate.sh" in x)
+    return line, step_env(ws, ci.get("variables"), job.get("variables"),
+                          {"CI_NODE_INDEX": "1", "CI_NODE_TOTAL": "1"})
+
+
+gitlab.gate_step = gitlab_gate_step
+
+
 def check_template(runner):
     try:
         import yaml  # noqa: F401
@@ -582,6 +610,17 @@ def check_template(runner):
     check(cell["runs"] == 3 and cell["status"] == "pass", cell["verdict"])
     check("<failure" not in open(junit).read(), "no JUnit failure")
     validate(sarif)
+    # the same shard step with a load that gets no answer: the step fails
+    with open(os.path.join(ws, "ci", "load.py"), "w") as f:
+        f.write("import sys\nprint('no answer from the server', "
+                "file=sys.stderr)\nsys.exit(1)\n")
+    cmd, env = runner.gate_step(ws)
+    p = run(["bash", "-e", "-c", cmd], env=env, cwd=ws, timeout=300)
+    # racelab exits 3; `|| [ $? -eq 1 ]` lets only 1 through, so the step
+    # (the shard job) fails
+    check(p.returncode != 0 and "no answer from the server" in p.stdout and
+          "1 error" in p.stdout,
+          f"failing load: exit {p.returncode}\n{p.stdout}\n{p.stderr}")
 
 
 def template_github_racy_fails_clean_passes():
