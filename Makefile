@@ -16,6 +16,9 @@
 #   make asan       build the ASan+UBSan flavor and run the suite on it
 #   make bench      benchmarks (bench/): racelab-server vs nginx, lighttpd
 #   make clean      remove build/
+#   make install PREFIX=DIR   racelab, its libraries, suppressions and the
+#                   gate script into DIR (default /usr/local), built in
+#                   build/install with the runtime packages only
 #
 # Missing Debian packages are installed by scripts/install-deps.sh.
 
@@ -30,7 +33,10 @@ DETECTION_ARGS ?= --output-on-failure -L detection
 MATRIX_ARGS ?=
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all release test test-detection tsan helgrind drd matrix asan bench clean deps \
+PREFIX ?= /usr/local
+INSTALL_BUILD ?= $(CURDIR)/build/install
+
+.PHONY: all release test test-detection tsan helgrind drd matrix asan bench clean deps install \
         $(addprefix build-,$(PRESETS)) $(addprefix test-,$(PRESETS))
 
 all: release
@@ -88,6 +94,12 @@ asan: test-asan
 bench: build-release
 	@scripts/install-deps.sh --bench
 	bench/run.sh
+
+# Not through the presets' build/release: BUILD_TESTING=OFF must not stick
+# to a developer's build folder (ci/racelab-install.sh).
+install:
+	@scripts/install-deps.sh --runtime
+	RACELAB_BUILD_DIR="$(INSTALL_BUILD)" ci/racelab-install.sh "$(PREFIX)"
 
 clean:
 	rm -rf build

@@ -1,34 +1,52 @@
 #!/bin/sh
 # racelab-gate.sh - use racelab as a race-detection gate in CI.
 #
-#   ci/racelab-gate.sh scenarios [TOOLS]        racelab's own scenario matrix
-#   ci/racelab-gate.sh program TOOL -- CMD ...  your server or program, e.g.
+#   ci/racelab-gate.sh program TOOL [OPTIONS] -- PROG ARGS...
+#       your server or program, e.g.
 #       ci/racelab-gate.sh program tsan -- ./build/my-server --port {port}
-#   ci/racelab-gate.sh test TOOL -- CMD ...     your test binary (it exercises
-#       itself; the run ends when it exits), e.g. ... test tsan -- ./t_queue
-#   ci/racelab-gate.sh merge RESULTS.json ...   shards' results.json into one
-#       verdict (the merge job of the CI templates)
+#       ci/racelab-gate.sh program tsan --load 'python3 ci/load.py {port}' \
+#           -- ./build/my-server --port {port}
+#   ci/racelab-gate.sh test TOOL [OPTIONS] -- PROG ARGS...
+#       your test binary (it exercises itself; the run ends when it exits)
+#   ci/racelab-gate.sh scenarios [TOOLS] [OPTIONS]   racelab's own matrix
+#   ci/racelab-gate.sh merge [OPTIONS] RESULTS.json...
+#       shards' results.json into one verdict (the templates' merge job)
 #
+# OPTIONS are racelab's own (racelab stress|matrix|merge --help), passed to
+# it as the separate arguments they are: --load 'CMD' stays one argument.
 # Writes $RACELAB_OUT/{results.json,junit.xml,results.sarif,report.html}
 # and exits with racelab's status: 0 pass, 1 a (new) finding or failed
 # expectation, 2 usage error, 3 environment error (racelab missing, output
-# directory not writable, tool or build missing).
+# directory not writable, tool or build missing, a --load command that
+# could not start or failed).
 # A program given {port} gets load: GET / from racelab's client unless
-# RACELAB_ARGS names --http or --load.
+# OPTIONS or RACELAB_LOAD name one (--http PATH, --load 'CMD').
 # Environment:
-#   RACELAB           the racelab binary (default build/release/racelab)
+#   RACELAB           the racelab binary (default: the one installed beside
+#                     this script, else build/release/racelab, else PATH)
 #   RACELAB_OUT       output directory (default racelab-results)
 #   RACELAB_RUNS      runs per cell (default 5)
 #   RACELAB_SHARD     I/N: this job's share of the runs (program, test) or
 #                     cells (scenarios); merge the shards with `merge`
 #   RACELAB_SEED      base seed (default 1 when sharded: shards must agree)
-#   RACELAB_BASELINE  an earlier results.json: its findings are known and do
-#                     not fail the gate, new ones do
-#   RACELAB_ARGS      extra racelab flags, word-split, e.g. "--http /health
-#                     --clients 16", "--min-rate 0.2 --confidence 0.95",
-#                     "--suppressions ci/tsan.supp", "--strict"
-set -eu
-racelab=${RACELAB:-build/release/racelab}
+#   RACELAB_BASELINE  a baseline file: its findings are known and do not
+#                     fail the gate, new ones do
+#   RACELAB_LOAD      program, test: one load command, as --load 'CMD'
+#                     (spaces and quotes kept: it is run by /bin/sh -c)
+#   RACELAB_ARGS      extra racelab flags, split at spaces; no quotes (they
+#                     are refused: give such flags as OPTIONS), e.g.
+#                     "--min-rate 0.2 --confidence 0.95 --strict"
+set -euf
+here=$(dirname "$0")
+if [ -n "${RACELAB:-}" ]; then
+    racelab=$RACELAB
+elif [ -x "$here/racelab" ]; then
+    racelab=$here/racelab               # installed: make install PREFIX=...
+elif [ -x build/release/racelab ]; then
+    racelab=build/release/racelab
+else
+    racelab=$(command -v racelab || echo build/release/racelab)
+fi
 runs=${RACELAB_RUNS:-5}
 out=${RACELAB_OUT:-racelab-results}
 
@@ -43,8 +61,16 @@ scenarios|program|test|merge) ;;
 *) usage ;;
 esac
 
+case "${RACELAB_ARGS:-}" in
+*\'*|*\"*|*\\*)
+    echo "racelab-gate: RACELAB_ARGS is split at spaces and cannot carry" \
+         "quotes; give such options as arguments (program TOOL --load 'CMD'" \
+         "-- PROG) or the load as RACELAB_LOAD" >&2
+    exit 2 ;;
+esac
 if [ ! -x "$racelab" ]; then
-    echo "racelab-gate: $racelab not found; build it with 'make'" >&2
+    echo "racelab-gate: $racelab not found; build it with 'make' or install" \
+         "it with 'make install PREFIX=...'" >&2
     exit 3
 fi
 if ! mkdir -p "$out" 2>/dev/null || [ ! -d "$out" ] || [ ! -w "$out" ]; then
@@ -52,49 +78,61 @@ if ! mkdir -p "$out" 2>/dev/null || [ ! -d "$out" ] || [ ! -w "$out" ]; then
     exit 3
 fi
 
-outputs="--json $out/results.json --junit $out/junit.xml --sarif $out/results.sarif --html $out/report.html"
-gate=""
-[ -n "${RACELAB_BASELINE:-}" ] && gate="$gate --baseline $RACELAB_BASELINE"
 seed=${RACELAB_SEED:-}
-if [ -n "${RACELAB_SHARD:-}" ]; then
-    gate="$gate --shard $RACELAB_SHARD"
-    seed=${seed:-1}
-fi
-[ -n "$seed" ] && gate="$gate --seed $seed"
+[ -n "${RACELAB_SHARD:-}" ] && seed=${seed:-1}
 
 case "$mode" in
 scenarios)
-    tools=${2:-tsan}
+    shift
+    tools=tsan
+    if [ $# -ge 1 ]; then
+        case "$1" in -*) ;; *) tools=$1; shift ;; esac
+    fi
     # shellcheck disable=SC2086
-    exec "$racelab" matrix --tools "$tools" --runs "$runs" $outputs $gate \
-        ${RACELAB_ARGS:-}
+    set -- ${RACELAB_ARGS:-} "$@"
+    [ -n "$seed" ] && set -- --seed "$seed" "$@"
+    [ -n "${RACELAB_SHARD:-}" ] && set -- --shard "$RACELAB_SHARD" "$@"
+    [ -n "${RACELAB_BASELINE:-}" ] && set -- --baseline "$RACELAB_BASELINE" "$@"
+    exec "$racelab" matrix --tools "$tools" --runs "$runs" \
+        --json "$out/results.json" --junit "$out/junit.xml" \
+        --sarif "$out/results.sarif" --html "$out/report.html" "$@"
     ;;
 program|test)
     [ $# -ge 3 ] || usage
     tool=$2
     shift 2
-    [ "$1" = "--" ] && shift
-    [ $# -ge 1 ] || usage
-    load=""
-    if [ "$mode" = program ]; then
-        case " $* " in
-        *"{port}"*)
-            case " ${RACELAB_ARGS:-} " in
-            *" --http "*|*" --load "*) ;;
-            *) load="--http /" ;;
-            esac
-            ;;
-        esac
+    # OPTIONS -- PROG ARGS...; without --, everything is PROG ARGS
+    dd=0
+    after=0
+    for a in "$@"; do
+        if [ $dd -eq 1 ]; then
+            after=$((after + 1))
+        elif [ "$a" = "--" ]; then
+            dd=1
+        fi
+    done
+    if [ $dd -eq 0 ]; then
+        set -- -- "$@"
+        after=$(($# - 1))
     fi
+    [ "$after" -ge 1 ] || usage
+    [ -n "${RACELAB_LOAD:-}" ] && set -- --load "$RACELAB_LOAD" "$@"
     # shellcheck disable=SC2086
-    exec "$racelab" stress --tool "$tool" --runs "$runs" $outputs $gate $load \
-        ${RACELAB_ARGS:-} -- "$@"
+    set -- ${RACELAB_ARGS:-} "$@"
+    [ -n "$seed" ] && set -- --seed "$seed" "$@"
+    [ -n "${RACELAB_SHARD:-}" ] && set -- --shard "$RACELAB_SHARD" "$@"
+    [ -n "${RACELAB_BASELINE:-}" ] && set -- --baseline "$RACELAB_BASELINE" "$@"
+    exec "$racelab" stress --tool "$tool" --runs "$runs" \
+        --json "$out/results.json" --junit "$out/junit.xml" \
+        --sarif "$out/results.sarif" --html "$out/report.html" "$@"
     ;;
 merge)
     shift
     [ $# -ge 1 ] || usage
     # shellcheck disable=SC2086
-    exec "$racelab" merge $outputs ${RACELAB_BASELINE:+--baseline "$RACELAB_BASELINE"} \
-        ${RACELAB_ARGS:-} "$@"
+    set -- ${RACELAB_ARGS:-} "$@"
+    [ -n "${RACELAB_BASELINE:-}" ] && set -- --baseline "$RACELAB_BASELINE" "$@"
+    exec "$racelab" merge --json "$out/results.json" --junit "$out/junit.xml" \
+        --sarif "$out/results.sarif" --html "$out/report.html" "$@"
     ;;
 esac

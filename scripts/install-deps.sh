@@ -3,20 +3,31 @@
 # and benchmark.  As root it runs apt-get itself; otherwise it prints the
 # exact command and exits 1 so that nothing half-installed is left behind.
 #
-# usage: scripts/install-deps.sh [--bench]
-#   --bench  also install the servers and load generators bench/ compares to
+# usage: scripts/install-deps.sh [--bench | --runtime]
+#   --bench    also install the servers and load generators bench/ compares to
+#   --runtime  only what building and running racelab as a CI gate needs
+#              (make install, ci/racelab-install.sh): no test, report-check
+#              or benchmark tools (no chromium, cmocka, jsonschema, wrk)
 set -eu
 
 # chromium: tests/html opens the HTML report in headless Chromium.
 BUILD_PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev \
 libinih-dev libjansson-dev libexpat1-dev valgrind gdb curl wrk apache2-utils \
-util-linux procps chromium jq python3 python3-jsonschema python3-yaml"
+util-linux procps chromium jq python3 python3-jsonschema python3-yaml git"
 BENCH_PKGS="nginx-light lighttpd"
+# Build racelab (cmake, gcc, the three -dev libraries); build programs for
+# TSan and racelab cc (clang, its runtime); run the tools (valgrind) and
+# name a hang's wait-for cycle (gdb); /proc readers (procps), setarch
+# (util-linux); git for a submodule checkout.
+RUNTIME_PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libinih-dev \
+libjansson-dev libexpat1-dev valgrind gdb procps util-linux git"
 
-pkgs="$BUILD_PKGS"
-if [ "${1:-}" = "--bench" ]; then
-    pkgs="$pkgs $BENCH_PKGS"
-fi
+case "${1:-}" in
+"") pkgs="$BUILD_PKGS" ;;
+--bench) pkgs="$BUILD_PKGS $BENCH_PKGS" ;;
+--runtime) pkgs="$RUNTIME_PKGS" ;;
+*) echo "usage: scripts/install-deps.sh [--bench | --runtime]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $pkgs; do

@@ -474,24 +474,23 @@ static void test_judge_partial_merge(void **state)
 
     cell_init(&c, "prog", NULL, "tsan", 0);
     cell_add_run(&c, NULL, 1.0, -1, NULL, 0);
-    c.shards_total = 4;
-    c.shards_missing = 1;
+    c.merge_partial = strdup("shard 4/4 missing");
     cell_judge(&c);
     assert_int_equal(c.status, CELL_INCONCLUSIVE);
     assert_true(c.grounds & GROUND_PARTIAL);
-    assert_non_null(strstr(c.verdict, "partial: 1 of 4 shards missing; the "
-                                      "shards present: clean in 1 runs"));
+    assert_non_null(strstr(c.verdict, "partial merge (shard 4/4 missing): 1 "
+                                      "runs, not every run the gate owed; "
+                                      "would pass: clean in 1 runs"));
     cell_result_free(&c);
 
     cell_init(&c, "prog", NULL, "tsan", 0);
     cell_add_run(&c, DATA("tsan-race.log"), 1.0, 0.2, NULL, 0);
-    c.shards_total = 2;
-    c.shards_missing = 1;
+    c.merge_partial = strdup("shard 2/2 missing");
     cell_judge(&c);
     cell_judge(&c);                             /* idempotent */
     assert_int_equal(c.status, CELL_FAIL);
     assert_string_equal(c.verdict, "1 unique finding(s) in 1/1 runs, 0 "
-                        "hangs, 0 crashes; partial: 1 of 2 shards missing");
+                        "hangs, 0 crashes; partial merge (shard 2/2 missing)");
     cell_result_free(&c);
 }
 

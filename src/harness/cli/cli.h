@@ -47,7 +47,9 @@ char *build_root_of(const struct paths *p);
 
 /* --- helpers in common.c --- */
 
-/* Applies a --source-dir / --build-dir value. */
+/* The data directory (sanitizers/, scenarios/): $RACELAB_SOURCE_DIR, else
+ * PREFIX/share/racelab when racelab runs from PREFIX/bin of an installed
+ * prefix (`make install`), else the source tree it was built from. */
 void paths_init(struct paths *p);
 /* Checks that every output path can be written (exit 3 otherwise);
  * returns 0 or prints the error and returns -1. */
@@ -69,7 +71,11 @@ bool opt_long(const char *flag, const char *val, long min, long max, long *out);
 bool opt_seconds(const char *flag, const char *val, double *out);
 /* Default --jobs: the number of online CPUs. */
 int default_jobs(void);
-/* librlchaos.so beside the racelab binary, or NULL (malloc'd). */
+/* racelab's library NAME (librlchaos.so, librlsched.a): beside the racelab
+ * binary (a build folder), else in BIN/../lib/racelab (an installed
+ * prefix, `make install`); NULL if in neither (malloc'd). */
+char *racelab_lib_path(const char *name);
+/* librlchaos.so (racelab_lib_path), or NULL (malloc'd). */
 char *chaos_preload_path(void);
 /* sched_detect.c: true if PATH was built by `racelab cc` (it links the
  * controlled scheduler, librlsched.a, whose __tsan_* symbols make it look

@@ -33,7 +33,7 @@ static const char head[] =
 static const char tail[] =
 "Exit: 0 no finding, 1 a finding (or crash, hang, oracle, exit status),\n"
 "2 usage, 3 environment (the tool did not run, the program never listened\n"
-"or answered nothing).\n";
+"or answered nothing, the --load command failed).\n";
 
 /* The subcommand's state between phases. */
 struct stress {
@@ -245,6 +245,10 @@ static void stress_plan(struct stress *st)
         c->scenario = xstrdup(base);
         c->tool = xstrdup(tool_names[t]);
         c->executable = xstrdup(st->program);
+        if (o->gate.shard_n > 1)    /* for `racelab merge`'s shard check */
+            c->shard = (struct cell_shard){o->gate.shard_i, o->gate.shard_n,
+                                           (unsigned long)o->seed, (size_t)st->per,
+                                           (size_t)o->runs};
         for (long k = 0; k < st->per; k++) {
             long r = gate_shard_run(&o->gate, k);
             st->jobv[st->njobs].cell = st->ncells - 1;

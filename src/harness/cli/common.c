@@ -5,6 +5,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* PREFIX/share/racelab beside PREFIX/bin/racelab, if it has sanitizers/
+ * (kept for the process: paths.source points into it). */
+static const char *installed_data_dir(void)
+{
+    static char dir[PATH_MAX];
+    char exe[PATH_MAX], *slash, *probe, *share;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    bool ok;
+
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    if (!(slash = strrchr(exe, '/')))
+        return NULL;
+    *slash = '\0';
+    share = xasprintf("%s/../share/racelab", exe);
+    ok = realpath(share, dir) != NULL;      /* ENOENT: not installed */
+    free(share);
+    if (!ok)
+        return NULL;
+    probe = xasprintf("%s/sanitizers/tsan.supp", dir);
+    ok = access(probe, R_OK) == 0;
+    free(probe);
+    return ok ? dir : NULL;
+}
+
 void paths_init(struct paths *p)
 {
-    const char *env = getenv("RACELAB_SOURCE_DIR");
-    p->source = env && *env ? env : RACELAB_SOURCE_DIR;
+    const char *env = getenv("RACELAB_SOURCE_DIR"), *inst;
+
+    if (env && *env)
+        p->source = env;
+    else if ((inst = installed_data_dir()))
+        p->source = inst;
+    else
+        p->source = RACELAB_SOURCE_DIR;
     p->build_root = NULL;
 }
 
@@ -160,16 +193,26 @@ int default_jobs(void)
 }
 
 
-char *chaos_preload_path(void)
+char *racelab_lib_path(const char *name)
 {
-    char *dir = xstrdup(runner_self_exe), *slash = strrchr(dir, '/'), *p;
+    char *dir = xstrdup(runner_self_exe ? runner_self_exe : "."), *p;
+    char *slash = strrchr(dir, '/');
 
     if (slash)
         *slash = '\0';
-    p = xasprintf("%s/librlchaos.so", slash ? dir : ".");
+    p = xasprintf("%s/%s", slash ? dir : ".", name);
+    if (access(p, R_OK) != 0) {
+        free(p);
+        p = xasprintf("%s/../lib/racelab/%s", slash ? dir : ".", name);
+    }
     free(dir);
     if (access(p, R_OK) == 0)
         return p;
     free(p);
     return NULL;
+}
+
+char *chaos_preload_path(void)
+{
+    return racelab_lib_path("librlchaos.so");
 }

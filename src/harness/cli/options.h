@@ -108,7 +108,8 @@ enum opt_kind {
       "neither --http nor --load: GET /")                                        \
     X(LOAD, "load", NULL, "'CMD'", C_STRESS, K_STR, load_cmd, 0, 0, "",          \
       "load from CMD, run by /bin/sh ({port} substituted) in its own process "   \
-      "group; the run ends when CMD exits")                                      \
+      "group; the run ends when CMD exits; CMD failing to start, exiting "    \
+      "non-zero or (with {port}) still running at --duration is exit 3")        \
     X(EXPECT_EXIT, "expect-exit", NULL, "N", C_STRESS, K_LONG, expect_exit, 0,   \
       255, "*=0", "PROGRAM's normal exit status; any other status it exits "     \
       "with by itself is a finding")                                             \
@@ -157,6 +158,10 @@ enum opt_kind {
       "have shown with probability C, stopping at the first finding")            \
     X(CONFIDENCE, "confidence", NULL, "C", C_RMS, K_FRACTION, gate.confidence,  \
       0, 0, "", "see --min-rate")                                                \
+    X(ALLOW_PARTIAL, "allow-partial", NULL, NULL, C_MERGE, K_FLAG,               \
+      allow_partial, 0, 0, "", "merge even when a `stress --shard` shard is "  \
+      "missing or given twice (else exit 3, naming it): the cell is "          \
+      "inconclusive, not a pass")                                               \
     X(KEEP_TMP, "keep-tmp", NULL, NULL, C_RMS | C_CHECK, K_FLAG, keep, 0, 0, "", \
       "keep the temp dirs (debugging)")                                          \
     X(QUIET, "quiet", NULL, NULL, C_ALL, K_FLAG, quiet, 0, 0, "",                \
@@ -202,7 +207,7 @@ struct cli_opts {
     double duration, timeout, hang_window, check_timeout;
     const char *chaos, *load_cmd, *gradescope, *name, *out_dir, *cache_dir;
     const char *source_dir, *build_dir;
-    bool early, no_early, exact_runs, strict, keep, quiet, help;
+    bool early, no_early, exact_runs, strict, keep, quiet, help, allow_partial;
     struct outputs out;
     struct gate_opts gate;      /* --baseline ... --shard I/N */
     bool given[OPT_COUNT];

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "gate.h"
 #include "options.h"
+#include "shards.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -23,8 +24,8 @@ static const char merge_head[] =
 
 static const char merge_tail[] =
 "Exit: 0 pass, 1 a cell failed (a new finding with --baseline), 2 usage,\n"
-"3 an input cannot be read, an output cannot be written, or a cell is an\n"
-"error.\n";
+"3 an input cannot be read, an output cannot be written, a shard is\n"
+"missing or doubled (without --allow-partial), or a cell is an error.\n";
 
 static const char baseline_usage[] =
 "usage: racelab baseline update [--output FILE] [--source-root DIR]\n"
@@ -39,29 +40,68 @@ static const char baseline_usage[] =
 
 enum { M_HELP = 256, M_OUTPUT, M_SOURCE_ROOT, M_FINGERPRINT_DEPTH };
 
+/* Every shard of each merged cell once?  Without ALLOW_PARTIAL a missing
+ * or doubled shard is exit 3; with it, the cell's merge_partial says so
+ * (the verdict makes it inconclusive).  Shards of different gates (N,
+ * seed base, runs) are exit 3 always.  The cells are no shards after. */
+static int check_shards(const struct shard_ledger *l, struct cell_result *cells,
+                        size_t n, bool allow_partial)
+{
+    int status = EXIT_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        bool fatal;
+        char *p = shard_ledger_problems(l, &cells[i], &fatal);
+
+        cells[i].shard = (struct cell_shard){0};
+        if (!p)
+            continue;
+        if (fatal || !allow_partial) {
+            errorf("merge: %s/%s: %s%s", cells[i].scenario, cells[i].tool, p,
+                   fatal ? "" : " (--allow-partial merges what is there, "
+                   "as inconclusive)");
+            status = EXIT_ENV;
+            free(p);
+        } else {
+            warnf("merge: %s/%s: %s: inconclusive", cells[i].scenario,
+                  cells[i].tool, p);
+            free(cells[i].merge_partial);
+            cells[i].merge_partial = p;
+        }
+    }
+    return status;
+}
+
 /* Reads and merges FILES[0..n) into *CELLS; EXIT_OK or EXIT_ENV. */
 static int load_all(char **files, int n, struct cell_result **cells,
-                    size_t *ncells)
+                    size_t *ncells, bool allow_partial)
 {
     char err[512];
+    struct shard_ledger ledger;
+    int status;
 
+    shard_ledger_init(&ledger);
     for (int i = 0; i < n; i++) {
         struct cell_result *more;
         size_t nmore;
 
         if (read_json(files[i], &more, &nmore, err, sizeof err) < 0) {
             errorf("merge: %s", err);
+            shard_ledger_free(&ledger);
             return EXIT_ENV;
         }
+        nmore = shard_ledger_add(&ledger, more, nmore, files[i]);
         if (cells_merge(cells, ncells, more, nmore) < 0) {
             errorf("merge: out of memory");
             abort();
         }
         free(more);     /* its cells were moved out */
     }
+    status = check_shards(&ledger, *cells, *ncells, allow_partial);
+    shard_ledger_free(&ledger);
     for (size_t i = 0; i < *ncells; i++)
         cell_judge(&(*cells)[i]);
-    return EXIT_OK;
+    return status;
 }
 
 static void free_cells(struct cell_result *cells, size_t n)
@@ -95,7 +135,8 @@ int cmd_merge(int argc, char **argv)
     }
     if ((status = gate_prepare(&opt.gate)) != EXIT_OK)
         goto out;
-    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells)) != EXIT_OK)
+    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells,
+                           opt.allow_partial)) != EXIT_OK)
         goto out;
     cmd = command_line(argc, argv, "merge");
     if (gate_finish(&opt.gate, cells, ncells, cmd) != EXIT_OK) {
@@ -173,7 +214,8 @@ int cmd_baseline(int argc, char **argv)
     out.json = output;
     if (outputs_check(&out) < 0)
         return EXIT_ENV;
-    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells)) != EXIT_OK)
+    if ((status = load_all(argv + optind, argc - optind, &cells, &ncells,
+                           true)) != EXIT_OK)
         goto out;
     /* An existing baseline is merged into: its races and their first_seen
      * stay, the results' new ones are added. */

@@ -1,7 +1,7 @@
 /* merge.c - shards into one set of cells (racelab merge), and the runs a
  * confidence needs.  The merged cells are judged by cell_judge()
- * (summary.c), which reads their merge state (shards_total,
- * shards_missing). */
+ * (summary.c), which reads their merge state (merge_partial, set by
+ * racelab merge --allow-partial from the shard ledger, gate/shards.c). */
 #include "result.h"
 #include "report_util.h"
 

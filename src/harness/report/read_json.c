@@ -199,6 +199,22 @@ static int read_cell(json_t *jc, struct cell_result *c, char *err, size_t errlen
             c->expect.kinds |= 1u << k;
     }
     c->min_rate = get_num(jc, "min_rate", 0);
+    if (json_is_object(json_object_get(jc, "shard"))) {
+        json_t *s = json_object_get(jc, "shard");
+        c->shard.index = (long)get_int(s, "index", 0);
+        c->shard.total = (long)get_int(s, "total", 0);
+        c->shard.seed_base = (unsigned long)get_int(s, "seed_base", 0);
+        c->shard.runs_owed = (size_t)get_int(s, "runs_owed", 0);
+        c->shard.runs_total = (size_t)get_int(s, "runs_total", 0);
+        if (c->shard.total < 1 || c->shard.index < 1 ||
+            c->shard.index > c->shard.total) {
+            rl_seterr(err, errlen, "cell %s/%s: bad shard %ld/%ld",
+                      c->scenario ? c->scenario : "?", c->tool ? c->tool : "?",
+                      c->shard.index, c->shard.total);
+            return -1;
+        }
+    }
+    c->merge_partial = dup_str(jc, "merge_partial");
     c->confidence = get_num(jc, "confidence", 0);
     if (!json_is_array(runs)) {
         rl_seterr(err, errlen, "cell %s/%s/%s has no runs_detail",

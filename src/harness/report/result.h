@@ -133,6 +133,17 @@ struct cell_expect {
     char *rate;                 /* as written, e.g. "20/20", may be NULL */
 };
 
+/* stress --shard I/N: the share of a cell's runs that one shard made.
+ * total 0: not a shard (unsharded, or already merged).  In the JSON as
+ * "shard", so that `racelab merge` can check it has every shard once. */
+struct cell_shard {
+    long index, total;          /* I/N */
+    unsigned long seed_base;    /* run r (0-based) of the cell: seed base + r */
+    size_t runs_owed;           /* the runs this shard was to make */
+    size_t runs_total;          /* --runs over all shards: shard I has runs
+                                   iff I <= runs_total */
+};
+
 struct cell_result {
     char *scenario;             /* or the program name under `stress` */
     char *variant;              /* "buggy", "fixed", or NULL for `stress` */
@@ -186,13 +197,17 @@ struct cell_result {
     size_t baseline_new, baseline_known, baseline_fixed;
     bool baseline_used;                 /* cell_apply_baseline() ran */
     struct finding *fixed_findings;     /* the baseline_fixed ones */
-    /* racelab merge: the shards the inputs say exist, and how many of
-     * them are not among the inputs (> 0: the cell is partial). */
-    size_t shards_total, shards_missing;
     /* --min-rate/--confidence (0 when not asked): the guarantee's terms. */
     double min_rate, confidence;
     char *suppressions;         /* --suppressions FILE (owned), for the
                                    "N report(s) suppressed" note; NULL: none */
+    struct cell_shard shard;    /* this cell is one shard's share, or 0/0 */
+    /* Input to the judge, set by `racelab merge --allow-partial`: what the
+     * merge lacked or dropped ("shard 3/3 missing", "shard 2/3 given
+     * twice"), NULL when every shard was there once.  The cell's runs are
+     * not every run the gate owed: a cell that would pass is inconclusive;
+     * a failure found in the runs it has stays a failure. */
+    char *merge_partial;
 };
 
 void cell_result_free(struct cell_result *c);
@@ -219,7 +234,7 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
  *      a PASS with a new unexpected finding fails;
  *   3. tool failure: runs whose tool failed after printing findings: a
  *      FAIL stands and says the tool then failed, anything else is ERROR;
- *   4. merge state (shards_missing): a PASS becomes INCONCLUSIVE;
+ *   4. merge state (merge_partial): a PASS becomes INCONCLUSIVE;
  *   5. notes: the --min-rate guarantee, intermittent findings,
  *      suppressed reports.
  * Idempotent: call it again whenever an input changed.  Baseline, merge,

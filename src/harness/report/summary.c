@@ -100,6 +100,7 @@ void cell_result_free(struct cell_result *c)
     free(c->verdict);
     free(c->guarantee);
     free(c->suppressions);
+    free(c->merge_partial);
     memset(c, 0, sizeof *c);
 }
 
@@ -752,25 +753,24 @@ static void judge_baseline(struct cell_result *c)
          c->baseline_known, c->baseline_fixed);
 }
 
-/* Phase 4 (racelab merge): shards missing make the cell partial.  Its
- * failures stand (the evidence is there); a pass is not one on part of the
- * runs: inconclusive. */
+/* Phase 4 (racelab merge --allow-partial): a shard missing or given twice
+ * makes the cell partial.  Its failures stand (the evidence is there); a
+ * pass is not one on part of the runs: inconclusive. */
 static void judge_partial(struct cell_result *c)
 {
-    if (!c->shards_missing)
+    if (!c->merge_partial)
         return;
     c->grounds |= GROUND_PARTIAL;
     if (c->status == CELL_PASS) {
         char *was = c->verdict;
 
         c->verdict = NULL;
-        set_verdict(c, CELL_INCONCLUSIVE, "partial: %zu of %zu shards missing; "
-                    "the shards present: %s", c->shards_missing,
-                    c->shards_total, was ? was : "pass");
+        set_verdict(c, CELL_INCONCLUSIVE, "partial merge (%s): %zu runs, not "
+                    "every run the gate owed; would pass: %s", c->merge_partial,
+                    c->nruns, was ? was : "pass");
         free(was);
     } else {
-        note(c, "; ", "partial: %zu of %zu shards missing", c->shards_missing,
-             c->shards_total);
+        note(c, "; ", "partial merge (%s)", c->merge_partial);
     }
 }
 

@@ -188,6 +188,15 @@ static json_t *json_cell(const struct cell_result *c)
         json_object_set_new(o, "confidence", json_real(c->confidence));
     }
     json_object_set_new(o, "suppressed", json_integer((json_int_t)c->suppressed));
+    if (c->shard.total > 0)
+        json_object_set_new(o, "shard", json_pack(
+            "{s:I, s:I, s:I, s:I, s:I}", "index", (json_int_t)c->shard.index,
+            "total", (json_int_t)c->shard.total,
+            "seed_base", (json_int_t)c->shard.seed_base,
+            "runs_owed", (json_int_t)c->shard.runs_owed,
+            "runs_total", (json_int_t)c->shard.runs_total));
+    if (c->merge_partial)
+        json_object_set_new(o, "merge_partial", json_string(c->merge_partial));
     if (c->baseline_used) {
         json_t *fixed = json_array();
 

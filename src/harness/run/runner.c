@@ -692,9 +692,12 @@ static int phase_load(struct run *r)
         char *a = str_replace(spec->load_cmd, ARG_PORT, portbuf);
         char *cmd = str_replace(a, "{tmp}", r->tmp);
         char *la[] = {"/bin/sh", "-c", cmd, NULL};
-        struct spawn_opts lo = {la, NULL, SPAWN_DEVNULL,
-                                r->errfd >= 0 ? r->errfd : SPAWN_DEVNULL,
-                                r->errfd >= 0 ? r->errfd : SPAWN_DEVNULL, false};
+        /* its own output file: a failing load is quoted from it */
+        char *lp = xasprintf("%s/load.stderr", r->tmp);
+        r->loadfd = open(lp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        free(lp);
+        int lfd = r->loadfd >= 0 ? r->loadfd : SPAWN_DEVNULL;
+        struct spawn_opts lo = {la, NULL, SPAWN_DEVNULL, lfd, lfd, false};
         int rc = proc_spawn(&r->load, &lo, err, sizeof err);
         free(a);
         free(cmd);
@@ -986,6 +989,63 @@ static void perf_oracle(struct run *r, const char *name, const char *fmt, ...)
     free(s);
 }
 
+/* A --load command's exit status is the evidence that it got through.
+ * One that could not start (127, 126) is a setup error: env-error.  One
+ * that ended by itself with a non-zero status or a signal: if the run
+ * found something, the failure is the program's too (the load-failed
+ * oracle: the run fails, and a baseline cannot make it pass); else the
+ * run tested nothing (env-error, exit 3).  Either way its output's tail is
+ * quoted.  Not judged when the program crashed, hung or ended by itself
+ * first.  One still running at --duration was stopped by us: for a {port}
+ * server with no finding that is no evidence either (env-error), else a
+ * note.  Runs after phase_reports: it needs the findings. */
+static void check_load_cmd(struct run *r)
+{
+    const struct run_spec *spec = r->spec;
+    struct run_record *rec = &r->out->rec;
+    char desc[64], *tail;
+    int st = r->load.status;
+    bool found = rec->nfindings > 0;
+
+    if (!spec->load_cmd || r->hung || r->stopped_early ||
+        run_outcome_is_error(rec->outcome) || rec->outcome == RUN_CRASH ||
+        proc_interrupted())
+        return;
+    if (!r->load_ended && uses_port(spec) && r->sent_term && !found) {
+        /* a server's load must end by itself: no status, no evidence */
+        env_error(r, "the --load command was still running after --duration "
+                  "%.1f s and was stopped, so whether the program answered is "
+                  "unknown: make the load end by itself within --duration "
+                  "(its exit status is the evidence) or raise --duration",
+                  spec->duration);
+        return;
+    }
+    if (!r->load_ended) {
+        note(r, "the --load command was still running at the end of the "
+             "run and was stopped: its exit status could not count");
+        return;
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return;
+    proc_describe(st, desc, sizeof desc);
+    if (!r->sent_term) {
+        /* the program ended by itself: its exit is the run's evidence */
+        note(r, "the --load command ended with %s", desc);
+        return;
+    }
+    tail = file_tail(r, "load.stderr");
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == 127 || WEXITSTATUS(st) == 126))
+        env_error(r, "the --load command could not start (%s: %s): %s", desc,
+                  WEXITSTATUS(st) == 127 ? "command not found"
+                                         : "not executable", tail);
+    else if (found)
+        fire(r, "load-failed", "the --load command failed (%s): %s", desc, tail);
+    else
+        env_error(r, "the --load command failed (%s), so the program was not "
+                  "shown to answer: %s", desc, tail);
+    free(tail);
+}
+
 /* Phase 8: the oracles on what the load saw, and whether it saw anything. */
 static void phase_load_oracles(struct run *r)
 {
@@ -1181,6 +1241,7 @@ void run_one(const struct run_spec *spec, struct run_output *out)
         phase_postmortem(r);
         phase_load_oracles(r);
         phase_reports(r);
+        check_load_cmd(r);
     } else if (out->rec.outcome == RUN_TOOL_ERROR && r->tmp) {
         phase_reports(r);       /* what the tool printed before it failed */
     }

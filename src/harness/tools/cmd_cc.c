@@ -30,21 +30,14 @@ static const char usage[] =
 "Environment: RACELAB_CLANG (default clang), RACELAB_SCHED_LIB (default\n"
 "librlsched.a beside racelab).  See docs/CHAOS.md.\n";
 
-/* librlsched.a beside the racelab binary, or $RACELAB_SCHED_LIB. */
+/* $RACELAB_SCHED_LIB, or librlsched.a beside the racelab binary or in
+ * its installed prefix's lib/racelab. */
 static char *sched_lib_path(void)
 {
     const char *env = getenv("RACELAB_SCHED_LIB");
     if (env && *env)
         return xstrdup(env);
-    char *dir = xstrdup(runner_self_exe ? runner_self_exe : "."), *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    char *p = xasprintf("%s/librlsched.a", slash ? dir : ".");
-    free(dir);
-    if (access(p, R_OK) == 0)
-        return p;
-    free(p);
-    return NULL;
+    return racelab_lib_path("librlsched.a");
 }
 
 static bool compile_only(int argc, char **argv)
