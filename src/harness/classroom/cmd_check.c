@@ -144,6 +144,7 @@ static unsigned long long tree_hash(const char *source)
         free(names);
     for (int f = 0; f < FL_COUNT; f++)
         h = h * 31 + siphash24(k, flavor_cflags[f], strlen(flavor_cflags[f]));
+    h = h * 31 + siphash24(k, "core-v2-prefix-map", 18);
     free(dir);
     return h;
 }
@@ -168,8 +169,9 @@ static char *core_build(const char *cache, const char *source, int fl)
     char *inc = xasprintf("%s/src/server", source);
     char *flags = flags_of(fl, inc);
     free(inc);
-    char *cmd = xasprintf("cd '%s' && %s %s -c '%s'/src/server/*.c", tmp,
-                          flavor_cc[fl], flags, source);
+    /* -ffile-prefix-map: no path of the tree in a message or a report */
+    char *cmd = xasprintf("cd '%s' && %s %s -ffile-prefix-map='%s/'= -c '%s'/src/server/*.c",
+                          tmp, flavor_cc[fl], flags, source, source);
     char *argv[] = {"sh", "-c", cmd, NULL};
     int status = -1;
     char *out = proc_capture(argv, 300, &status);
@@ -985,8 +987,8 @@ static int contract_compile(struct sandbox *sb, const char *source, const char *
                             struct strbuf *ev)
 {
     char *inc = xasprintf("%s/src/server", source), *flags = flags_of(FL_RELEASE, inc);
-    char *cmd = xasprintf("gcc %s -I'%s/tests/contract' -c '%s' -o '%s/contract/suite.o'",
-                          flags, source, test, sb->dir);
+    char *cmd = xasprintf("gcc %s -ffile-prefix-map='%s/'= -I'%s/tests/contract' -c '%s' "
+                          "-o '%s/contract/suite.o'", flags, source, source, test, sb->dir);
     char *argv[] = {"sh", "-c", cmd, NULL};
     int status = -1;
     char *out = proc_capture(argv, 120, &status);
@@ -1249,6 +1251,74 @@ static void cell_evidence(json_t *cell, const char *module, struct strbuf *ev)
     free(suffix);
 }
 
+/* The harness's kept session dirs (SANDBOX/racelab.XXXXXX), in *V. */
+static void sessions_list(const struct sandbox *sb, struct strvec *v)
+{
+    DIR *d = opendir(sb->dir);
+    struct dirent *e;
+    sv_init(v);
+    while (d && (e = readdir(d)))
+        if (!strncmp(e->d_name, "racelab.", 8))
+            sv_push_own(v, xasprintf("%s/%s", sb->dir, e->d_name));
+    if (d)
+        closedir(d);
+}
+
+static void sessions_remove(const struct sandbox *sb)
+{
+    struct strvec v;
+    sessions_list(sb, &v);
+    for (size_t i = 0; i < v.n; i++)
+        rm_rf(v.v[i]);
+    sv_free(&v);
+}
+
+/* Evidence or nothing: every run of a detector must show the detector's
+ * own completion marker.  Valgrind: its XML closed (</valgrindoutput>,
+ * written when the guest exits through its exit path); TSan: the program
+ * ended through exit() (status 0, or TSan's own exitcode 66), not a
+ * signal or an _exit from elsewhere.  EV says which run lacked it. */
+static bool detector_completed(const struct sandbox *sb, const char *tool, json_t *cell,
+                               long runs, struct strbuf *ev)
+{
+    json_t *r;
+    size_t i;
+    int complete = 0;
+    bool vg = strcmp(tool, "tsan") != 0;
+
+    json_array_foreach(json_object_get(cell, "runs_detail"), i, r) {
+        long sig = (long)json_integer_value(json_object_get(r, "signal"));
+        long ex = (long)json_integer_value(json_object_get(r, "exit_status"));
+        if (!vg && sig == 0 && (ex == 0 || ex == 66))
+            complete++;
+        else if (!vg)
+            sb_printf(ev, "\n  run %zu: no evidence TSan completed: the server ended by %s %ld, "
+                      "not through exit() (0, or 66 when TSan reported)", i + 1,
+                      sig ? "signal" : "exit status", sig ? sig : ex);
+    }
+    if (vg) {
+        struct strvec v;
+        sessions_list(sb, &v);
+        for (size_t k = 0; k < v.n; k++)
+            for (long n = 0; n < runs * 4; n++) {
+                char *x = xasprintf("%s/run-%ld/vg.xml", v.v[k], n);
+                char *xml = read_file(x, NULL);
+                if (xml && strstr(xml, "</valgrindoutput>"))
+                    complete++;
+                else if (xml)
+                    sb_printf(ev, "\n  run %ld: no evidence %s completed: its XML report is "
+                              "not closed (</valgrindoutput> missing)", n + 1, tool);
+                free(xml);
+                free(x);
+            }
+        sv_free(&v);
+    }
+    if (complete < runs)
+        sb_printf(ev, "\n  %s completed in %d of %ld runs: a run without the detector's own "
+                  "completion marker is the submission's failure", tool, complete, runs);
+    return complete >= runs;
+}
+
 static enum criterion_state tool_check(struct sandbox *sb, const char *scen, const char *module,
                                        const char *symptom, const char *tool, const char *subdir, long runs,
                                        double duration, double timeout, long jobs, long seed,
@@ -1290,6 +1360,7 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
         sv_push(&argv, buf);
     }
     sv_push(&argv, "--no-early-stop");
+    sv_push(&argv, "--keep-tmp");     /* the detectors' own outputs: evidence */
     sv_push(&argv, "--quiet");
     sv_push(&argv, "--source-dir");
     sv_push(&argv, tree);
@@ -1367,9 +1438,12 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
                 pass = false;
         }
     }
+    if (!none && !detector_completed(sb, tool, cell, runs, ev))
+        pass = false;
     st = pass ? CR_PASS : CR_FAIL;
     json_decref(root);
 out:
+    sessions_remove(sb);
     free(tree);
     free(self);
     free(env[0]);

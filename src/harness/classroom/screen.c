@@ -309,8 +309,9 @@ static char *pp_ident(const char *id, size_t n, const char *at, void *ctx)
     if (ident_is(id, n, "__attribute__") || ident_is(id, n, "__attribute") ||
         ident_is(id, n, "__declspec"))
         return attr_scan(at, c->line);
-    if (ident_is(id, n, "main"))
-        return NULL;    /* a definition is found in the object */
+    if (ident_is(id, n, "main") && at[strspn(at, " \t")] == '(')
+        return xasprintf("line %d: main() in a module is not allowed (the server and the "
+                         "tests have their own)", c->line);
     for (size_t i = 0; i < sizeof ident_banned / sizeof *ident_banned; i++)
         if (n >= strlen(ident_banned[i]) && !strncmp(id, ident_banned[i], strlen(ident_banned[i])))
             return xasprintf("line %d: %.*s belongs to a detector's own interface (TSan "
