@@ -339,6 +339,129 @@ assert len(d.getElementsByTagName('testcase')) == 7
 assert len(d.getElementsByTagName('failure')) >= 1" "$T/j.xml" || fail "junit: $(cat "$T/j.xml")"
 }
 
+# A check that must be refused before anything of it runs: exit 1, score 0,
+# "refused: WHY" naming what, and no text of the tree in what it prints.
+refused() { # FILE SCENARIO WORD...
+    local f=$1 sc=$2
+    shift 2
+    run "$R" check "$sc" "$f" --tool none --runs 1 --duration 0.5 --quiet --json "$T/v.json"
+    expect_rc 1
+    has "$out" "REJECTED, score 0/100"
+    has "$out" "refused: "
+    for w in "$@"; do has "$out" "$w"; done
+    [ "$(jq -r .score "$T/v.json")" = 0 ] || fail "score: $(jq .score "$T/v.json")"
+    hasnt "$out" "LOCK ORDER"                       # the reference's comments
+    hasnt "$out" "$(sed -n 3p "$SRC/scenarios/cache-race/SOLUTION.md")"
+}
+
+t_check_refuses_includes() {
+    mkdir -p "$T/a/b"
+    printf '#include "%s/src/server/cache.c"\n' "$SRC" >"$T/a/abs.c"
+    printf '#include "../../src/server/cache.c"\n' >"$T/a/b/dotdot.c"
+    printf '#include "%s/scenarios/cache-race/SOLUTION.md"\n' "$SRC" >"$T/a/solution.c"
+    printf '#define REF "%s/src/server/cache.c"\n#include REF\n' "$SRC" >"$T/a/computed.c"
+    printf '#include "cache.h"\n#include "contract.h"\n' >"$T/a/other.c"
+    refused "$T/a/abs.c" cache-race "line 1" "absolute and \`..\` paths"
+    refused "$T/a/b/dotdot.c" cache-race "line 1" "absolute and \`..\` paths"
+    refused "$T/a/solution.c" cache-race "line 1" "SOLUTION.md"
+    refused "$T/a/computed.c" cache-race "line 2" "no macros"
+    refused "$T/a/other.c" cache-race "line 2" '#include "contract.h": not an allowed header'
+    # and a genuine fix is still accepted
+    run "$R" check cache-race "$(reffix cache-race)" --tool none --runs 1 --duration 0.5 --quiet
+    expect_rc 0
+    tmp_clean
+    no_sandbox_procs
+}
+
+t_check_refuses_blinding() {
+    refused "$SUBS/stats_blind_pragma.c" stats-counter "#pragma clang attribute" "line 22"
+    refused "$SUBS/stats_blind_attr.c" stats-counter "no_sanitize" "switches a detector off"
+    refused "$SUBS/stats_valgrind_requests.c" stats-counter "valgrind/helgrind.h"
+    refused "$SUBS/stats_magic_asm.c" stats-counter "inline assembly"
+    refused "$SUBS/stats_tsan_options.c" stats-counter "__tsan_default_options"
+    refused "$SUBS/stats_ctor_exit.c" stats-counter "constructor"
+    refused "$SUBS/stats_init_array.c" stats-counter "section"
+    refused "$SUBS/stats_main.c" stats-counter "main()"
+    printf '#include "stats.h"\n#ifdef __SANITIZE_THREAD__\n#endif\n' >"$T/probe.c"
+    refused "$T/probe.c" stats-counter "__SANITIZE_THREAD__" "same in every build"
+    tmp_clean
+    no_sandbox_procs
+}
+
+# Submissions that behave only when they think they are graded: under the
+# grader's old UID range, under its executable names, or when they can see
+# the grader or a classmate in /proc (and tell a listener outside).
+t_check_hostile_runtime() {
+    python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 47311)); s.listen(8); s.settimeout(1)
+got = b''
+import os, time
+end = time.time() + 600
+while time.time() < end and not os.path.exists('$T/stop'):
+    try:
+        c, _ = s.accept(); got += c.recv(4096) + b'|'; c.close()
+    except OSError: pass
+open('$T/heard', 'wb').write(got)
+" & lpid=$!
+    mkdir -p "$T/class"
+    echo 'int secret_of_a_classmate;' >"$T/class/classmate.c"
+    for f in stats_uid_dependent stats_exe_name stats_snoop; do
+        cp "$SUBS/$f.c" "$T/class/$f.c"
+        run "$R" check stats-counter "$T/class/$f.c" --tool none --runs 1 --duration 1 --quiet \
+            --json "$T/$f.json"
+        expect_rc 1
+        has "$out" "REJECTED"
+        # the contract suite's exact count is what the racy branch fails
+        [ "$(jq -r '.criteria[] | select(.name=="contract") | .state' "$T/$f.json")" = fail ] ||
+            fail "$f: $(jq .criteria "$T/$f.json")"
+        [ "$(stat -c %a "$T/$f.json")" = 600 ] || fail "report mode $(stat -c %a "$T/$f.json")"
+    done
+    touch "$T/stop"
+    wait $lpid
+    [ ! -s "$T/heard" ] || fail "the listener outside the sandbox heard: $(cat "$T/heard")"
+    run "$R" check stats-counter "$T/class/stats_snoop.c" --tool none --runs 1 --duration 0.5 \
+        --quiet --share --json "$T/shared.json"
+    [ "$(stat -c %a "$T/shared.json")" = 644 ] || fail "--share mode $(stat -c %a "$T/shared.json")"
+    tmp_clean
+    no_sandbox_procs
+}
+
+t_check_crash_at_start() {
+    sed 's/^int stats_init(void)$/int stats_init(void)\n{\n    *(volatile int *)0 = 1;\n    return 0;\n}\nstatic int unused_init(void)/' \
+        "$(reffix stats-counter)" >"$T/crash.c"
+    grep -q 'volatile int \*)0' "$T/crash.c" || fail "the test could not make its crashing file"
+    run "$R" check stats-counter "$T/crash.c" --tool none --runs 1 --duration 0.5 --quiet
+    expect_rc 1
+    has "$out" "crashed at start"
+    has "$out" "signal 11"
+    hasnt "$out" "did not start listening"
+}
+
+# A fix that deadlocks under load is stopped by the stall watchdog with the
+# wait-for cycle; one that is only slow (a sleep in the critical section)
+# is told apart from it and accepted.
+t_check_deadlock_diagnosed() {
+    run "$R" check lock-order "$SRC/scenarios/lock-order/buggy.c" --tool none --runs 1 \
+        --duration 1 --quiet --json "$T/v.json"
+    expect_rc 1
+    has "$out" "STALLED"
+    has "$out" "stuck (deadlock)"
+    has "$out" "deadlock"
+    jq -r '.criteria[] | select(.name=="functional") | .evidence' "$T/v.json" | grep -q "stuck" ||
+        fail "json: $(jq .criteria "$T/v.json")"
+}
+
+t_check_slow_fix_accepted() {
+    awk '{print} /^void stats_count/ {f=1} f && /^{/ {print "    usleep(100);"; f=0}' \
+        "$(reffix stats-counter)" | sed 's/#include <stdio.h>/#include <stdio.h>\n#include <unistd.h>/' >"$T/slow.c"
+    grep -q 'usleep(100)' "$T/slow.c" || fail "the test could not make its slow file"
+    run "$R" check stats-counter "$T/slow.c" --tool none --runs 1 --duration 1 --quiet
+    expect_rc 0
+    hasnt "$out" "STALLED"
+}
+
 t_grade_class() {
     C=$T/class
     mkdir -p "$C/eve"

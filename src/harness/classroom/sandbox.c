@@ -535,8 +535,10 @@ static int private_root(const struct sandbox *sb, const char **what)
         return -1;
     *what = "/proc";
     p = xasprintf("%s/proc", root);
+    /* hidepid=2: the init (root, a copy of racelab with the grader's
+     * command line) is invisible to the submission's UID */
     rc = mkdir(p, 0555) < 0 ? -1 : mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                                          NULL);
+                                          "hidepid=2");
     free(p);
     if (rc < 0)
         return -1;
