@@ -57,6 +57,7 @@ static const char usage[] =
 "  --cache-dir DIR     build cache (default $RACELAB_CACHE_DIR, else\n"
 "                      BUILD/check-cache)\n"
 "  --keep-tmp          keep the sandbox dir\n"
+"  --share             reports readable by others (default: 0600)\n"
 "  --quiet             no progress on stderr\n"
 "Weights (of 100, criteria that cannot run are weighted out): functional 15,\n"
 "contract tests 20, oracles 20, tsan 25, helgrind 10, drd 10; a submission\n"
@@ -574,6 +575,8 @@ struct func_load {
     int requests;
     unsigned nfiles;
     int ok, errors;
+    int stats_every;            /* every Nth request is GET /-/stats (0: none) */
+    int stats_ok;               /* /-/stats answered */
     char err[256];
     atomic_long *completed;     /* shared: requests answered, any client */
     atomic_bool *stop;          /* shared: the check gave up on the server */
@@ -590,6 +593,7 @@ static void *func_client(void *arg)
         unsigned n = (unsigned)(i % 5);
         char req[128];
         struct http_resp r = {0};
+        bool stats = l->stats_every > 0 && i % l->stats_every == l->stats_every - 1;
         if (!connected) {
             if (http_connect(&c, l->port, 5, err, sizeof err) != HTTP_OK) {
                 snprintf(l->err, sizeof l->err, "connect: %.200s", err);
@@ -598,7 +602,8 @@ static void *func_client(void *arg)
             }
             connected = true;
         }
-        int len = snprintf(req, sizeof req, "GET /f/%u.html HTTP/1.1\r\nHost: x\r\n\r\n", n);
+        int len = stats ? snprintf(req, sizeof req, "GET /-/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+                        : snprintf(req, sizeof req, "GET /f/%u.html HTTP/1.1\r\nHost: x\r\n\r\n", n);
         if (http_send(&c, req, (size_t)len, err, sizeof err) != HTTP_OK ||
             http_read(&c, false, &r, err, sizeof err) != HTTP_OK) {
             snprintf(l->err, sizeof l->err, "GET /f/%u.html: %.200s", n, err);
@@ -609,6 +614,22 @@ static void *func_client(void *arg)
             continue;
         }
         atomic_fetch_add(l->completed, 1);
+        if (stats) {
+            /* /-/stats under load: the module's other side (its lock
+             * against the request path's) */
+            if (r.status == 200)
+                l->stats_ok++;
+            else {
+                snprintf(l->err, sizeof l->err, "GET /-/stats under load: status %d", r.status);
+                l->errors++;
+            }
+            if (r.close) {
+                http_close(&c);
+                connected = false;
+            }
+            http_resp_free(&r);
+            continue;
+        }
         size_t want = docroot_size(n);
         char *body = xmalloc(want + 1);
         docroot_fill(n, body, want);
@@ -759,6 +780,35 @@ static bool server_start(struct sandbox *sb, const char *exe, const struct scena
     return false;
 }
 
+/* What a stalled server's threads do (sample S): stuck, with the wait-for
+ * cycle from gdb, or busy. */
+static void stall_describe(pid_t main, const struct thread_sample *s, bool stuck,
+                           const char *srcdir, struct strbuf *ev)
+{
+    sb_printf(ev, "%d thread%s, %d waiting on a futex, CPU %s: %s\n", s->threads,
+              s->threads == 1 ? "" : "s", s->futex_waits, stuck ? "still" : "moving",
+              stuck ? "stuck (deadlock)" : "busy, not blocked");
+    if (stuck) {
+        char *rep = hang_report(main, "none", srcdir);
+        sb_printf(ev, "%s\n", rep);
+        free(rep);
+    }
+}
+
+/* /-/stats did not answer: sample the server twice, 0.5 s apart. */
+static void stall_diagnose(const struct fserver *fs, const char *srcdir, struct strbuf *ev)
+{
+    struct thread_sample a, b;
+    pid_t main = sandbox_main_pid(fs->pid);
+    if (!thread_sample(main, &a))
+        return;
+    usleep(500000);
+    if (!thread_sample(main, &b))
+        return;
+    sb_puts(ev, "; STALLED: ");
+    stall_describe(main, &b, b.cpu_ticks == a.cpu_ticks && b.futex_waits > 0, srcdir, ev);
+}
+
 /* Load with a watchdog: no request answered for 2 s while some are
  * outstanding is a stall; with the CPU clock still and threads waiting on
  * futexes it is stuck (the wait-for cycle from gdb goes in EV), else
@@ -798,15 +848,8 @@ static bool load_watch(struct fserver *fs, struct func_load *load, int clients,
         if (now - last_at < 2 || !thread_sample(main, &b))
             continue;
         stuck = b.cpu_ticks == a.cpu_ticks && b.futex_waits > 0;
-        sb_printf(ev, "STALLED: no request answered for %.1f s after %ld; %d thread%s, %d "
-                  "waiting on a futex, CPU %s: %s\n", now - last_at, c, b.threads,
-                  b.threads == 1 ? "" : "s", b.futex_waits,
-                  stuck ? "still" : "moving", stuck ? "stuck (deadlock)" : "busy, not blocked");
-        if (stuck) {
-            char *rep = hang_report(main, "none", srcdir);
-            sb_printf(ev, "%s\n", rep);
-            free(rep);
-        }
+        sb_printf(ev, "STALLED: no request answered for %.1f s after %ld; ", now - last_at, c);
+        stall_describe(main, &b, stuck, srcdir, ev);
         atomic_store(stop, true);
         kill(-fs->pid, SIGKILL);
         kill(fs->pid, SIGKILL);
@@ -834,6 +877,7 @@ static bool server_load(struct fserver *fs, const struct scenario *s, const char
     if (!stats_get(fs->port, &r1, &h2, &e2, err, sizeof err) ||
         !stats_get(fs->port, &r2, &h2, &e2, err, sizeof err)) {
         sb_printf(ev, "/-/stats does not answer: %s", err);
+        stall_diagnose(fs, srcdir, ev);
         return false;
     }
     long long self = r2 - r1;  /* does a /-/stats request count itself? */
@@ -843,11 +887,13 @@ static bool server_load(struct fserver *fs, const struct scenario *s, const char
         load[i].requests = PER;
         load[i].completed = &completed;
         load[i].stop = &stop;
+        load[i].stats_every = i == 0 ? 4 : 0;
     }
     bool ran = load_watch(fs, load, CLIENTS, &completed, &stop, srcdir, ev);
-    int ok = 0, errors = 0;
+    int ok = 0, errors = 0, stats_ok = 0;
     const char *first_err = NULL;
     for (int i = 0; i < CLIENTS; i++) {
+        stats_ok += load[i].stats_ok;
         ok += load[i].ok;
         errors += load[i].errors;
         if (load[i].errors && !first_err)
@@ -858,14 +904,17 @@ static bool server_load(struct fserver *fs, const struct scenario *s, const char
     *fatal = false;
     if (!stats_get(fs->port, &r3, &h3, &e3, err, sizeof err)) {
         sb_printf(ev, "/-/stats does not answer after %d requests: %s", ok, err);
+        stall_diagnose(fs, srcdir, ev);
         *fatal = true;
         return false;
     }
     bool good = errors == 0;
-    sb_printf(ev, "%d of %d GETs answered correctly by %d clients", ok, CLIENTS * PER, CLIENTS);
+    int files = CLIENTS * PER - PER / 4;
+    sb_printf(ev, "%d of %d GETs answered correctly by %d clients (and %d of %d GET /-/stats "
+              "among them)", ok, files, CLIENTS, stats_ok, PER / 4);
     if (errors)
         sb_printf(ev, "; %d failed (%s)", errors, first_err);
-    long long counted = r3 - r2 - self;
+    long long counted = r3 - r2 - self - self * stats_ok;
     sb_printf(ev, "; /-/stats requests +%lld (expected +%d)", counted, ok);
     if (counted != ok) {
         good = false;
