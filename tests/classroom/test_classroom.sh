@@ -443,16 +443,18 @@ t_check_crash_at_start() {
 # wait-for cycle; one that is only slow (a sleep in the critical section)
 # is told apart from it and accepted.
 t_check_deadlock_diagnosed() {
-    # a lock-order inversion under the scenario's load: the watchdog's cycle,
+    # a lock-order inversion: the stall watchdog's cycle, both threads and
     # both locks by name, in the terminal and the JSON
-    run "$R" check lock-order "$SRC/scenarios/lock-order/buggy.c" --tool none --runs 1 \
+    run "$R" check stats-counter "$SUBS/stats_lock_inversion.c" --tool none --runs 1 \
         --duration 1 --quiet --json "$T/v.json"
     expect_rc 1
+    has "$out" "stuck (deadlock)"
     has "$out" "deadlock: thread"
-    has "$out" "(cache_lock) and waits for"
-    has "$out" "(stats_lock) and waits for"
-    jq -r '.criteria[].evidence' "$T/v.json" | grep -q "deadlock: thread" ||
-        fail "json: $(jq .criteria "$T/v.json")"
+    has "$out" "(json_lock) and waits for"
+    has "$out" "(count_lock) and waits for"
+    hasnt "$out" "exited holding it"
+    jq -r '.criteria[] | select(.name=="functional") | .evidence' "$T/v.json" |
+        grep -q "(count_lock) and waits for" || fail "json: $(jq .criteria "$T/v.json")"
     # a self-deadlock on /-/stats: the functional check samples the stuck
     # server and prints its stacks, instead of waiting out its timeouts
     sed 's/^int stats_format_json(char \*buf, size_t size)$/static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;\nint stats_format_json(char *buf, size_t size)/; s/^    cache_usage(&entries, &bytes);$/    pthread_mutex_lock(\&self_lock);\n    pthread_mutex_lock(\&self_lock);\n    cache_usage(\&entries, \&bytes);/' \
@@ -472,6 +474,38 @@ t_check_slow_fix_accepted() {
     run "$R" check stats-counter "$T/slow.c" --tool none --runs 1 --duration 1 --quiet
     expect_rc 0
     hasnt "$out" "STALLED"
+}
+
+# The Gradescope bundle, its two scripts run as written under a temporary
+# /autograder (RACELAB_AUTOGRADER_ROOT), without apt (the packages are here).
+t_autograder_bundle() {
+    run "$R" autograder stats-counter "$T/ag.zip" --tool none --runs 1 --duration 0.5
+    expect_rc 0
+    list=$(unzip -Z1 "$T/ag.zip" | sort | tr '\n' ' ')
+    [ "$list" = "racelab-src.tar.gz run_autograder setup.sh " ] || fail "zip: $list"
+    A=$T/root/autograder
+    mkdir -p "$A/source" "$A/submission/sub" "$A/results"
+    unzip -q "$T/ag.zip" -d "$A/source"
+    export RACELAB_AUTOGRADER_ROOT=$T/root RACELAB_AUTOGRADER_SKIP_APT=1
+    unset RACELAB_CACHE_DIR
+    bash "$A/source/setup.sh" >"$T/setup.log" 2>&1 || fail "setup.sh: $(tail -20 "$T/setup.log")"
+    [ -x "$A/racelab/build/release/racelab" ] || fail "setup.sh built no racelab"
+    [ ! -e "$A/racelab/build/check-cache" ] || true
+    cp "$A/source/run_autograder" "$A/run_autograder"
+    cp "$(reffix stats-counter)" "$A/submission/sub/stats.c"
+    bash "$A/run_autograder" >"$T/run.log" 2>&1 || fail "run_autograder: $(cat "$T/run.log")"
+    jq -e '.score == 100 and (.tests | length) == 7' "$A/results/results.json" >/dev/null ||
+        fail "fix: $(cat "$A/results/results.json") $(cat "$T/run.log")"
+    cp "$SUBS/stats_thread_local.c" "$A/submission/sub/stats.c"
+    bash "$A/run_autograder" >"$T/run.log" 2>&1 || fail "run_autograder: $(cat "$T/run.log")"
+    jq -e '.score < 100' "$A/results/results.json" >/dev/null ||
+        fail "wrong fix: $(cat "$A/results/results.json")"
+    rm "$A/submission/sub/stats.c"
+    bash "$A/run_autograder" >"$T/run.log" 2>&1 || fail "run_autograder: $(cat "$T/run.log")"
+    jq -e '.score == 0 and (.output | test("no stats.c"))' "$A/results/results.json" >/dev/null ||
+        fail "empty: $(cat "$A/results/results.json")"
+    run "$R" autograder no-such "$T/x.zip"
+    expect_rc 2
 }
 
 t_grade_class() {
