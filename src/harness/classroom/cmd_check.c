@@ -1368,6 +1368,45 @@ static bool detector_completed(const struct sandbox *sb, const char *tool, json_
     return complete >= runs;
 }
 
+/* Whether the cell of one tool passes its criterion. */
+static bool cell_pass(json_t *cell, bool none)
+{
+    bool pass = !strcmp(jstr(cell, "status") ? jstr(cell, "status") : "", "pass");
+    if (!none) {
+        /* A detector's criterion is what the detector saw: no finding
+         * (beyond a documented false positive), no crash, no hang.  The
+         * oracles have a criterion of their own. */
+        json_t *x;
+        size_t i;
+        const char *st_name = jstr(cell, "status");
+        pass = st_name && strcmp(st_name, "error") != 0;
+        json_array_foreach(json_object_get(cell, "findings"), i, x)
+            if (!json_is_true(json_object_get(x, "expected_false_positive")))
+                pass = false;
+        json_array_foreach(json_object_get(cell, "runs_detail"), i, x) {
+            const char *oc = jstr(x, "outcome");
+            if (!oc || (strcmp(oc, "clean") && strcmp(oc, "finding")))
+                pass = false;
+        }
+    }
+    if (none) {
+        /* every oracle, not only the scenario's symptom: nothing may fire */
+        json_t *r;
+        size_t i;
+        json_array_foreach(json_object_get(cell, "runs_detail"), i, r) {
+            const char *oc = jstr(r, "outcome");
+            if (!oc || strcmp(oc, "clean") || json_is_true(json_object_get(r, "symptom")))
+                pass = false;
+            /* "oracles" lists only the oracles that fired (latency and
+             * memory count only where they are the scenario's symptom;
+             * the runner decides that, once) */
+            if (jstr(r, "oracles"))
+                pass = false;
+        }
+    }
+    return pass;
+}
+
 static enum criterion_state tool_check(struct sandbox *sb, const char *scen, const char *module,
                                        const char *symptom, const char *tool, const char *subdir, long runs,
                                        double duration, double timeout, long jobs, long seed,
@@ -1454,39 +1493,7 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
         goto out;
     }
     cell_evidence(cell, module, ev);
-    bool pass = !strcmp(jstr(cell, "status") ? jstr(cell, "status") : "", "pass");
-    if (!none) {
-        /* A detector's criterion is what the detector saw: no finding
-         * (beyond a documented false positive), no crash, no hang.  The
-         * oracles have a criterion of their own. */
-        json_t *x;
-        size_t i;
-        const char *st_name = jstr(cell, "status");
-        pass = st_name && strcmp(st_name, "error") != 0;
-        json_array_foreach(json_object_get(cell, "findings"), i, x)
-            if (!json_is_true(json_object_get(x, "expected_false_positive")))
-                pass = false;
-        json_array_foreach(json_object_get(cell, "runs_detail"), i, x) {
-            const char *oc = jstr(x, "outcome");
-            if (!oc || (strcmp(oc, "clean") && strcmp(oc, "finding")))
-                pass = false;
-        }
-    }
-    if (none) {
-        /* every oracle, not only the scenario's symptom: nothing may fire */
-        json_t *r;
-        size_t i;
-        json_array_foreach(json_object_get(cell, "runs_detail"), i, r) {
-            const char *oc = jstr(r, "outcome");
-            if (!oc || strcmp(oc, "clean") || json_is_true(json_object_get(r, "symptom")))
-                pass = false;
-            /* "oracles" lists only the oracles that fired (latency and
-             * memory count only where they are the scenario's symptom;
-             * the runner decides that, once) */
-            if (jstr(r, "oracles"))
-                pass = false;
-        }
-    }
+    bool pass = cell_pass(cell, none);
     if (!none && !detector_completed(sb, tool, cell, runs, ev))
         pass = false;
     st = pass ? CR_PASS : CR_FAIL;

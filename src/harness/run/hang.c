@@ -104,6 +104,42 @@ static bool is_block_frame(const char *func)
            strstr(func, "sem_wait") || strstr(func, "pthread_cond_clockwait");
 }
 
+/* One frame line ("#N ...") of thread H's backtrace: the lock or call it
+ * waits in, where in the user's code, the compacted stack. */
+static void parse_frame(struct hthread *h, const char *l, const char *source,
+                        bool *pending_lock_p)
+{
+    bool pending_lock = *pending_lock_p;
+    char func[128], loc[256];
+    bool user = frame_source(l, func, sizeof func, loc, sizeof loc);
+    unsigned long long addr;
+    char name[96];
+
+    if (is_lock_frame(func) && !h->waits_for &&
+        frame_mutex(l, &addr, name, sizeof name)) {
+        h->waits_for = addr;
+        snprintf(h->mutex_name, sizeof h->mutex_name, "%s", name);
+        pending_lock = true;
+    } else if (is_lock_frame(func) && !h->waits_for && !h->blocked_in[0]) {
+        snprintf(h->blocked_in, sizeof h->blocked_in, "pthread_mutex_lock");
+        pending_lock = true;
+    } else if (is_block_frame(func) && !h->waits_for && !h->blocked_in[0]) {
+        snprintf(h->blocked_in, sizeof h->blocked_in, "%s", func);
+        pending_lock = true;
+    }
+    if (user && pending_lock && !h->where[0]) {
+        snprintf(h->where, sizeof h->where, "%s", relpath(loc, source));
+        pending_lock = false;
+    }
+    if (h->stack.len < 4096) {
+        if (user)
+            sb_printf(&h->stack, "    %s at %s\n", func, relpath(loc, source));
+        else if (func[0])
+            sb_printf(&h->stack, "    %s\n", func);
+    }
+    *pending_lock_p = pending_lock;
+}
+
 char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx)
 {
     struct hthread *t = NULL;
@@ -131,34 +167,7 @@ char *hang_analyze(const char *bt, const char *source, owner_fn owner, void *ctx
             sb_init(&h->stack);
             pending_lock = false;
         } else if (l[0] == '#' && nt > 0) {
-            struct hthread *h = &t[nt - 1];
-            char func[128], loc[256];
-            bool user = frame_source(l, func, sizeof func, loc, sizeof loc);
-            unsigned long long addr;
-            char name[96];
-
-            if (is_lock_frame(func) && !h->waits_for &&
-                frame_mutex(l, &addr, name, sizeof name)) {
-                h->waits_for = addr;
-                snprintf(h->mutex_name, sizeof h->mutex_name, "%s", name);
-                pending_lock = true;
-            } else if (is_lock_frame(func) && !h->waits_for && !h->blocked_in[0]) {
-                snprintf(h->blocked_in, sizeof h->blocked_in, "pthread_mutex_lock");
-                pending_lock = true;
-            } else if (is_block_frame(func) && !h->waits_for && !h->blocked_in[0]) {
-                snprintf(h->blocked_in, sizeof h->blocked_in, "%s", func);
-                pending_lock = true;
-            }
-            if (user && pending_lock && !h->where[0]) {
-                snprintf(h->where, sizeof h->where, "%s", relpath(loc, source));
-                pending_lock = false;
-            }
-            if (h->stack.len < 4096) {
-                if (user)
-                    sb_printf(&h->stack, "    %s at %s\n", func, relpath(loc, source));
-                else if (func[0])
-                    sb_printf(&h->stack, "    %s\n", func);
-            }
+            parse_frame(&t[nt - 1], l, source, &pending_lock);
         }
         free(l);
     }
