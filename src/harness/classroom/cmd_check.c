@@ -44,7 +44,9 @@ static const char usage[] =
 "Builds FILE.c as SCENARIO's module (SCENARIO: a name or a hunt case ID) and\n"
 "judges it as a fix: contract tests, every oracle under the scenario's load,\n"
 "the installed detectors, and a functional check.  FILE.c is untrusted: it\n"
-"is built and run in a sandbox (docs/SECURITY.md).\n"
+"is screened (only the server's headers and system headers; nothing that\n"
+"switches a detector off or runs outside the module's functions), then built\n"
+"and run in a sandbox (docs/SECURITY.md).\n"
 "\n"
 "  --tool LIST         tsan, helgrind, drd, none (default: the installed ones)\n"
 "  --runs N            runs per tool (default 2)\n"
@@ -1865,6 +1867,9 @@ static void judge_built(struct sandbox *sb, const struct check_opts *o, const st
         progress("contract tests");
         v->cr[CR_CONTRACT].state = contract_check(sb, p->source, s->module, b, core,
                                                   &ev[CR_CONTRACT]);
+        if (v->cr[CR_CONTRACT].state == CR_PASS)
+            sb_puts(&ev[CR_CONTRACT], "\n(statistical where a test runs threads: one run "
+                    "of the suite; a failure is proof)");
     }
     for (int c = CR_ORACLES; c <= CR_DRD; c++) {
         int t = tool_of[c];
