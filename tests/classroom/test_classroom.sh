@@ -361,11 +361,13 @@ t_check_refuses_includes() {
     printf '#include "%s/scenarios/cache-race/SOLUTION.md"\n' "$SRC" >"$T/a/solution.c"
     printf '#define REF "%s/src/server/cache.c"\n#include REF\n' "$SRC" >"$T/a/computed.c"
     printf '#include "cache.h"\n#include "contract.h"\n' >"$T/a/other.c"
+    printf '%%:include "%s/src/server/cache.c"\n' "$SRC" >"$T/a/digraph.c"
     refused "$T/a/abs.c" cache-race "line 1" "absolute and \`..\` paths"
     refused "$T/a/b/dotdot.c" cache-race "line 1" "absolute and \`..\` paths"
     refused "$T/a/solution.c" cache-race "line 1" "SOLUTION.md"
     refused "$T/a/computed.c" cache-race "line 2" "no macros"
     refused "$T/a/other.c" cache-race "line 2" '#include "contract.h": not an allowed header'
+    refused "$T/a/digraph.c" cache-race "line 1" "absolute and \`..\` paths"
     # and a genuine fix is still accepted
     run "$R" check cache-race "$(reffix cache-race)" --tool none --runs 1 --duration 0.5 --quiet
     expect_rc 0
@@ -409,8 +411,8 @@ open('$T/heard', 'wb').write(got)
     echo 'int secret_of_a_classmate;' >"$T/class/classmate.c"
     for f in stats_uid_dependent stats_exe_name stats_snoop; do
         cp "$SUBS/$f.c" "$T/class/$f.c"
-        run "$R" check stats-counter "$T/class/$f.c" --tool none --runs 1 --duration 1 --quiet \
-            --json "$T/$f.json"
+        run "$R" check stats-counter "$T/class/$f.c" --tool none --runs 1 --duration 0.5 \
+            --quiet --json "$T/$f.json"
         expect_rc 1
         has "$out" "REJECTED"
         # the contract suite's exact count is what the racy branch fails
@@ -421,8 +423,8 @@ open('$T/heard', 'wb').write(got)
     touch "$T/stop"
     wait $lpid
     [ ! -s "$T/heard" ] || fail "the listener outside the sandbox heard: $(cat "$T/heard")"
-    run "$R" check stats-counter "$T/class/stats_snoop.c" --tool none --runs 1 --duration 0.5 \
-        --quiet --share --json "$T/shared.json"
+    run "$R" check stats-counter "$SUBS/stats_main.c" --tool none --quiet --share \
+        --json "$T/shared.json"
     [ "$(stat -c %a "$T/shared.json")" = 644 ] || fail "--share mode $(stat -c %a "$T/shared.json")"
     tmp_clean
     no_sandbox_procs

@@ -327,8 +327,14 @@ void sandbox_close(struct sandbox *sb)
         rmdir(sb->cg_mem);
     free(sb->cg_pids);
     free(sb->cg_mem);
-    if (sb->lock_fd >= 0)
+    if (sb->lock_fd >= 0) {
+        /* UIDs are drawn from 40000: do not leave a lock file per UID
+         * behind (unlinked while still locked, so no one else holds it) */
+        char *lp = xasprintf(SLOT_DIR "/%d.lock", sb->uid);
+        unlink(lp);
+        free(lp);
         close(sb->lock_fd);
+    }
     memset(sb, 0, sizeof *sb);
     sb->uid = -1;
     sb->lock_fd = -1;

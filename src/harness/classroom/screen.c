@@ -242,6 +242,8 @@ char *screen_source(const char *code, size_t len, const char *const *headers,
         const char *s = l.buf + strspn(l.buf, " \t");
         if (*s == '#')
             r = directive_check(s + 1, first, headers, nheaders);
+        else if (s[0] == '%' && s[1] == ':')    /* the digraph of # */
+            r = directive_check(s + 2, first, headers, nheaders);
         if (!r) {
             struct src_ctx c = {first};
             blank_strings(l.buf);
