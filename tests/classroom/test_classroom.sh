@@ -518,6 +518,7 @@ t_grade_class() {
     cp "$SUBS/compile_error.c" "$C/carol.c"
     cp "$SUBS/stats_spin.c" "$C/dave.c"
     cp "$SUBS/stats_forkbomb.c" "$C/eve/stats.c"
+    cp "$SUBS/stats_lock_inversion.c" "$C/frank.c"
     echo "not a submission" > "$C/notes.txt"
     run "$R" grade stats-counter "$C" --out "$T/grades" --jobs 2 --tool $TOOLS --runs 1 \
         --duration 1 --quiet
@@ -526,7 +527,7 @@ t_grade_class() {
     [ -f "$csv" ] || fail "no grades.csv"
     head -1 "$csv" | grep -q '^student,score,verdict,build,functional,contract,oracles,tsan,helgrind,drd,reason$' ||
         fail "header: $(head -1 "$csv")"
-    [ "$(tail -n +2 "$csv" | wc -l)" = 5 ] || fail "rows: $(cat "$csv")"
+    [ "$(tail -n +2 "$csv" | wc -l)" = 6 ] || fail "rows: $(cat "$csv")"
     row() { grep "^\"$1\"," "$csv" || fail "no row for $1"; }
     row alice | grep -q '^"alice",100,accepted,pass,pass,' || fail "alice: $(row alice)"
     row bob | grep -q ',rejected,pass,' || fail "bob: $(row bob)"
@@ -535,6 +536,14 @@ t_grade_class() {
     row dave | grep -q 'did not start' || fail "dave's reason: $(row dave)"
     row eve | grep -q '^"eve",0,rejected,pass,fail,' || fail "eve: $(row eve)"
     row eve | grep -q 'outlived the server' || fail "eve's reason: $(row eve)"
+    row frank | grep -q '^"frank",0,rejected,pass,fail,' || fail "frank: $(row frank)"
+    # the deadlock's cycle is in the HTML, both locks by name
+    grep -q '(count_lock) and waits for' "$T/grades/grades.html" ||
+        fail "the HTML does not show frank's deadlock"
+    # grades are private: 0700 dirs, 0600 files
+    [ "$(stat -c %a "$T/grades")" = 700 ] || fail "grades dir mode $(stat -c %a "$T/grades")"
+    [ "$(stat -c %a "$csv")" = 600 ] || fail "grades.csv mode $(stat -c %a "$csv")"
+    [ "$(stat -c %a "$T/grades/students/alice.json")" = 600 ] || fail "student json mode"
     if have_clang; then
         row bob | grep -q ',fail,[^,]*,[^,]*,"' || true
         [ "$(jq -r '.criteria[] | select(.name=="tsan") | .state' "$T/grades/students/bob.json")" = fail ] ||
@@ -542,9 +551,9 @@ t_grade_class() {
         grep -q 'stats.c:34' "$T/grades/grades.html" || fail "the HTML does not say where bob's fix races"
     fi
     python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]);
-cases=d.getElementsByTagName('testcase'); assert len(cases) == 5, len(cases)
+cases=d.getElementsByTagName('testcase'); assert len(cases) == 6, len(cases)
 failed=sorted(c.getAttribute('name') for c in cases if c.getElementsByTagName('failure'))
-assert failed == ['bob','carol','dave','eve'], failed" "$T/grades/grades.xml" || fail "junit"
+assert failed == ['bob','carol','dave','eve','frank'], failed" "$T/grades/grades.xml" || fail "junit"
     grep -q '<table>' "$T/grades/grades.html" || fail "html"
     tmp_clean
     no_sandbox_procs
