@@ -441,6 +441,21 @@ t_check_crash_at_start() {
     hasnt "$out" "did not start listening"
 }
 
+# A contract test that crashes names its signal and the test.
+t_check_contract_crash_named() {
+    awk '{print} /^int stats_format_json/ {f=1} f && /^{/ {print "    if (size < 32)\n        *(volatile int *)0 = 1;"; f=0}' \
+        "$(reffix stats-counter)" >"$T/crashy.c"
+    grep -q 'volatile int' "$T/crashy.c" || fail "the test could not make its crashing file"
+    run "$R" check stats-counter "$T/crashy.c" --tool none --runs 1 --duration 0.5 --quiet \
+        --json "$T/v.json"
+    expect_rc 1
+    ev=$(jq -r '.criteria[] | select(.name=="contract") | .evidence' "$T/v.json")
+    [ "$(jq -r '.criteria[] | select(.name=="contract") | .state' "$T/v.json")" = fail ] ||
+        fail "contract: $ev"
+    has "$ev" "Segmentation fault"
+    has "$ev" "test_stats_buffer_too_small"
+}
+
 # A fix that deadlocks under load is stopped by the stall watchdog with the
 # wait-for cycle; one that is only slow (a sleep in the critical section)
 # is told apart from it and accepted.
