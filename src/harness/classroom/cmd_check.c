@@ -1149,8 +1149,16 @@ static enum criterion_state contract_judge(const char *out, int expected,
     else if (WIFSIGNALED(r->status))
         sb_printf(ev, "the suite crashed: %s after %.1f s%s%s\n", d, r->seconds,
                   cur ? ", in " : "", cur ? cur : "");
-    if (crash)
-        sb_printf(ev, "a test crashed: %.*s\n", (int)strcspn(crash, "\n"), crash);
+    if (crash) {
+        /* "exception: Segmentation fault(11)" then "[  FAILED  ] test" */
+        const char *what = crash + 11, *paren = strchr(what, '(');
+        const char *failed = strstr(crash, "[  FAILED  ] ");
+        int wl = paren && paren < what + strcspn(what, "\n") ? (int)(paren - what)
+                                                             : (int)strcspn(what, "\n");
+        sb_printf(ev, "a test crashed: %.*s: %.*s (signal %d)\n",
+                  failed ? (int)strcspn(failed + 13, "\n") : 4, failed ? failed + 13 : "test",
+                  wl, what, paren ? atoi(paren + 1) : 0);
+    }
     if (!passed && !r->hung && !r->timed_out && !WIFSIGNALED(r->status) &&
         !(out && strstr(out, "[  FAILED  ]")))
         sb_printf(ev, "no evidence the suite ran: cmocka's summary \"%s\" is missing "
