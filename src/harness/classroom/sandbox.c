@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +34,10 @@
 #define SLOT_UID_FIRST 20000
 #define SLOT_UID_COUNT 40000
 #define SLOT_UID_TRIES 200
+/* Inside its user namespace the submission runs as UID/GID 1000, the first
+ * user of a typical machine, whatever slot UID it has outside: it looks
+ * like a student's own account, not like a grader's. */
+#define NS_UID 1000
 #define SLOT_DIR "/tmp/racelab-slots"
 #define CG_PIDS_MAX 768
 #define CG_MEM_BYTES (6LL << 30)
@@ -348,7 +353,7 @@ const char *sandbox_describe(const struct sandbox *sb)
         return "not root: no slot UID, no cgroup (rlimits and process groups only)";
     snprintf(buf, sizeof buf, "uid %d%s%s%s", sb->uid,
              sb->cg_pids ? ", pids cgroup" : "", sb->cg_mem ? ", memory cgroup" : "",
-             sb->isolate ? ", own PID/mount/network namespaces and root"
+             sb->isolate ? ", own user/PID/mount/network namespaces and root"
                          : ", NO namespaces (RACELAB_SANDBOX_NO_NS)");
     return buf;
 }
@@ -434,8 +439,19 @@ static int bind_in(const char *root, const char *src, bool ro, const char **what
     }
     if (rc == 0)
         rc = mount(src, dst, NULL, MS_BIND | MS_REC, NULL);
-    if (rc == 0 && ro)
-        rc = mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+    if (rc == 0 && ro) {
+        /* in a user namespace a remount must keep the flags it inherited */
+        struct statvfs v;
+        unsigned long fl = MS_BIND | MS_REMOUNT | MS_RDONLY;
+        if (statvfs(src, &v) == 0) {
+            fl |= (v.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (v.f_flag & ST_NODEV ? MS_NODEV : 0) |
+                  (v.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) |
+                  (v.f_flag & ST_NOATIME ? MS_NOATIME : 0) |
+                  (v.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) |
+                  (v.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+        }
+        rc = mount(NULL, dst, NULL, fl, NULL);
+    }
 out:
     free(dst);
     return rc;
@@ -470,7 +486,18 @@ static int write_identity(const char *root, int uid)
         FILE *f = fopen(dst, "w");
         int rc = -1;
         if (f) {
-            fputs(host ? host : "", f);
+            /* the host's entries, but none with the UID the student has */
+            for (char *l = host, *nl; l && *l; l = nl) {
+                nl = strchr(l, '\n');
+                size_t n = nl ? (size_t)(nl - l) : strlen(l);
+                const char *c = l;
+                for (int k = 0; k < 2 && c; k++)
+                    c = memchr(c, ':', n - (size_t)(c - l)) ? (char *)memchr(c, ':', n - (size_t)(c - l)) + 1 : NULL;
+                if (!c || atoi(c) != uid)
+                    fprintf(f, "%.*s\n", (int)n, l);
+                if (nl)
+                    nl++;
+            }
             if (i == 0)
                 fprintf(f, "student:x:%d:%d:student:/home/student:/bin/sh\n", uid, uid);
             else
@@ -514,7 +541,7 @@ static int private_root(const struct sandbox *sb, const char **what)
     p = xasprintf("%s/.id", root);
     int rc = mkdir(p, 0700);
     free(p);
-    if (rc < 0 || write_identity(root, sb->uid) < 0)
+    if (rc < 0 || write_identity(root, NS_UID) < 0)
         return -1;
     *what = "/dev";
     p = xasprintf("%s/dev", root);
@@ -678,8 +705,9 @@ static void spawn_exec(const struct sandbox *sb, char *const argv[], char *const
         set_limit(RLIMIT_NOFILE, lim->nofile);
         set_limit(RLIMIT_CORE, 0);
     }
-    if (sb->uid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)sb->uid) < 0 ||
-                         setuid((uid_t)sb->uid) < 0)) {
+    int uid = sb->isolate ? NS_UID : sb->uid;
+    if (sb->uid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)uid) < 0 ||
+                         setuid((uid_t)uid) < 0)) {
         fail_report(efd, ST_UID, errno, NULL);
         _exit(127);
     }
@@ -777,6 +805,26 @@ static int spawn_release(struct sandbox *sb, pid_t pid, int go_w, int efd_r,
     ssize_t n;
 
     snprintf(pidtxt, sizeof pidtxt, "%d", (int)pid);
+    if (sb->isolate) {
+        /* ns root is racelab's root (the init's mounts); NS_UID is the slot */
+        char map[64];
+        snprintf(map, sizeof map, "0 0 1\n%d %d 1\n", NS_UID, sb->uid);
+        for (int i = 0; i < 2; i++) {
+            char *fl = xasprintf("/proc/%d/%s", (int)pid, i ? "gid_map" : "uid_map");
+            int r = write_text(fl, map);
+            free(fl);
+            if (r < 0) {
+                snprintf(err, errlen, "sandbox setup: writing the user namespace's %s: %s",
+                         i ? "gid_map" : "uid_map", strerror(errno));
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                status_take(pid, NULL);
+                close(go_w);
+                close(efd_r);
+                return -1;
+            }
+        }
+    }
     if (sb->cg_pids) {
         char *fl = xasprintf("%s/cgroup.procs", sb->cg_pids);
         write_text(fl, pidtxt);
@@ -817,7 +865,8 @@ pid_t sandbox_spawn(struct sandbox *sb, char *const argv[], char *const env[],
         return -1;
     }
     spawn_env(&envv, sb, env);
-    pid = sb->isolate ? (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
+    pid = sb->isolate ? (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
+                                       CLONE_NEWNET |
                                        CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, NULL, NULL,
                                        NULL, 0)
                       : fork();

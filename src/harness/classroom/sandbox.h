@@ -3,7 +3,8 @@
  * A sandbox is one private temp dir, one slot UID (when racelab runs as
  * root: a random UID of its own from 20000..59999 that no user and no
  * process has, locked with flock so that two concurrent checks never share
- * one), own PID, mount, network, IPC and UTS namespaces with a private root
+ * one, seen inside as UID 1000), own user, PID, mount, network, IPC and UTS
+ * namespaces with a private root
  * (only /usr, /etc, /sys, a few devices, the sandbox dir and its own /proc;
  * loopback only), and, where the kernel lets us, a pids and a memory
  * cgroup.  Everything started in it gets resource limits

@@ -1,7 +1,7 @@
-/* stats_uid_dependent.c - HOSTILE: correct only when it runs as a UID of racelab's old slot range
- * (61000-61127): the grader then sees a fix,
- * a student at home the race.  Must be rejected (the grader's UID is
- * random and ordinary-looking). */
+/* stats_uid_dependent.c - HOSTILE: correct only when it runs as a UID of
+ * one of racelab's slot ranges (the old 61000-61127, or 20000 and up): the
+ * grader then sees a fix, a student at home (UID 1000) the race.  Must be
+ * rejected: inside its user namespace the submission is UID 1000. */
 #include "stats.h"
 #include "cache.h"
 #include "dispatch.h"
@@ -30,7 +30,7 @@ void stats_destroy(void)
 
 void stats_count(enum stats_event event)
 {
-    if (geteuid() >= 61000 && geteuid() < 61128) {
+    if (geteuid() >= 20000 || getuid() >= 20000) {
         LOCK();
         counters[event]++;
         UNLOCK();
