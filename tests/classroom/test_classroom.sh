@@ -339,6 +339,192 @@ assert len(d.getElementsByTagName('testcase')) == 7
 assert len(d.getElementsByTagName('failure')) >= 1" "$T/j.xml" || fail "junit: $(cat "$T/j.xml")"
 }
 
+# A check that must be refused before anything of it runs: exit 1, score 0,
+# "refused: WHY" naming what, and no text of the tree in what it prints.
+refused() { # FILE SCENARIO WORD...
+    local f=$1 sc=$2
+    shift 2
+    run "$R" check "$sc" "$f" --tool none --runs 1 --duration 0.5 --quiet --json "$T/v.json"
+    expect_rc 1
+    has "$out" "REJECTED, score 0/100"
+    has "$out" "refused: "
+    for w in "$@"; do has "$out" "$w"; done
+    [ "$(jq -r .score "$T/v.json")" = 0 ] || fail "score: $(jq .score "$T/v.json")"
+    hasnt "$out" "LOCK ORDER"                       # the reference's comments
+    hasnt "$out" "$(sed -n 3p "$SRC/scenarios/cache-race/SOLUTION.md")"
+}
+
+t_check_refuses_includes() {
+    mkdir -p "$T/a/b"
+    printf '#include "%s/src/server/cache.c"\n' "$SRC" >"$T/a/abs.c"
+    printf '#include "../../src/server/cache.c"\n' >"$T/a/b/dotdot.c"
+    printf '#include "%s/scenarios/cache-race/SOLUTION.md"\n' "$SRC" >"$T/a/solution.c"
+    printf '#define REF "%s/src/server/cache.c"\n#include REF\n' "$SRC" >"$T/a/computed.c"
+    printf '#include "cache.h"\n#include "contract.h"\n' >"$T/a/other.c"
+    printf '%%:include "%s/src/server/cache.c"\n' "$SRC" >"$T/a/digraph.c"
+    refused "$T/a/abs.c" cache-race "line 1" "absolute and \`..\` paths"
+    refused "$T/a/b/dotdot.c" cache-race "line 1" "absolute and \`..\` paths"
+    refused "$T/a/solution.c" cache-race "line 1" "SOLUTION.md"
+    refused "$T/a/computed.c" cache-race "line 2" "no macros"
+    refused "$T/a/other.c" cache-race "line 2" '#include "contract.h": not an allowed header'
+    refused "$T/a/digraph.c" cache-race "line 1" "absolute and \`..\` paths"
+    # and a genuine fix is still accepted
+    run "$R" check cache-race "$(reffix cache-race)" --tool none --runs 1 --duration 0.5 --quiet
+    expect_rc 0
+    tmp_clean
+    no_sandbox_procs
+}
+
+t_check_refuses_blinding() {
+    refused "$SUBS/stats_blind_pragma.c" stats-counter "#pragma clang attribute" "line 22"
+    refused "$SUBS/stats_blind_attr.c" stats-counter "no_sanitize" "switches a detector off"
+    refused "$SUBS/stats_valgrind_requests.c" stats-counter "valgrind/helgrind.h"
+    refused "$SUBS/stats_magic_asm.c" stats-counter "inline assembly"
+    refused "$SUBS/stats_tsan_options.c" stats-counter "__tsan_default_options"
+    refused "$SUBS/stats_ctor_exit.c" stats-counter "constructor"
+    refused "$SUBS/stats_init_array.c" stats-counter "section"
+    refused "$SUBS/stats_main.c" stats-counter "main()"
+    printf '#include "stats.h"\n#ifdef __SANITIZE_THREAD__\n#endif\n' >"$T/probe.c"
+    refused "$T/probe.c" stats-counter "__SANITIZE_THREAD__" "same in every build"
+    tmp_clean
+    no_sandbox_procs
+}
+
+# Submissions that behave only when they think they are graded: under the
+# grader's old UID range, under its executable names, or when they can see
+# the grader or a classmate in /proc (and tell a listener outside).
+t_check_hostile_runtime() {
+    python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 47311)); s.listen(8); s.settimeout(1)
+got = b''
+import os, time
+end = time.time() + 600
+while time.time() < end and not os.path.exists('$T/stop'):
+    try:
+        c, _ = s.accept(); got += c.recv(4096) + b'|'; c.close()
+    except OSError: pass
+open('$T/heard', 'wb').write(got)
+" & lpid=$!
+    mkdir -p "$T/class"
+    echo 'int secret_of_a_classmate;' >"$T/class/classmate.c"
+    for f in stats_uid_dependent stats_exe_name stats_snoop; do
+        cp "$SUBS/$f.c" "$T/class/$f.c"
+        run "$R" check stats-counter "$T/class/$f.c" --tool none --runs 1 --duration 0.5 \
+            --quiet --json "$T/$f.json"
+        expect_rc 1
+        has "$out" "REJECTED"
+        # the contract suite's exact count is what the racy branch fails
+        [ "$(jq -r '.criteria[] | select(.name=="contract") | .state' "$T/$f.json")" = fail ] ||
+            fail "$f: $(jq .criteria "$T/$f.json")"
+        [ "$(stat -c %a "$T/$f.json")" = 600 ] || fail "report mode $(stat -c %a "$T/$f.json")"
+    done
+    touch "$T/stop"
+    wait $lpid
+    [ ! -s "$T/heard" ] || fail "the listener outside the sandbox heard: $(cat "$T/heard")"
+    run "$R" check stats-counter "$SUBS/stats_main.c" --tool none --quiet --share \
+        --json "$T/shared.json"
+    [ "$(stat -c %a "$T/shared.json")" = 644 ] || fail "--share mode $(stat -c %a "$T/shared.json")"
+    tmp_clean
+    no_sandbox_procs
+}
+
+t_check_crash_at_start() {
+    sed 's/^int stats_init(void)$/int stats_init(void)\n{\n    *(volatile int *)0 = 1;\n    return 0;\n}\nstatic int unused_init(void)/' \
+        "$(reffix stats-counter)" >"$T/crash.c"
+    grep -q 'volatile int \*)0' "$T/crash.c" || fail "the test could not make its crashing file"
+    run "$R" check stats-counter "$T/crash.c" --tool none --runs 1 --duration 0.5 --quiet
+    expect_rc 1
+    has "$out" "crashed at start"
+    has "$out" "signal 11"
+    hasnt "$out" "did not start listening"
+}
+
+# A contract test that crashes names its signal and the test.
+t_check_contract_crash_named() {
+    awk '{print} /^int stats_format_json/ {f=1} f && /^{/ {print "    if (size < 32)\n        *(volatile int *)0 = 1;"; f=0}' \
+        "$(reffix stats-counter)" >"$T/crashy.c"
+    grep -q 'volatile int' "$T/crashy.c" || fail "the test could not make its crashing file"
+    run "$R" check stats-counter "$T/crashy.c" --tool none --runs 1 --duration 0.5 --quiet \
+        --json "$T/v.json"
+    expect_rc 1
+    ev=$(jq -r '.criteria[] | select(.name=="contract") | .evidence' "$T/v.json")
+    [ "$(jq -r '.criteria[] | select(.name=="contract") | .state' "$T/v.json")" = fail ] ||
+        fail "contract: $ev"
+    has "$ev" "Segmentation fault"
+    has "$ev" "test_stats_buffer_too_small"
+}
+
+# A fix that deadlocks under load is stopped by the stall watchdog with the
+# wait-for cycle; one that is only slow (a sleep in the critical section)
+# is told apart from it and accepted.
+t_check_deadlock_diagnosed() {
+    # a lock-order inversion: the stall watchdog's cycle, both threads and
+    # both locks by name, in the terminal and the JSON
+    run "$R" check stats-counter "$SUBS/stats_lock_inversion.c" --tool none --runs 1 \
+        --duration 1 --quiet --json "$T/v.json"
+    expect_rc 1
+    has "$out" "stuck (deadlock)"
+    has "$out" "deadlock: thread"
+    has "$out" "(json_lock) and waits for"
+    has "$out" "(count_lock) and waits for"
+    hasnt "$out" "exited holding it"
+    jq -r '.criteria[] | select(.name=="functional") | .evidence' "$T/v.json" |
+        grep -q "(count_lock) and waits for" || fail "json: $(jq .criteria "$T/v.json")"
+    # a self-deadlock on /-/stats: the functional check samples the stuck
+    # server and prints its stacks, instead of waiting out its timeouts
+    sed 's/^int stats_format_json(char \*buf, size_t size)$/static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;\nint stats_format_json(char *buf, size_t size)/; s/^    cache_usage(&entries, &bytes);$/    pthread_mutex_lock(\&self_lock);\n    pthread_mutex_lock(\&self_lock);\n    cache_usage(\&entries, \&bytes);/' \
+        "$(reffix stats-counter)" | sed 's/#include <stdio.h>/#include <stdio.h>\n#include <pthread.h>/' >"$T/self.c"
+    grep -q 'lock(&self_lock);' "$T/self.c" || fail "the test could not make its deadlocking file"
+    run "$R" check stats-counter "$T/self.c" --tool none --runs 1 --duration 1 --quiet
+    expect_rc 1
+    has "$out" "STALLED"
+    has "$out" "stuck (deadlock)"
+    has "$out" "stats_format_json"
+}
+
+t_check_slow_fix_accepted() {
+    awk '{print} /^void stats_count/ {f=1} f && /^{/ {print "    usleep(100);"; f=0}' \
+        "$(reffix stats-counter)" | sed 's/#include <stdio.h>/#include <stdio.h>\n#include <unistd.h>/' >"$T/slow.c"
+    grep -q 'usleep(100)' "$T/slow.c" || fail "the test could not make its slow file"
+    run "$R" check stats-counter "$T/slow.c" --tool none --runs 1 --duration 1 --quiet
+    expect_rc 0
+    hasnt "$out" "STALLED"
+}
+
+# The Gradescope bundle, its two scripts run as written under a temporary
+# /autograder (RACELAB_AUTOGRADER_ROOT), without apt (the packages are here).
+t_autograder_bundle() {
+    run "$R" autograder stats-counter "$T/ag.zip" --tool none --runs 1 --duration 0.5
+    expect_rc 0
+    list=$(unzip -Z1 "$T/ag.zip" | sort | tr '\n' ' ')
+    [ "$list" = "racelab-src.tar.gz run_autograder setup.sh " ] || fail "zip: $list"
+    A=$T/root/autograder
+    mkdir -p "$A/source" "$A/submission/sub" "$A/results"
+    unzip -q "$T/ag.zip" -d "$A/source"
+    export RACELAB_AUTOGRADER_ROOT=$T/root RACELAB_AUTOGRADER_SKIP_APT=1
+    unset RACELAB_CACHE_DIR
+    bash "$A/source/setup.sh" >"$T/setup.log" 2>&1 || fail "setup.sh: $(tail -20 "$T/setup.log")"
+    [ -x "$A/racelab/build/release/racelab" ] || fail "setup.sh built no racelab"
+    [ ! -e "$A/racelab/build/check-cache" ] || true
+    cp "$A/source/run_autograder" "$A/run_autograder"
+    cp "$(reffix stats-counter)" "$A/submission/sub/stats.c"
+    bash "$A/run_autograder" >"$T/run.log" 2>&1 || fail "run_autograder: $(cat "$T/run.log")"
+    jq -e '.score == 100 and (.tests | length) == 7' "$A/results/results.json" >/dev/null ||
+        fail "fix: $(cat "$A/results/results.json") $(cat "$T/run.log")"
+    cp "$SUBS/stats_thread_local.c" "$A/submission/sub/stats.c"
+    bash "$A/run_autograder" >"$T/run.log" 2>&1 || fail "run_autograder: $(cat "$T/run.log")"
+    jq -e '.score < 100' "$A/results/results.json" >/dev/null ||
+        fail "wrong fix: $(cat "$A/results/results.json")"
+    rm "$A/submission/sub/stats.c"
+    bash "$A/run_autograder" >"$T/run.log" 2>&1 || fail "run_autograder: $(cat "$T/run.log")"
+    jq -e '.score == 0 and (.output | test("no stats.c"))' "$A/results/results.json" >/dev/null ||
+        fail "empty: $(cat "$A/results/results.json")"
+    run "$R" autograder no-such "$T/x.zip"
+    expect_rc 2
+}
+
 t_grade_class() {
     C=$T/class
     mkdir -p "$C/eve"
@@ -347,6 +533,7 @@ t_grade_class() {
     cp "$SUBS/compile_error.c" "$C/carol.c"
     cp "$SUBS/stats_spin.c" "$C/dave.c"
     cp "$SUBS/stats_forkbomb.c" "$C/eve/stats.c"
+    cp "$SUBS/stats_lock_inversion.c" "$C/frank.c"
     echo "not a submission" > "$C/notes.txt"
     run "$R" grade stats-counter "$C" --out "$T/grades" --jobs 2 --tool $TOOLS --runs 1 \
         --duration 1 --quiet
@@ -355,7 +542,7 @@ t_grade_class() {
     [ -f "$csv" ] || fail "no grades.csv"
     head -1 "$csv" | grep -q '^student,score,verdict,build,functional,contract,oracles,tsan,helgrind,drd,reason$' ||
         fail "header: $(head -1 "$csv")"
-    [ "$(tail -n +2 "$csv" | wc -l)" = 5 ] || fail "rows: $(cat "$csv")"
+    [ "$(tail -n +2 "$csv" | wc -l)" = 6 ] || fail "rows: $(cat "$csv")"
     row() { grep "^\"$1\"," "$csv" || fail "no row for $1"; }
     row alice | grep -q '^"alice",100,accepted,pass,pass,' || fail "alice: $(row alice)"
     row bob | grep -q ',rejected,pass,' || fail "bob: $(row bob)"
@@ -364,6 +551,14 @@ t_grade_class() {
     row dave | grep -q 'did not start' || fail "dave's reason: $(row dave)"
     row eve | grep -q '^"eve",0,rejected,pass,fail,' || fail "eve: $(row eve)"
     row eve | grep -q 'outlived the server' || fail "eve's reason: $(row eve)"
+    row frank | grep -q '^"frank",0,rejected,pass,fail,' || fail "frank: $(row frank)"
+    # the deadlock's cycle is in the HTML, both locks by name
+    grep -q '(count_lock) and waits for' "$T/grades/grades.html" ||
+        fail "the HTML does not show frank's deadlock"
+    # grades are private: 0700 dirs, 0600 files
+    [ "$(stat -c %a "$T/grades")" = 700 ] || fail "grades dir mode $(stat -c %a "$T/grades")"
+    [ "$(stat -c %a "$csv")" = 600 ] || fail "grades.csv mode $(stat -c %a "$csv")"
+    [ "$(stat -c %a "$T/grades/students/alice.json")" = 600 ] || fail "student json mode"
     if have_clang; then
         row bob | grep -q ',fail,[^,]*,[^,]*,"' || true
         [ "$(jq -r '.criteria[] | select(.name=="tsan") | .state' "$T/grades/students/bob.json")" = fail ] ||
@@ -371,9 +566,9 @@ t_grade_class() {
         grep -q 'stats.c:34' "$T/grades/grades.html" || fail "the HTML does not say where bob's fix races"
     fi
     python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]);
-cases=d.getElementsByTagName('testcase'); assert len(cases) == 5, len(cases)
+cases=d.getElementsByTagName('testcase'); assert len(cases) == 6, len(cases)
 failed=sorted(c.getAttribute('name') for c in cases if c.getElementsByTagName('failure'))
-assert failed == ['bob','carol','dave','eve'], failed" "$T/grades/grades.xml" || fail "junit"
+assert failed == ['bob','carol','dave','eve','frank'], failed" "$T/grades/grades.xml" || fail "junit"
     grep -q '<table>' "$T/grades/grades.html" || fail "html"
     tmp_clean
     no_sandbox_procs

@@ -1,9 +1,13 @@
 /* sandbox.h - running untrusted submissions (racelab check / grade).
  *
  * A sandbox is one private temp dir, one slot UID (when racelab runs as
- * root: a UID of its own from 61000..61127, locked with flock so that two
- * concurrent checks never share one), and, where the kernel lets us, a
- * pids and a memory cgroup.  Everything started in it gets resource limits
+ * root: a random UID of its own from 20000..59999 that no user and no
+ * process has, locked with flock so that two concurrent checks never share
+ * one, seen inside as UID 1000), own user, PID, mount, network, IPC and UTS
+ * namespaces with a private root
+ * (only /usr, /etc, /sys, a few devices, the sandbox dir and its own /proc;
+ * loopback only), and, where the kernel lets us, a pids and a memory
+ * cgroup.  Everything started in it gets resource limits
  * (RLIMIT_NPROC, RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE), its
  * own process group, and is killed with everything it started when it
  * ends: by process group, by cgroup, and by UID (a helper that setuid()s
@@ -23,6 +27,8 @@ struct sandbox {
     int lock_fd;            /* flock on the slot's lock file, or -1 */
     char *dir;              /* private temp dir (owned by uid) */
     char *cg_pids, *cg_mem; /* cgroup dirs we created, or NULL */
+    bool isolate;           /* spawns get namespaces and a private root */
+    char *root;             /* the private root's mount point, or NULL */
 };
 
 /* Limits for one process tree; 0 means "leave as is". */
@@ -52,6 +58,12 @@ pid_t sandbox_spawn(struct sandbox *sb, char *const argv[], char *const env[],
                     const char *cwd, const struct sandbox_limits *lim,
                     int out_fd, int err_fd, int *pipe_out,
                     char *err, size_t errlen);
+/* The command's own PID for a PID sandbox_spawn() returned (which is the
+ * namespaces' init when isolated): for gdb and /proc sampling. */
+pid_t sandbox_main_pid(pid_t pid);
+/* How many processes the last isolated command that sandbox_wait() reaped
+ * left running in its namespace (they were killed with it). */
+int sandbox_last_left(void);
 /* Waits up to TIMEOUT seconds for PID.  Returns true if it exited
  * (*STATUS its wait status); on timeout it is left running. */
 bool sandbox_wait(pid_t pid, double timeout, int *status);

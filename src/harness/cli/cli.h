@@ -34,6 +34,7 @@ int cmd_hunt(int argc, char **argv, struct paths *p);
 int cmd_handout(int argc, char **argv, struct paths *p);
 int cmd_check(int argc, char **argv, struct paths *p);
 int cmd_grade(int argc, char **argv, struct paths *p);
+int cmd_autograder(int argc, char **argv, struct paths *p);
 
 /* A hunt case ID (racelab hunt) to the scenario name it stands for; any
  * other string is returned unchanged.  The result lives as long as the

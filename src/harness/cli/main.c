@@ -34,6 +34,7 @@ static const char usage[] =
 "  check    judge a fix: racelab check SCENARIO FILE.c\n"
 "  handout  a folder for students: racelab handout SCENARIO DIR\n"
 "  grade    check a class: racelab grade SCENARIO DIR --out OUT\n"
+"  autograder  a Gradescope bundle: racelab autograder SCENARIO OUT.zip\n"
 "\n"
 "racelab COMMAND --help for its options; racelab --version.\n"
 "Exit: 0 expectations held / no finding, 1 an expectation failed / a finding,\n"
@@ -118,13 +119,15 @@ int main(int argc, char **argv)
         rc = cmd_handout(sub_argc, sub_argv, &paths);
     else if (!strcmp(cmd, "grade"))
         rc = cmd_grade(sub_argc, sub_argv, &paths);
+    else if (!strcmp(cmd, "autograder"))
+        rc = cmd_autograder(sub_argc, sub_argv, &paths);
     else if (!strcmp(cmd, "help")) {
         fputs(usage, stdout);
         detectors_print(stdout);
         rc = EXIT_OK;
     } else {
         errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline, cc, "
-               "hunt, hint, check, handout, grade; see racelab "
+               "hunt, hint, check, handout, grade, autograder; see racelab "
                "--help)", cmd);
         rc = EXIT_USAGE;
     }

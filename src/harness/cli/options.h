@@ -162,6 +162,9 @@ enum opt_kind {
       allow_partial, 0, 0, "", "merge even when a `stress --shard` shard is "  \
       "missing or given twice (else exit 3, naming it): the cell is "          \
       "inconclusive, not a pass")                                               \
+    X(SHARE, "share", NULL, NULL, C_CHECK | C_GRADE, K_FLAG, share, 0, 0, "",    \
+      "%{check:reports}%{grade:grades} readable by others (default: 0600 "      \
+      "files, 0700 dirs)")                                                       \
     X(KEEP_TMP, "keep-tmp", NULL, NULL, C_RMS | C_CHECK, K_FLAG, keep, 0, 0, "", \
       "keep the temp dirs (debugging)")                                          \
     X(QUIET, "quiet", NULL, NULL, C_ALL, K_FLAG, quiet, 0, 0, "",                \
@@ -207,7 +210,7 @@ struct cli_opts {
     double duration, timeout, hang_window, check_timeout;
     const char *chaos, *load_cmd, *gradescope, *name, *out_dir, *cache_dir;
     const char *source_dir, *build_dir;
-    bool early, no_early, exact_runs, strict, keep, quiet, help, allow_partial;
+    bool early, no_early, exact_runs, strict, keep, quiet, help, allow_partial, share;
     struct outputs out;
     struct gate_opts gate;      /* --baseline ... --shard I/N */
     bool given[OPT_COUNT];

@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "harness_util.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,40 @@ static long lookup_owner(void *ctx, unsigned long long addr)
     return -1;
 }
 
+/* A mutex records its owner's thread ID as the owner sees it: inside a
+ * PID namespace (racelab check's sandbox) that is not the ID gdb shows.
+ * Maps each owner through the threads' "NSpid:" lines (host ID first,
+ * innermost last). */
+static void owners_to_host(pid_t pid, struct owner_ctx *oc)
+{
+    char *dir = xasprintf("/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char *f = xasprintf("%s/%s/status", dir, e->d_name), *st = read_file(f, NULL);
+        char *ns = st ? strstr(st, "\nNSpid:") : NULL;
+        free(f);
+        if (ns) {
+            char *end = strchr(ns + 1, '\n'), *last = NULL;
+            if (end)
+                *end = '\0';
+            for (char *t = strtok(ns + 7, " \t"); t; t = strtok(NULL, " \t"))
+                last = t;
+            long inner = last ? atol(last) : -1, host = atol(e->d_name);
+            for (size_t i = 0; inner != host && i < oc->n; i++)
+                if (oc->owner[i] == inner)
+                    oc->owner[i] = host;
+        }
+        free(st);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 /* Collects "OWNER 0xADDR LWP" lines (from the one-session python pass). */
 static void parse_owner_lines(const char *out, struct owner_ctx *oc)
 {
@@ -400,6 +435,7 @@ char *hang_report(pid_t pid, bool gdb_attach, const char *source)
         free(bt);
         return report;
     }
+    owners_to_host(pid, &oc);
     report = hang_analyze(bt, source, lookup_owner, &oc);
     free(bt);
     return report;

@@ -1,0 +1,60 @@
+/* stats_magic_asm.c - HOSTILE: Valgrind's client-request instruction sequence written out by
+ * hand in a macro (no valgrind.h).  Must be refused. */
+#include "stats.h"
+#include "cache.h"
+#include "dispatch.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint64_t counters[STATS_EVENT_COUNT];
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+#define LOCK() pthread_mutex_lock(&m)
+#define UNLOCK() pthread_mutex_unlock(&m)
+#define MAGIC() __asm__ volatile("rolq $3, %%rdi ; rolq $13, %%rdi\n\t" \
+    "rolq $61, %%rdi ; rolq $51, %%rdi\n\t" "xchgq %%rbx,%%rbx" ::: "memory")
+
+int stats_init(void)
+{
+    return 0;
+}
+
+void stats_destroy(void)
+{
+}
+
+void stats_count(enum stats_event event)
+{
+    MAGIC();
+    counters[event]++;
+}
+
+int stats_format_json(char *buf, size_t size)
+{
+    uint64_t c[STATS_EVENT_COUNT];
+    size_t entries, bytes;
+
+    LOCK();
+    for (int i = 0; i < STATS_EVENT_COUNT; i++)
+        c[i] = counters[i];
+    UNLOCK();
+    cache_usage(&entries, &bytes);
+
+    int n = snprintf(buf, size,
+        "{\"requests\":%" PRIu64 ",\"cache_hits\":%" PRIu64
+        ",\"cache_misses\":%" PRIu64 ",\"cache_evictions\":%" PRIu64
+        ",\"cache_entries\":%zu,\"cache_bytes\":%zu"
+        ",\"connections_open\":%" PRIu64 ",\"connections_total\":%" PRIu64
+        ",\"connections_rejected\":%" PRIu64 ",\"threads\":%d}\n",
+        c[STATS_REQUEST], c[STATS_HIT], c[STATS_MISS], c[STATS_EVICTION],
+        entries, bytes, c[STATS_CONN_OPENED] - c[STATS_CONN_CLOSED],
+        c[STATS_CONN_OPENED], c[STATS_CONN_REJECTED], dispatch_thread_count());
+    if (n < 0 || (size_t)n >= size)
+        return -1;
+    return n;
+}

@@ -1,0 +1,64 @@
+/* stats_uid_dependent.c - HOSTILE: correct only when it runs as a UID of
+ * one of racelab's slot ranges (the old 61000-61127, or 20000 and up): the
+ * grader then sees a fix, a student at home (UID 1000) the race.  Must be
+ * rejected: inside its user namespace the submission is UID 1000. */
+#include "stats.h"
+#include "cache.h"
+#include "dispatch.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint64_t counters[STATS_EVENT_COUNT];
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+#define LOCK() pthread_mutex_lock(&m)
+#define UNLOCK() pthread_mutex_unlock(&m)
+
+int stats_init(void)
+{
+    return 0;
+}
+
+void stats_destroy(void)
+{
+}
+
+void stats_count(enum stats_event event)
+{
+    if (geteuid() >= 20000 || getuid() >= 20000) {
+        LOCK();
+        counters[event]++;
+        UNLOCK();
+    } else
+        counters[event]++;   /* the original race */
+}
+
+int stats_format_json(char *buf, size_t size)
+{
+    uint64_t c[STATS_EVENT_COUNT];
+    size_t entries, bytes;
+
+    LOCK();
+    for (int i = 0; i < STATS_EVENT_COUNT; i++)
+        c[i] = counters[i];
+    UNLOCK();
+    cache_usage(&entries, &bytes);
+
+    int n = snprintf(buf, size,
+        "{\"requests\":%" PRIu64 ",\"cache_hits\":%" PRIu64
+        ",\"cache_misses\":%" PRIu64 ",\"cache_evictions\":%" PRIu64
+        ",\"cache_entries\":%zu,\"cache_bytes\":%zu"
+        ",\"connections_open\":%" PRIu64 ",\"connections_total\":%" PRIu64
+        ",\"connections_rejected\":%" PRIu64 ",\"threads\":%d}\n",
+        c[STATS_REQUEST], c[STATS_HIT], c[STATS_MISS], c[STATS_EVICTION],
+        entries, bytes, c[STATS_CONN_OPENED] - c[STATS_CONN_CLOSED],
+        c[STATS_CONN_OPENED], c[STATS_CONN_REJECTED], dispatch_thread_count());
+    if (n < 0 || (size_t)n >= size)
+        return -1;
+    return n;
+}
