@@ -6,6 +6,7 @@
  * The submission is untrusted: every build and run happens in a sandbox
  * (sandbox.h).  Exit 0 accepted, 1 rejected, 2 usage, 3 environment. */
 #include "check.h"
+#include "check_show.h"
 #include "cli.h"
 #include "docroot.h"
 #include "http_client.h"
@@ -44,6 +45,8 @@ static const char usage[] =
 "  --jobs N            runs in parallel (default 1)\n"
 "  --seed N            load seed (default 1: every submission sees the same load)\n"
 "  --json FILE --junit FILE --gradescope FILE   reports (Gradescope results.json)\n"
+"  --html FILE         the verdict as a page: each finding's two sites side by\n"
+"                      side with your source lines, each deadlock's cycle drawn\n"
 "  --name NAME         the submission's name in reports (default: FILE)\n"
 "  --cache-dir DIR     build cache (default $RACELAB_CACHE_DIR, else\n"
 "                      BUILD/check-cache)\n"
@@ -252,7 +255,7 @@ static int submission_build(struct sandbox *sb, const char *cache, const char *s
     return rc;
 
 build:
-    progress("building %s.c (%s)", module, id.buf);
+    progress("building %s (%s)", check_show_file_name(), id.buf);
     {
         char *tmp = xasprintf("%s/build", sb->dir);
         rm_rf(tmp);
@@ -686,67 +689,6 @@ static const char *jstr(json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* The evidence of one cell: findings as MODULE.c:LINE (function). */
-static void cell_evidence(json_t *cell, const char *module, struct strbuf *ev)
-{
-    json_t *findings = json_object_get(cell, "findings"), *runs = json_object_get(cell,
-                                                                                "runs_detail");
-    size_t i, nr = json_array_size(runs);
-    char *suffix = xasprintf("%s.c", module);
-    json_t *f;
-
-    sb_printf(ev, "%s: %s", jstr(cell, "status") ? jstr(cell, "status") : "?",
-              jstr(cell, "verdict") ? jstr(cell, "verdict") : "");
-    json_array_foreach(findings, i, f) {
-        json_t *stacks = json_object_get(f, "stacks"), *s;
-        size_t j;
-        struct strbuf where;
-        sb_init(&where);
-        json_array_foreach(stacks, j, s) {
-            json_t *frames = json_object_get(s, "frames"), *fr, *first = NULL, *pick = NULL;
-            size_t k;
-            json_array_foreach(frames, k, fr) {
-                const char *file = jstr(fr, "file");
-                if (!first && file)
-                    first = fr;
-                if (!pick && file && str_ends_with(file, suffix))
-                    pick = fr;
-            }
-            /* thread-creation stacks and the like: only when nothing in
-             * the finding touches the module */
-            if (!pick && (j > 0 || json_array_size(stacks) > 1))
-                continue;
-            if (!pick)
-                pick = first;
-            if (pick) {
-                const char *file = jstr(pick, "file"), *slash = strrchr(file, '/');
-                const char *fn = jstr(pick, "function");
-                sb_printf(&where, "%s%s:%lld%s%s%s", where.len ? " vs " : "",
-                          slash ? slash + 1 : file,
-                          (long long)json_integer_value(json_object_get(pick, "line")),
-                          fn ? " (" : "", fn ? fn : "", fn ? ")" : "");
-            }
-        }
-        sb_printf(ev, "\n  %s at %s, in %lld of %zu runs%s", jstr(f, "kind") ? jstr(f, "kind") : "?",
-                  where.len ? where.buf : "(no source location)",
-                  (long long)json_integer_value(json_object_get(f, "runs_seen")), nr,
-                  json_is_true(json_object_get(f, "expected_false_positive"))
-                      ? " (a documented false positive of this tool)" : "");
-        sb_free(&where);
-    }
-    json_t *r;
-    json_array_foreach(runs, i, r) {
-        const char *oc = jstr(r, "outcome"), *det = jstr(r, "symptom_detail"),
-                   *why = jstr(r, "reason"), *hang = jstr(r, "hang_report");
-        if ((oc && strcmp(oc, "clean") && strcmp(oc, "finding")) || det || why)
-            sb_printf(ev, "\n  run %zu: %s%s%s%s%s", i + 1, oc ? oc : "?",
-                      det ? ": " : "", det ? det : "", why ? "; " : "", why ? why : "");
-        if (hang)
-            sb_printf(ev, "\n  %.*s", 600, hang);
-    }
-    free(suffix);
-}
-
 static enum criterion_state tool_check(struct sandbox *sb, const char *scen, const char *module,
                                        const char *symptom, const char *tool, const char *subdir, long runs,
                                        double duration, double timeout, long jobs, long seed,
@@ -830,7 +772,8 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
         json_decref(root);
         goto out;
     }
-    cell_evidence(cell, module, ev);
+    (void)module;
+    check_show_cell(json, tool, ev);
     bool pass = !strcmp(jstr(cell, "status") ? jstr(cell, "status") : "", "pass");
     if (!none) {
         /* A detector's criterion is what the detector saw: no finding
@@ -1045,7 +988,8 @@ int cmd_check(int argc, char **argv, struct paths *p)
         {"timeout", required_argument, 0, 'T'}, {"jobs", required_argument, 0, 'j'},
         {"seed", required_argument, 0, 's'}, {"json", required_argument, 0, 'J'},
         {"junit", required_argument, 0, 'U'}, {"gradescope", required_argument, 0, 'G'},
-        {"name", required_argument, 0, 'n'}, {"cache-dir", required_argument, 0, 'C'},
+        {"name", required_argument, 0, 'n'}, {"html", required_argument, 0, 'W'},
+        {"cache-dir", required_argument, 0, 'C'},
         {"keep-tmp", no_argument, 0, 'k'}, {"quiet", no_argument, 0, 'q'},
         {"source-dir", required_argument, 0, 'S'}, {"build-dir", required_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -1053,6 +997,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
     long runs = 2, jobs = 1, seed = 1;
     double duration = 2, timeout = 0;
     const char *json = NULL, *junit = NULL, *gs = NULL, *name = NULL, *cache_flag = NULL;
+    const char *html = NULL;
     struct outputs outs = {0};
     int o, rc = EXIT_USAGE;
     char err[512];
@@ -1089,6 +1034,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
         case 'J': json = optarg; break;
         case 'U': junit = optarg; break;
         case 'G': gs = optarg; break;
+        case 'W': html = optarg; break;
         case 'n': name = optarg; break;
         case 'C': cache_flag = optarg; break;
         case 'k': keep = true; break;
@@ -1124,6 +1070,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
         return EXIT_USAGE;
     }
     free(sdir);
+    check_show_begin(file, s.module, scen, s.bug_class, is_case ? arg_scen : NULL);
     size_t len;
     char *code = read_file(file, &len);
     if (!code) {
@@ -1134,7 +1081,8 @@ int cmd_check(int argc, char **argv, struct paths *p)
     outs.json = json;
     outs.junit = junit;
     outs.html = gs;     /* only checked for writability */
-    if (outputs_check(&outs) < 0) {
+    struct outputs page = {.html = html};
+    if (outputs_check(&outs) < 0 || outputs_check(&page) < 0) {
         free(code);
         scenario_free(&s);
         return EXIT_ENV;
@@ -1218,7 +1166,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
         v.reason = xstrdup("does not compile");
     } else {
         v.cr[CR_BUILD].state = CR_PASS;
-        sb_printf(&ev[CR_BUILD], "built as %s.c in %s%s%s", s.module,
+        sb_printf(&ev[CR_BUILD], "built as %s in %s%s%s", check_show_file_name(),
                   need[0] ? "release" : "", need[1] ? ", tsan" : "", need[2] ? ", valgrind" : "");
         char *exe = xasprintf("%s/release/racelab-server-%s-fixed", b.dir, scen);
         bool fatal = false;
@@ -1288,8 +1236,11 @@ int cmd_check(int argc, char **argv, struct paths *p)
         sb_printf(&ev[CR_FUNCTIONAL], "%s(%d process%s of the submission were still alive at "
                   "the end and were killed)", ev[CR_FUNCTIONAL].len ? "\n" : "", left,
                   left == 1 ? "" : "es");
-    for (int i = 0; i < CR_COUNT; i++)
-        v.cr[i].evidence = sb_steal(&ev[i]);
+    for (int i = 0; i < CR_COUNT; i++) {
+        char *e = sb_steal(&ev[i]);
+        v.cr[i].evidence = check_show_scrub(e);     /* a hunt case names nothing */
+        free(e);
+    }
     v.accepted = v.cr[CR_BUILD].state == CR_PASS && !v.zero;
     for (int i = 0; i < CR_COUNT; i++)
         if (v.cr[i].state == CR_FAIL)
@@ -1318,6 +1269,9 @@ int cmd_check(int argc, char **argv, struct paths *p)
     rc = proc_interrupted() ? EXIT_INTERRUPTED : v.accepted ? EXIT_OK : EXIT_FAILED;
     if (write_reports(&v, json, junit, gs) < 0)
         rc = EXIT_ENV;
+    if (html && check_show_html(html, is_case ? arg_scen : scen, v.accepted, v.score,
+                                v.reason, v.cr) < 0)
+        rc = EXIT_ENV;
     if (keep)
         progress("kept %s", sb.dir);
     else
@@ -1333,6 +1287,7 @@ late_out:
         free(core[fl]);
     free(cache);
 early_out:
+    check_show_end();
     free(clang);
     free(vg);
     free(gcc);
