@@ -514,12 +514,19 @@ char *check_view_evidence(const struct cell_result *c, const struct check_view *
 
     if (!m)
         return NULL;
+    size_t crashes = 0, hung = 0, symptom = 0;
+
     for (size_t i = 0; i < c->nfindings; i++)
         kinds[c->findings[i].finding.kind]++;
+    for (size_t i = 0; i < c->nruns; i++) {
+        crashes += c->runs[i].outcome == RUN_CRASH;
+        hung += c->runs[i].outcome == RUN_HANG;
+        symptom += c->runs[i].symptom;
+    }
     fprintf(m, "%s in %zu run%s: ", v->label, c->nruns, c->nruns == 1 ? "" : "s");
-    if (c->crashes || c->hangs || c->symptom_runs) {
-        fprintf(m, "%zu crash%s, %zu hang%s, symptom in %zu", c->crashes,
-                c->crashes == 1 ? "" : "es", c->hangs, c->hangs == 1 ? "" : "s", c->symptom_runs);
+    if (crashes || hung || symptom) {
+        fprintf(m, "%zu crash%s, %zu hang%s, the symptom in %zu", crashes,
+                crashes == 1 ? "" : "es", hung, hung == 1 ? "" : "s", symptom);
         first = false;
     }
     for (int k = 0; k < FINDING_KIND_COUNT; k++)
