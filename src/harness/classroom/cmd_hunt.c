@@ -354,7 +354,7 @@ static char *neutral_args(const char *dir)
 
 /* buggy.c as module.c: its first line names the module's file and, in
  * some, the scenario; neither may show. */
-static char *module_text(const char *source, const struct scenario *s)
+char *hunt_module_text(const char *source, const struct scenario *s)
 {
     char *path = xasprintf("%s/scenarios/%s/buggy.c", source, s->name);
     char *text = read_file(path, NULL), *paren, *a, *file, *b;
@@ -390,13 +390,43 @@ static unsigned long long server_hash(const char *source)
     return h;
 }
 
+char *hunt_lib_dir(const struct paths *p)
+{
+    char *hroot = hunt_root(p), *d = xasprintf("%s/.lib-%016llx", hroot, server_hash(p->source));
+
+    mkdir(hroot, 0755);
+    free(hroot);
+    return d;
+}
+
+char *hunt_case_file(const char *arg, const struct paths *p)
+{
+    char *path, *text;
+
+    if (looks_like_id(arg)) {
+        char *root = hunt_root(p);
+        path = xasprintf("%s/%s/case", root, arg);
+        free(root);
+    } else
+        path = xasprintf("%s/case", arg);
+    text = read_file(path, NULL);
+    free(path);
+    if (!text && !looks_like_id(arg))
+        text = read_file(arg, NULL);
+    if (text && !strstr(text, "token ")) {
+        free(text);
+        text = NULL;
+    }
+    return text;
+}
+
 /* Builds the case's servers, args, www/ and case file into DIR. */
 static int prepare_case(const struct paths *p, const struct scenario *s, const char *id,
                         long seed, const unsigned char key[16], const char *dir)
 {
-    char err[512], salt[17], tok[256], *text = module_text(p->source, s);
+    char err[512], salt[17], tok[256], *text = hunt_module_text(p->source, s);
     char *hroot = hunt_root(p);
-    char *libdir = xasprintf("%s/.lib-%016llx", hroot, server_hash(p->source));
+    char *libdir = hunt_lib_dir(p);
     int bad = 0;
 
     if (!text) {
@@ -440,34 +470,37 @@ static int prepare_case(const struct paths *p, const struct scenario *s, const c
     return bad ? -1 : 0;
 }
 
-static void print_case(const char *id, long seed, const char *dir)
+/* What a case is and how to start it, to F: the same text for every case
+ * but for its ID, seed and folder. */
+static void print_case(FILE *f, const char *id, long seed, const char *dir)
 {
-    printf("case: %s\n", id);
-    printf("seed: %ld\n", seed);
-    printf("\nA racelab-server build in which one module misbehaves under load.\n"
+    fprintf(f, "case: %s\n", id);
+    fprintf(f, "seed: %ld\n", seed);
+    fprintf(f, "\nA racelab-server build in which one module misbehaves under load.\n"
            "Find what an operator would notice, then why.  The folder %s\n"
-           "is the whole case: copy it to hand it out.\n\n", dir);
-    printf("Start it by hand (its arguments are in %s/args):\n", dir);
-    printf("  %s/server --root %s/www --port 8080 $(cat %s/args)\n", dir, dir, dir);
-    printf("  curl -s http://127.0.0.1:8080/-/stats\n");
-    printf("  wrk -t2 -c32 -d10s http://127.0.0.1:8080/f/0.html\n");
-    printf("  kill -TERM <its pid>      # a correct server exits at once\n\n");
-    printf("Or load it with racelab's own client:\n");
-    printf("  racelab stress --tool none --duration 10 --http /index.html "
+           "is the whole case: copy it to hand it out (racelab handout %s DIR\n"
+           "writes the module's source and a Makefile to fix it with).\n\n", dir, dir);
+    fprintf(f, "Start it by hand (its arguments are in %s/args):\n", dir);
+    fprintf(f, "  %s/server --root %s/www --port 8080 $(cat %s/args)\n", dir, dir, dir);
+    fprintf(f, "  curl -s http://127.0.0.1:8080/-/stats\n");
+    fprintf(f, "  wrk -t2 -c32 -d10s http://127.0.0.1:8080/f/0.html\n");
+    fprintf(f, "  kill -TERM <its pid>      # a correct server exits at once\n\n");
+    fprintf(f, "Or load it with racelab's own client:\n");
+    fprintf(f, "  racelab stress --tool none --duration 10 --http /index.html "
            "--http /f/0.html --http /f/1.html --http /-/stats -- "
            "%s/server --root %s/www --port {port} $(cat %s/args)\n", dir, dir, dir);
     /* The same text for every case: server-tsan and server-valgrind are
      * there when clang and gcc are installed, whatever the case. */
-    printf("Under a detector, when you are ready (server-tsan needs clang, "
+    fprintf(f, "Under a detector, when you are ready (server-tsan needs clang, "
            "server-valgrind gcc,\nwhen racelab hunt ran):\n");
-    printf("  racelab stress --tool tsan --duration 5 --http /f/0.html -- "
+    fprintf(f, "  racelab stress --tool tsan --duration 5 --http /f/0.html -- "
            "%s/server-tsan --root %s/www --port {port} $(cat %s/args)\n", dir, dir, dir);
-    printf("  racelab stress --tool helgrind --duration 5 --http /f/0.html -- "
+    fprintf(f, "  racelab stress --tool helgrind --duration 5 --http /f/0.html -- "
            "%s/server-valgrind --root %s/www --port {port} $(cat %s/args)\n", dir, dir, dir);
-    printf("\n");
-    printf("Hints, gentlest first:  racelab hint %s 1\n", dir);
-    printf("Check your fix:         racelab check %s YOUR-FILE.c\n", dir);
-    printf("Give up (teacher):      racelab hunt --reveal %s\n", id);
+    fprintf(f, "\n");
+    fprintf(f, "Hints, gentlest first:  racelab hint %s 1\n", dir);
+    fprintf(f, "Check your fix:         racelab check %s YOUR-FILE.c\n", dir);
+    fprintf(f, "Give up (teacher):      racelab hunt --reveal %s\n", id);
 }
 
 static int reveal_cmd(const char *rev, const struct paths *p, long seed)
@@ -567,8 +600,18 @@ static int new_case(const struct paths *p, const char *from, long seed)
         if (prepare_case(p, s, id, seed, key, dir) < 0) {
             errorf("hunt: cannot prepare %s", dir);
             rc = EXIT_ENV;
-        } else
-            print_case(id, seed, dir);
+        } else {
+            char *rp = xasprintf("%s/README.md", dir);
+            FILE *f = fopen(rp, "w");
+            if (f)
+                print_case(f, id, seed, ".");
+            if (!f || fclose(f) != 0) {
+                errorf("hunt: %s: %s", rp, strerror(errno));
+                rc = EXIT_ENV;
+            } else
+                print_case(stdout, id, seed, dir);
+            free(rp);
+        }
         free(hroot);
         free(dir);
     }

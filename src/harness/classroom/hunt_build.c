@@ -105,35 +105,80 @@ static char *make_tmp(const char *libdir)
     return t;
 }
 
+char *hunt_build_lib(const char *source, const char *libdir, const char *module, int fl,
+                     char *err, size_t errlen)
+{
+    char *lib = xasprintf("%s/lib-%s-%s.a", libdir, module, hunt_flavor_names[fl]);
+    char *tmp, *cc, *cmd, *part;
+    int r;
+
+    if (access(lib, R_OK) == 0)
+        return lib;
+    tmp = make_tmp(libdir);
+    if (!tmp) {
+        snprintf(err, errlen, "mkdtemp in %s: %s", libdir, strerror(errno));
+        free(lib);
+        return NULL;
+    }
+    r = copy_server(source, module, tmp, err, errlen);
+    cc = compile_cmd(fl, tmp);
+    part = xasprintf("%s.%d", lib, (int)getpid());
+    cmd = xasprintf("cd '%s' && %s -c *.c && ar rcs '%s' *.o && mv '%s' '%s'", tmp, cc, part,
+                    part, lib);
+    if (r == 0)
+        r = sh(cmd, err, errlen);
+    unlink(part);
+    rm_rf(tmp);
+    free(part); free(cmd); free(cc); free(tmp);
+    if (r < 0) {
+        free(lib);
+        return NULL;
+    }
+    return lib;
+}
+
+int hunt_build_contract(const char *source, const char *libdir, const char *module,
+                        const char *extra, const char *out, char *err, size_t errlen)
+{
+    char *tmp = make_tmp(libdir), *cc, *cmd, *x = NULL;
+    int r;
+
+    if (!tmp) {
+        snprintf(err, errlen, "mkdtemp in %s: %s", libdir, strerror(errno));
+        return -1;
+    }
+    cc = compile_cmd(HB_VALGRIND, tmp);
+    if (extra) {
+        const char *b = strrchr(extra, '/');
+        x = xasprintf(" && cp '%s/%s' . && %s -c %s", source, extra, cc, b ? b + 1 : extra);
+    }
+    cmd = xasprintf("cd '%s' && cp '%s'/src/server/*.h '%s'/tests/contract/*.h . && "
+                    "cp '%s/tests/contract/contract_%s.c' . && %s -c contract_%s.c%s && "
+                    "rm -f '%s' && ar rcs '%s' *.o", tmp, source, source, source, module, cc,
+                    module, x ? x : "", out, out);
+    r = sh(cmd, err, errlen);
+    rm_rf(tmp);
+    free(tmp); free(cc); free(cmd); free(x);
+    return r;
+}
+
 int hunt_build(const char *source, const char *libdir, const char *module,
                const char *module_text, int fl, const char *salt, const char *exe,
                char *err, size_t errlen)
 {
-    char *lib = xasprintf("%s/lib-%s-%s.a", libdir, module, hunt_flavor_names[fl]);
-    char *tmp = make_tmp(libdir), *cc = NULL, *cmd = NULL;
+    char *lib = hunt_build_lib(source, libdir, module, fl, err, errlen);
+    char *tmp = lib ? make_tmp(libdir) : NULL, *cc = NULL, *cmd = NULL;
     int rc = -1;
 
     if (!tmp) {
-        snprintf(err, errlen, "mkdtemp in %s: %s", libdir, strerror(errno));
+        if (lib)
+            snprintf(err, errlen, "mkdtemp in %s: %s", libdir, strerror(errno));
         free(lib);
         return -1;
     }
     if (copy_server(source, module, tmp, err, errlen) < 0)
         goto out;
     cc = compile_cmd(fl, tmp);
-    if (access(lib, R_OK) != 0) {
-        /* the rest of the server, once per module and flavor */
-        char *part = xasprintf("%s.%d", lib, (int)getpid());
-        cmd = xasprintf("cd '%s' && %s -c *.c && ar rcs '%s' *.o && mv '%s' '%s'", tmp, cc,
-                        part, part, lib);
-        int r = sh(cmd, err, errlen);
-        free(cmd);
-        cmd = NULL;
-        unlink(part);
-        free(part);
-        if (r < 0)
-            goto out;
-    }
     {
         char *src = xasprintf("%s/module.c", tmp);
         FILE *f = fopen(src, "w");

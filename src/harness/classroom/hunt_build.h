@@ -20,6 +20,26 @@ extern const char *const hunt_flavor_names[HB_COUNT];
 int hunt_build(const char *source, const char *libdir, const char *module,
                const char *module_text, int fl, const char *salt, const char *exe,
                char *err, size_t errlen);
+/* The rest of the server (SOURCE's src/server without MODULE.c) in flavor
+ * FL, compiled from a copy with neutral paths: LIBDIR/lib-MODULE-FL.a,
+ * built once.  Malloc'd path, or NULL with ERR. */
+char *hunt_build_lib(const char *source, const char *libdir, const char *module, int fl,
+                     char *err, size_t errlen);
+/* The module's contract suite (tests/contract/contract_MODULE.c, and
+ * EXTRA, a file of SOURCE it links besides, or NULL) compiled as the check
+ * does (gcc -O1 -g), neutral paths, archived into OUT.  0 or -1 with ERR. */
+int hunt_build_contract(const char *source, const char *libdir, const char *module,
+                        const char *extra, const char *out, char *err, size_t errlen);
+struct paths;
+struct scenario;
+/* Where the libraries are cached: HUNT/.lib-HASH (HASH of src/server). */
+char *hunt_lib_dir(const struct paths *p);
+/* SCENARIO's buggy.c with its first line naming module.c, not the module's
+ * file or the scenario (cmd_hunt.c); malloc'd or NULL. */
+char *hunt_module_text(const char *source, const struct scenario *s);
+/* The case file's text of a case folder, case file or ID (whose folder is
+ * under the hunt dir), or NULL when ARG is none of these. */
+char *hunt_case_file(const char *arg, const struct paths *p);
 /* True when flavor FL's compiler is installed. */
 bool hunt_flavor_available(int fl);
 
