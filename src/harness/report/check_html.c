@@ -53,6 +53,15 @@ static void cell_section(FILE *f, const struct check_page *pg, size_t i)
     H(f, pg->view->label);
     fprintf(f, ": %zu with findings, %zu crashes, %zu hangs, symptom in %zu</p>\n",
             c->finding_runs, c->crashes, c->hangs, c->symptom_runs);
+    {
+        /* the terminal's account first: sites in the student's file, the
+         * locks each side held, the source lines */
+        char *ev = check_view_evidence(c, pg->view, 50);
+        fputs("<pre class=\"evidence\">", f);
+        H(f, ev ? ev : "");
+        fputs("</pre>\n", f);
+        free(ev);
+    }
     for (size_t r = 0; r < c->nruns && hangs < 3; r++)
         if (c->runs[r].hang_report) {
             char *rep = check_view_scrub(c->runs[r].hang_report, pg->view, "the server");
