@@ -482,6 +482,39 @@ assert len(d.getElementsByTagName('testcase')) == 7
 assert len(d.getElementsByTagName('failure')) >= 1" "$T/j.xml" || fail "junit: $(cat "$T/j.xml")"
 }
 
+# check_diagnosis_and_html: a race is told by its two sites in the
+# student's file, with source lines and the locks each side held, never a
+# creation site as a third party; no ":0", no fingerprints, no "fixed
+# variant", no doubled prefix; --html writes the page with the pair
+t_check_diagnosis_and_html() {
+    have_clang || skip "clang is not installed"
+    cp "$SRC/scenarios/cache-race/buggy.c" "$T/cache.c"
+    run "$R" check cache-race "$T/cache.c" --tool tsan --runs 2 --duration 2 --quiet \
+        --html "$T/v.html"
+    expect_rc 1
+    tsan=$(sed -n '/FAIL tsan/,/helgrind/p' <<<"$out")
+    has "$tsan" "data-race at cache.c:"
+    has "$tsan" "A: "
+    has "$tsan" "B: "
+    has "$tsan" "-- your cache.c:"
+    has "$tsan" "holding cache_lock"
+    has "$tsan" "holding no lock"
+    grep -qE '^ +[0-9]+ \| ' <<<"$tsan" || fail "no source line: $tsan"
+    ! grep -E '^ +(data-race|heap-use-after-free) at ' <<<"$tsan" | grep -q ' vs .* vs ' ||
+        fail "a third party: $(grep ' vs .* vs ' <<<"$tsan" | head -2)"
+    ! grep -qE ':0([^0-9]|$)' <<<"$tsan" || fail "a :0 line: $(grep -E ':0([^0-9]|$)' <<<"$tsan" | head -2)"
+    ! grep -qE '(^|[^0-9a-f])[0-9a-f]{16}([^0-9a-f]|$)' <<<"$out" || fail "a bare fingerprint"
+    hasnt "$out" "fixed variant"
+    hasnt "$out" "crash: crash:"
+    hasnt "$out" "racelab-server-cache-race"
+    [ -s "$T/v.html" ] || fail "no --html page"
+    grep -q '<div class="side side-a">' "$T/v.html" && grep -q '<div class="side side-b">' "$T/v.html" ||
+        fail "the page has no side-by-side pair"
+    grep -q '<mark class="hl">' "$T/v.html" || fail "the page has no source excerpt"
+    tmp_clean
+    no_sandbox_procs
+}
+
 t_grade_class() {
     C=$T/class
     mkdir -p "$C/eve"
