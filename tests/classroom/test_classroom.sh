@@ -194,9 +194,11 @@ t_hunt_binary_neutral() {
     id2=$(case_of "$out")
     D=$RACELAB_HUNT_DIR/$id
     for f in "$D"/server*; do
-        strings -a "$f" > "$T/strings"
-        names_nothing lock-order "$(grep -iE 'lock-order|scenarios|buggy|fixed|stats\.c' "$T/strings" || true)"
-        hasnt "$(cat "$T/strings")" "$SRC"
+        # (TSan's runtime has its own "lock-order-inversion" report text)
+        strings -a "$f" | grep -v 'lock-order-inversion' > "$T/strings"
+        for w in lock-order scenarios/ buggy.c fixed.c stats.c racelab-server- "$SRC"; do
+            ! grep -qF -- "$w" "$T/strings" || fail "$f: strings has $w: $(grep -F -- "$w" "$T/strings" | head -3)"
+        done
         readelf --debug-dump=info "$f" 2>/dev/null | grep -E 'DW_AT_(name|comp_dir)' > "$T/dwarf"
         [ -s "$T/dwarf" ] || fail "$f has no debug info"
         has "$(cat "$T/dwarf")" "module.c"
@@ -242,9 +244,10 @@ t_hunt_reveal() {
     [ -z "$out" ] || fail "reveal without the key printed: $out"
     RACELAB_HUNT_KEY=another run "$R" hunt --reveal "$id"
     expect_rc 2
+    # (the unknown-scenario error lists every scenario: it singles out none)
     RACELAB_HUNT_KEY= HOME=$T/nokey run "$R" run "$id" --variant fixed --tool none --runs 1 --duration 0.3 --quiet
     expect_rc 2
-    hasnt "$out$err" "$name"
+    hasnt "$out" "$name"
 }
 
 # hunt_teacher_key: --new-key makes a 0600 key file once; hunt and
