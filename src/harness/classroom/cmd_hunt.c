@@ -392,7 +392,9 @@ static unsigned long long server_hash(const char *source)
 
 char *hunt_lib_dir(const struct paths *p)
 {
-    char *hroot = hunt_root(p), *d = xasprintf("%s/.lib-%016llx", hroot, server_hash(p->source));
+    const char *env = getenv("RACELAB_HUNT_LIB_DIR");
+    char *hroot = env && *env ? xstrdup(env) : hunt_root(p);
+    char *d = xasprintf("%s/.lib-%016llx", hroot, server_hash(p->source));
 
     mkdir(hroot, 0755);
     free(hroot);

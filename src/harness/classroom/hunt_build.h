@@ -32,7 +32,8 @@ int hunt_build_contract(const char *source, const char *libdir, const char *modu
                         const char *extra, const char *out, char *err, size_t errlen);
 struct paths;
 struct scenario;
-/* Where the libraries are cached: HUNT/.lib-HASH (HASH of src/server). */
+/* Where the libraries are cached: HUNT/.lib-HASH (HASH of src/server), or
+ * under $RACELAB_HUNT_LIB_DIR. */
 char *hunt_lib_dir(const struct paths *p);
 /* SCENARIO's buggy.c with its first line naming module.c, not the module's
  * file or the scenario (cmd_hunt.c); malloc'd or NULL. */
