@@ -279,6 +279,10 @@ t_hunt_teacher_key() {
     run "$R" hunt --reveal "$id" --key "$T/teacher.key"
     expect_rc 0
     has "$out" stats-counter
+    # the folder in place of the ID
+    run "$R" hunt --reveal "$RACELAB_HUNT_DIR/$id" --key "$T/teacher.key"
+    expect_rc 0
+    has "$out" stats-counter
 }
 
 t_run_accepts_case_id() {

@@ -22,7 +22,7 @@
 
 static const char usage[] =
 "usage: racelab hunt [--seed N] [--from LIST] [--key FILE]\n"
-"       racelab hunt --reveal ID [--key FILE]\n"
+"       racelab hunt --reveal ID|FOLDER [--key FILE]\n"
 "       racelab hunt --new-key [--key FILE]\n"
 "Picks a scenario (from LIST, default all) and builds its buggy server in\n"
 "BUILD/hunt/ID/ (or $RACELAB_HUNT_DIR/ID/) from a renamed copy with neutral\n"
@@ -509,7 +509,17 @@ static int reveal_cmd(const char *rev, const struct paths *p, long seed)
 {
     unsigned char key[16];
     struct scenario s = {0};
-    char err[512];
+    char err[512], idbuf[16];
+    char *folder = looks_like_id(rev) ? NULL : hunt_case_file(rev, p);
+    const char *t;
+
+    /* a case folder (or its case file): its ID and seed */
+    if (folder && (t = strstr(folder, "id ")) && sscanf(t, "id %10s", idbuf) == 1) {
+        rev = idbuf;
+        if ((t = strstr(folder, "seed ")) && seed < 0)
+            seed = atol(t + 5);
+    }
+    free(folder);
 
     if (hunt_key(key) < 0) {
         errorf("hunt: --reveal needs the teacher's key (--key FILE, $RACELAB_HUNT_KEY or "
