@@ -96,7 +96,7 @@ bool check_show_cell(const char *json, const char *criterion, struct strbuf *ev)
     if (S.n < MAX_CELLS) {
         S.cells[S.n] = cells;
         S.ncells[S.n] = n;
-        S.criterion[S.n++] = xstrdup(criterion);
+        S.criterion[S.n++] = xstrdup(!strcmp(criterion, "none") ? "oracles" : criterion);
     } else {
         for (size_t i = 0; i < n; i++)
             cell_result_free(&cells[i]);

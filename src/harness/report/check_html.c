@@ -40,19 +40,26 @@ static void criteria_table(FILE *f, const struct check_page *pg)
     fputs("</table>\n", f);
 }
 
+/* The state of criterion NAME ("pass", "fail", "n/a"). */
+static const char *state_of(const struct check_page *pg, const char *name)
+{
+    for (size_t i = 0; name && i < pg->ncriteria; i++)
+        if (!strcmp(pg->criteria[i].name, name))
+            return pg->criteria[i].state;
+    return "n/a";
+}
+
 static void cell_section(FILE *f, const struct check_page *pg, size_t i)
 {
     const struct cell_result *c = &pg->cells[i];
+    const char *name = pg->cell_criterion ? pg->cell_criterion[i] : c->tool;
+    const char *st = state_of(pg, name);
     size_t hangs = 0;
 
     fprintf(f, "<section class=\"cell\" id=\"cell-%zu\"><h3>", i);
-    H(f, pg->cell_criterion ? pg->cell_criterion[i] : c->tool);
-    fprintf(f, " <span class=\"badge %s\">%s</span></h3>\n", cell_status_name(c->status),
-            rl_status_upper(c->status));
-    fprintf(f, "<p class=\"small\">%zu runs of ", c->nruns);
-    H(f, pg->view->label);
-    fprintf(f, ": %zu with findings, %zu crashes, %zu hangs, symptom in %zu</p>\n",
-            c->finding_runs, c->crashes, c->hangs, c->symptom_runs);
+    H(f, name);
+    fprintf(f, " <span class=\"badge %s\">%s</span></h3>\n",
+            !strcmp(st, "pass") ? "pass" : !strcmp(st, "fail") ? "fail" : "n/a", st);
     {
         /* the terminal's account first: sites in the student's file, the
          * locks each side held, the source lines */
@@ -64,13 +71,13 @@ static void cell_section(FILE *f, const struct check_page *pg, size_t i)
     }
     for (size_t r = 0; r < c->nruns && hangs < 3; r++)
         if (c->runs[r].hang_report) {
-            char *rep = check_view_scrub(c->runs[r].hang_report, pg->view, "the server");
+            char *rep = check_view_hang_report(c->runs[r].hang_report, c, pg->view);
             rl_html_hang(f, i, r, rep ? rep : "");
             free(rep);
             hangs++;
         }
     for (size_t j = 0; j < c->nfindings && j < 50; j++)
-        rl_html_finding(f, c, &c->findings[j]);
+        rl_html_finding(f, c, &c->findings[j], false);
     if (c->nfindings > 50)
         fprintf(f, "<p class=\"small\">&hellip; %zu more findings</p>\n", c->nfindings - 50);
     if (!c->nfindings && !hangs)

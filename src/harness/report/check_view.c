@@ -17,6 +17,8 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+static char *replace_all(const char *s, const char *what, const char *with, bool whole);
+
 static bool in_module(const struct frame *fr, const struct check_view *v)
 {
     return fr->file && v->module_file && strcmp(base_name(fr->file), v->module_file) == 0;
@@ -136,12 +138,71 @@ static char *held_text(const char *held, const struct lock_name *ln, size_t n)
     return named;
 }
 
+/* *S without the executable's path and the hidden strings. */
+static void scrub_in_place(char **s, const struct cell_result *c, const struct check_view *v)
+{
+    char *a, *b;
+
+    if (!*s)
+        return;
+    a = c->executable && *c->executable ? replace_all(*s, c->executable, "the server", false)
+                                        : strdup(*s);
+    b = a ? check_view_scrub(a, v, "the server") : NULL;
+    free(a);
+    if (b) {
+        free(*s);
+        *s = b;
+    }
+}
+
+char *check_view_hang_report(const char *rep, const struct cell_result *c,
+                             const struct check_view *v)
+{
+    char *s = strdup(rep ? rep : ""), *out = NULL;
+    size_t len = 0;
+    FILE *m;
+
+    scrub_in_place(&s, c, v);
+    if (!s || !v->student_path || !(m = open_memstream(&out, &len)))
+        return s;
+    /* "PATH/MODULE.c:LINE" (any PATH) -> the student's file */
+    size_t ml = strlen(v->module_file);
+    for (const char *p = s; *p;) {
+        const char *q = strstr(p, v->module_file);
+        if (!q) {
+            fputs(p, m);
+            break;
+        }
+        const char *start = q;
+        while (start > p && !isspace((unsigned char)start[-1]) && start[-1] != '(')
+            start--;
+        bool ok = q[ml] == ':' && (start == q || q[-1] == '/');
+        fwrite(p, 1, (size_t)(start - p), m);
+        if (ok)
+            fputs(v->student_path, m);
+        else
+            fwrite(start, 1, (size_t)(q + ml - start), m);
+        p = q + ml;
+    }
+    fclose(m);
+    free(s);
+    return out;
+}
+
 void check_view_prepare(struct cell_result *c, const struct check_view *v)
 {
     for (size_t u = 0; u < c->nfindings; u++) {
         struct finding *f = &c->findings[u].finding;
         struct lock_name ln[16];
         size_t n;
+
+        scrub_in_place(&f->summary, c, v);
+        for (size_t i = 0; i < f->nstacks; i++)
+            for (size_t j = 0; j < f->stacks[i].nframes; j++) {
+                scrub_in_place(&f->stacks[i].frames[j].function, c, v);
+                if (!in_module(&f->stacks[i].frames[j], v))
+                    scrub_in_place(&f->stacks[i].frames[j].file, c, v);
+            }
 
         for (size_t i = 0; i < f->nstacks; i++)
             for (size_t j = 0; j < f->stacks[i].nframes; j++) {
@@ -213,7 +274,14 @@ char *check_view_clip(const char *s, size_t max, bool tail)
     return out;
 }
 
-static char *replace_all(const char *s, const char *what, const char *with)
+static bool token_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+/* S with each WHAT replaced by WITH; with WHOLE, only where WHAT is not
+ * part of a longer name ("lock-order" but not "lock-order-inversion"). */
+static char *replace_all(const char *s, const char *what, const char *with, bool whole)
 {
     size_t wl = strlen(what), len = 0;
     char *out = NULL;
@@ -224,16 +292,16 @@ static char *replace_all(const char *s, const char *what, const char *with)
     m = open_memstream(&out, &len);
     if (!m)
         return strdup(s);
-    for (const char *p = s, *q; *p; p = q + wl) {
-        q = strstr(p, what);
+    for (const char *p = s; *p;) {
+        const char *q = strstr(p, what);
         if (!q) {
             fputs(p, m);
             break;
         }
+        bool ok = !whole || ((q == s || !token_char(q[-1])) && !token_char(q[wl]));
         fwrite(p, 1, (size_t)(q - p), m);
-        fputs(with, m);
-        if (!q[wl])
-            break;
+        fputs(ok ? with : what, m);
+        p = q + wl;
     }
     fclose(m);
     return out;
@@ -262,7 +330,7 @@ char *check_view_scrub(const char *s, const struct check_view *v, const char *re
         char *t;
         if (!v->hide[i][0])
             continue;
-        t = replace_all(out, v->hide[i], repl);
+        t = replace_all(out, v->hide[i], repl, true);
         free(out);
         out = t;
     }

@@ -31,6 +31,12 @@ struct check_view {
  * write)") from the line where the mutex was created or first locked. */
 void check_view_prepare(struct cell_result *c, const struct check_view *v);
 
+/* A hang report of C for the student: no executable path or hidden
+ * string, and MODULE.c:LINE (whatever its directory) as the student's
+ * file, so that the page can quote its lines.  Malloc'd. */
+char *check_view_hang_report(const char *rep, const struct cell_result *c,
+                             const struct check_view *v);
+
 /* The evidence text of one detector/oracle cell (prepared): a one-line
  * summary, the distinct findings (at most MAX, then a count), each run that
  * was not clean, and each hang's wait-for cycle.  Malloc'd. */

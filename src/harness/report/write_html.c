@@ -316,7 +316,7 @@ static void side_html(FILE *f, const char *label, const struct stack *s)
 }
 
 void rl_html_finding(FILE *f, const struct cell_result *c,
-                     const struct unique_finding *u)
+                     const struct unique_finding *u, bool classify)
 {
     const struct stack *a, *b;
     size_t rest = 0;
@@ -327,10 +327,10 @@ void rl_html_finding(FILE *f, const struct cell_result *c,
                      : unique_finding_is_fp(c, u) ? "false positive"
                      : "unclassified";
 
-    fprintf(f, "<div class=\"finding\"><p><b class=\"%s\">%s</b> &middot; %s "
+    fprintf(f, "<div class=\"finding\"><p><b class=\"%s\">%s</b>%s%s "
             "&middot; fingerprint <code>%s</code> &middot; seen in %zu runs<br>", cls,
-            finding_kind_name(u->finding.kind), what, u->finding.fingerprint,
-            u->runs_seen);
+            finding_kind_name(u->finding.kind), classify ? " &middot; " : "",
+            classify ? what : "", u->finding.fingerprint, u->runs_seen);
     H(f, u->finding.summary);
     fputs("</p>\n<div class=\"pair\">\n", f);
     rl_finding_sites(&u->finding, &a, &b);
@@ -524,7 +524,7 @@ static void cell_html(FILE *f, const struct cell_result *c, size_t i)
             hangs++;
         }
     for (size_t j = 0; j < c->nfindings && j < MAX_FINDINGS; j++)
-        rl_html_finding(f, c, &c->findings[j]);
+        rl_html_finding(f, c, &c->findings[j], true);
     if (c->nfindings > MAX_FINDINGS)
         fprintf(f, "<p class=\"small\">&hellip; %zu more findings (see the "
                 "JSON)</p>\n", c->nfindings - MAX_FINDINGS);
