@@ -563,7 +563,11 @@ static void run_text(FILE *m, size_t i, const struct run_record *r, const char *
     else if (r->outcome == RUN_CRASH && r->exit_status >= 0)
         fprintf(m, " (exit %d)", r->exit_status);
     if (r->symptom_detail) {
-        char *s = check_view_scrub(r->symptom_detail, v, "the server");
+        const char *d = r->symptom_detail;
+        size_t ol = strlen(oc);
+        while (!strncmp(d, oc, ol) && !strncmp(d + ol, ": ", 2))
+            d += ol + 2;    /* "hang: hang: ..." */
+        char *s = check_view_scrub(d, v, "the server");
         fprintf(m, ": %s", s ? s : "");
         free(s);
     }
