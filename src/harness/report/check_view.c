@@ -536,8 +536,9 @@ static void parts_text(FILE *m, const char *list, const char *outcome, const cha
     for (part = strtok_r(t, ";", &t); part; part = strtok_r(NULL, ";", &t)) {
         while (*part == ' ')
             part++;
-        if (!*part || (!strncmp(part, outcome, ol) && part[ol] == ':'))
-            continue;
+        if (!*part || (!strncmp(part, outcome, ol) && part[ol] == ':') ||
+            (!strncmp(part, "exit ", 5) && strspn(part + 5, "0123456789") == strlen(part + 5)))
+            continue;   /* what the run's header says already */
         if (exe && *exe && !strncmp(part, exe, strlen(exe)))
             fprintf(m, "; the server%s", part + strlen(exe));
         else {
