@@ -11,7 +11,11 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/rl-classroom.XXXXXX")
 # servers, the harness runs, a fork bomb's daemons) has $T/sb in its
 # command line; the build cache is shared by the tests.
 export TMPDIR=$T/tmp RACELAB_HUNT_DIR=$T/hunt RACELAB_SANDBOX_DIR=$T/sb
+# The teacher's key (a passphrase here; tests of the key file set HOME)
+export RACELAB_HUNT_KEY=classroom-test-key
 export RACELAB_CACHE_DIR=${RACELAB_BUILD:-$SRC/build}/classroom-cache
+# the libraries hunt and handout build, once for every test
+export RACELAB_HUNT_LIB_DIR=${RACELAB_BUILD:-$SRC/build}/classroom-hunt-libs
 mkdir -p "$TMPDIR" "$RACELAB_SANDBOX_DIR"
 chmod 0711 "$T" "$RACELAB_SANDBOX_DIR"   # the slot UIDs must reach their dirs
 trap 'rm -rf "$T"' EXIT
@@ -127,10 +131,30 @@ t_hunt_deterministic() {
     expect_rc 2
 }
 
+# words that name a case: the scenario, its module's file, its bug class,
+# its title and diagnosis, and the scenario tree's own names
+case_words() {
+    local name=$1 mod cls
+    mod=$(manifest "$name" module)
+    cls=$(manifest "$name" bug_class)
+    printf '%s\n' "$name" "$mod.c" "$cls" scenarios/ buggy fixed manifest HINTS.md SOLUTION.md \
+        "$(sed -n 's/^title[ \t]*=[ \t]*//p' "$SRC/scenarios/$name/manifest.ini" | head -1)" \
+        "$(sed -n 's/^diagnosis[ \t]*=[ \t]*//p' "$SRC/scenarios/$name/manifest.ini" | head -1)"
+}
+# names_nothing NAME TEXT: TEXT has none of NAME's case words
+names_nothing() {
+    local w
+    while IFS= read -r w; do
+        [ -z "$w" ] || hasnt "$2" "$w"
+    done < <(case_words "$1")
+}
+
 t_hunt_hides_identity() {
     declare -A seen
     norm_ref=""
-    for seed in $(seq 1 40); do
+    args_ref=""
+    # (12 seeds, not 40: each case is now built, a few seconds each)
+    for seed in $(seq 1 12); do
         run "$R" hunt --seed "$seed"
         expect_rc 0
         id=$(case_of "$out")
@@ -139,27 +163,60 @@ t_hunt_hides_identity() {
         name=$(sed -n 's/^case [0-9a-f]*: \([^ ]*\) .*/\1/p' <<<"$out")
         [ -n "$name" ] || fail "reveal $id: $out"
         seen[$name]=1
-        mod=$(manifest "$name" module)
-        cls=$(manifest "$name" bug_class)
-        text=${run2//\/-\/stats/}          # the server's own endpoint, for every case
-        title=$(sed -n 's/^title[ \t]*=[ \t]*//p' "$SRC/scenarios/$name/manifest.ini" | head -1)
-        diag=$(sed -n 's/^diagnosis[ \t]*=[ \t]*//p' "$SRC/scenarios/$name/manifest.ini" | head -1)
-        for word in "$name" "$mod" "$cls" "$title" "$diag" buggy fixed scenarios/ manifest \
-                    HINTS.md SOLUTION.md README.md; do
-            [ -z "$word" ] || hasnt "$text" "$word"
-        done
-        # the alias dir: copies under neutral names, no symlink
-        for f in "$RACELAB_HUNT_DIR/$id"/*; do
+        D=$RACELAB_HUNT_DIR/$id
+        names_nothing "$name" "${run2//\/-\/stats/}"   # (the server's own endpoint)
+        names_nothing "$name" "$(cat "$D/README.md" "$D/args" "$D/case")"
+        # the folder: copies under neutral names, no symlink
+        for f in "$D"/*; do
             [ ! -L "$f" ] || fail "$f is a symlink"
             hasnt "$(basename "$f")" "$name"
         done
+        # every case runs with the same arguments
+        a=$(sed "s|$D|DIR|g" "$D/args")
+        if [ -z "$args_ref" ]; then args_ref=$a
+        else [ "$a" = "$args_ref" ] || fail "case $id's args single it out: $a vs $args_ref"
+        fi
         # every case prints the same text but for its ID and seed
         norm=$(sed "s/$id/ID/g; s/^seed: .*/seed: N/" <<<"$run2")
         if [ -z "$norm_ref" ]; then norm_ref=$norm
         else [ "$norm" = "$norm_ref" ] || fail "case $id ($name) prints a different text: $(diff <(echo "$norm_ref") <(echo "$norm"))"
         fi
     done
-    [ "${#seen[@]}" -ge 3 ] || fail "40 seeds picked only ${!seen[*]}"
+    [ "${#seen[@]}" -ge 3 ] || fail "12 seeds picked only ${!seen[*]}"
+}
+
+# hunt_binary_neutral: the case's servers carry no scenario path or name
+# (debug info kept, paths neutral), differ from every scenario binary and
+# from each other
+t_hunt_binary_neutral() {
+    run "$R" hunt --seed 3 --from lock-order
+    expect_rc 0
+    id=$(case_of "$out")
+    run "$R" hunt --seed 4 --from lock-order
+    id2=$(case_of "$out")
+    D=$RACELAB_HUNT_DIR/$id
+    for f in "$D"/server*; do
+        # (TSan's runtime has its own "lock-order-inversion" report text)
+        strings -a "$f" | grep -v 'lock-order-inversion' > "$T/strings"
+        for w in lock-order scenarios/ buggy.c fixed.c stats.c racelab-server- "$SRC"; do
+            ! grep -qF -- "$w" "$T/strings" || fail "$f: strings has $w: $(grep -F -- "$w" "$T/strings" | head -3)"
+        done
+        readelf --debug-dump=info "$f" 2>/dev/null | grep -E 'DW_AT_(name|comp_dir)' > "$T/dwarf"
+        [ -s "$T/dwarf" ] || fail "$f has no debug info"
+        has "$(cat "$T/dwarf")" "module.c"
+        names_nothing lock-order "$(cat "$T/dwarf")"
+        hasnt "$(cat "$T/dwarf")" "$SRC"
+        for b in "$SRC"/build/*/racelab-server-*; do
+            ! cmp -s "$f" "$b" || fail "$f is $b byte for byte"
+        done
+    done
+    ! cmp -s "$D/server" "$RACELAB_HUNT_DIR/$id2/server" || fail "two cases are byte-identical"
+    # what the watchdog prints of the case's deadlock names module.c, not the scenario
+    "$D/server" --version >/dev/null || fail "the case's server does not run"
+    run timeout 120 "$R" stress --tool none --duration 8 --http /f/0.html --http /-/stats -- \
+        "$D/server" --root "$D/www" --port '{port}' $(cat "$D/args")
+    names_nothing lock-order "$out$err"
+    if grep -q 'waits for' <<<"$out"; then has "$out" "module.c:"; fi
 }
 
 t_hunt_reveal() {
@@ -169,43 +226,109 @@ t_hunt_reveal() {
     expect_rc 0
     name=$(sed -n 's/^case [0-9a-f]*: \([^ ]*\) .*/\1/p' <<<"$out")
     has "$out" "module $(manifest "$name" module)"
-    # the mystery server is that scenario's buggy build, byte for byte
-    cmp -s "$RACELAB_HUNT_DIR/$id/server" "$SRC/build/release/racelab-server-$name-buggy" ||
-        fail "$id/server is not racelab-server-$name-buggy"
-    # hint takes the ID
+    # (the mystery server is no longer a copy of the scenario's buggy build:
+    # hunt_binary_neutral)
+    # hint takes the ID and the case folder, without the key
     run "$R" hint "$id" 1
     a=$out
     run "$R" hint "$name" 1
     [ "$a" = "$out" ] || fail "hint $id 1 differs from hint $name 1"
+    RACELAB_HUNT_KEY= HOME=$T/nokey run "$R" hint "$RACELAB_HUNT_DIR/$id" 1
+    expect_rc 0
+    [ "$a" = "$out" ] || fail "hint FOLDER 1 differs"
     run "$R" hunt --reveal 0123456789
     expect_rc 2
     run "$R" hunt --reveal nonsense
     expect_rc 2
+    # --reveal and run ID need the teacher's key; another key reveals nothing
+    RACELAB_HUNT_KEY= HOME=$T/nokey run "$R" hunt --reveal "$id"
+    expect_rc 3
+    [ -z "$out" ] || fail "reveal without the key printed: $out"
+    RACELAB_HUNT_KEY=another run "$R" hunt --reveal "$id"
+    expect_rc 2
+    # (the unknown-scenario error lists every scenario: it singles out none)
+    RACELAB_HUNT_KEY= HOME=$T/nokey run "$R" run "$id" --variant fixed --tool none --runs 1 --duration 0.3 --quiet
+    expect_rc 2
+    hasnt "$out" "$name"
+}
+
+# hunt_teacher_key: --new-key makes a 0600 key file once; hunt and
+# --reveal use it (or --key FILE); without a key, hunt is an environment error
+t_hunt_teacher_key() {
+    export HOME=$T/home
+    unset RACELAB_HUNT_KEY
+    run "$R" hunt --seed 1
+    expect_rc 3
+    has "$err" "--new-key"
+    run "$R" hunt --new-key
+    expect_rc 0
+    k=$HOME/.config/racelab/teacher.key
+    [ "$(stat -c %a "$k")" = 600 ] || fail "key mode $(stat -c %a "$k")"
+    [ "$(stat -c %a "$(dirname "$k")")" = 700 ] || fail "key dir mode"
+    run "$R" hunt --new-key
+    expect_rc 2
+    run "$R" hunt --seed 1 --from stats-counter
+    expect_rc 0
+    id=$(case_of "$out")
+    run "$R" hunt --reveal "$id"
+    expect_rc 0
+    has "$out" stats-counter
+    mv "$k" "$T/teacher.key"
+    run "$R" hunt --reveal "$id"
+    expect_rc 3
+    run "$R" hunt --reveal "$id" --key "$T/teacher.key"
+    expect_rc 0
+    has "$out" stats-counter
+    # the folder in place of the ID
+    run "$R" hunt --reveal "$RACELAB_HUNT_DIR/$id" --key "$T/teacher.key"
+    expect_rc 0
+    has "$out" stats-counter
 }
 
 t_run_accepts_case_id() {
     run "$R" hunt --seed 2 --from stats-counter
     id=$(case_of "$out")
+    # run takes the ID, with the teacher's key (its table names the scenario)
     run "$R" run "$id" --variant fixed --tool none --runs 1 --duration 0.5 --quiet
     expect_rc 0
     has "$out" "stats-counter"
-    # check takes the ID too, and its verdict does not name the scenario
+    # check takes the ID and the folder, without the key, and its verdict
+    # names neither the scenario nor the module's file
     cp "$(reffix stats-counter)" "$T/fix.c"
-    run "$R" check "$id" "$T/fix.c" --tool none --runs 1 \
-        --duration 0.5 --quiet
+    run "$R" check "$id" "$T/fix.c" --tool none --runs 1 --duration 0.5
     expect_rc 0
     has "$out" "racelab check $id "
-    hasnt "$out" "stats-counter"
-    hasnt "$out" "data-race"
+    names_nothing stats-counter "$out$err"
+    RACELAB_HUNT_KEY= HOME=$T/nokey run "$R" check "$RACELAB_HUNT_DIR/$id" "$T/fix.c" --tool none \
+        --runs 1 --duration 0.5 --json "$T/v.json"
+    expect_rc 0
+    names_nothing stats-counter "$out$err$(cat "$T/v.json")"
+    # a compile error names the submission's file, not the module's
+    printf 'int broken(void) { return }\n' > "$T/mine.c"
+    run "$R" check "$id" "$T/mine.c" --tool none --runs 1 --duration 0.5
+    expect_rc 1
+    has "$out" "mine.c"
+    names_nothing stats-counter "$out$err"
+    # the hand-out of a case: module.c, a README the same for every case
+    run "$R" handout "$id" "$T/hc"
+    expect_rc 0
+    [ -f "$T/hc/module.c" ] && [ -f "$T/hc/case" ] && [ ! -e "$T/hc/HINTS.md" ] ||
+        fail "case hand-out: $(ls "$T/hc")"
+    names_nothing stats-counter "$out$err$(cat "$T/hc/README.md" "$T/hc/Makefile" "$T/hc/case")"
+    hasnt "$(head -1 "$T/hc/module.c")" "stats.c"
+    run "$R" handout 0123456789 "$T/hx"
+    expect_rc 2
+    hasnt "$err" "stats"
 }
 
 t_handout_contents_and_build() {
     H=$T/handout
     run "$R" handout stats-counter "$H"
     expect_rc 0
-    [ "$(cd "$H" && ls | sort | tr '\n' ' ')" = "HINTS.md Makefile README.md stats.c stats.h " ] ||
-        fail "hand-out files: $(ls "$H")"
-    all=$(cat "$H"/*)
+    files=$(cd "$H" && ls | sort | tr '\n' ' ')
+    [ "$files" = "HINTS.md Makefile README.md cache.h dispatch.h lib stats.c stats.h " ] ||
+        fail "hand-out files: $files"
+    all=$(cat "$H"/*.* "$H/Makefile")
     hasnt "$all" "[location"
     hasnt "$all" "## Explanation"
     hasnt "$all" '```diff'
@@ -213,36 +336,65 @@ t_handout_contents_and_build() {
     grep -vxF -f "$SRC/scenarios/stats-counter/buggy.c" "$(reffix stats-counter)" |
         awk 'length($0) > 24' > "$T/fixlines"
     [ -s "$T/fixlines" ] || fail "the test found no line unique to the reference fix"
-    ! grep -qxF -f "$T/fixlines" "$H"/* || fail "the hand-out holds the fix's lines: $(grep -xF -f "$T/fixlines" "$H"/* | head -3)"
-    # README.md is the scenario's story, with the hand-out's own "Your turn"
+    ! grep -qxF -f "$T/fixlines" "$H"/*.* || fail "the hand-out holds the fix's lines: $(grep -xF -f "$T/fixlines" "$H"/*.* | head -3)"
+    # README.md is the scenario's story, with the hand-out's own "Reproduce"
+    # and "Your turn", which point only at what is in the folder
     readme=$(cat "$H/README.md")
     has "$readme" "$(sed -n '/^## What the operator sees/,/^## /p' "$SRC/scenarios/stats-counter/README.md" | sed -n 3p)"
     has "$readme" "## Your turn"
     has "$readme" "stats.c"
-    for word in "## Hint" SOLUTION fixed.c buggy.c "the fix"; do
+    for word in "## Hint" SOLUTION fixed.c buggy.c "the fix" build/release scenarios/ src/server manifest; do
         hasnt "$readme" "$word"
+    done
+    for f in $(grep -o '`[^` ]*\.[a-z]*`' <<<"$readme" | tr -d '`' | sort -u); do
+        [ -e "$H/$f" ] || [ -e "$H/lib/$f" ] || fail "the README names $f, which the hand-out lacks"
     done
     # HINTS.md is the scenario's, as it is
     cmp -s "$SRC/scenarios/stats-counter/HINTS.md" "$H/HINTS.md" || fail "HINTS.md: $(cat "$H/HINTS.md")"
-    # the module is the buggy one, under the module's name
+    # the module is the buggy one, under the module's name; the header is the public one
     diff <(sed 's/ (stats-counter)//' "$SRC/scenarios/stats-counter/buggy.c") "$H/stats.c" >/dev/null ||
         fail "stats.c is not buggy.c"
     cmp -s "$SRC/src/server/stats.h" "$H/stats.h" || fail "stats.h differs"
-    # it builds on its own against this repository, and the server runs
-    make -C "$H" server >"$T/make.log" 2>&1 || fail "make: $(cat "$T/make.log")"
-    "$H/server" --version >/dev/null || fail "the hand-out server does not run"
-    # and a cache hand-out names its module file
+    # a cache hand-out names its module file
     run "$R" handout cache-race "$T/h2"
     expect_rc 0
     [ -f "$T/h2/cache.c" ] && [ ! -e "$T/h2/fixed.c" ] && [ ! -e "$T/h2/SOLUTION.md" ] ||
         fail "cache-race hand-out: $(ls "$T/h2")"
-    # a new scenario's, whose module is new to the hand-outs: the contract builds
-    run "$R" handout fork-lock "$T/h3"
+}
+
+# handout_stands_alone: the folder, copied elsewhere, builds and checks with
+# nothing of the tree: no path of it in any file, no copy of the module in
+# the library, no contract suite source; make, make tsan, make contract and
+# make check work with only racelab on PATH
+t_handout_stands_alone() {
+    run "$R" handout thread-leak "$T/made"
     expect_rc 0
-    [ "$(cd "$T/h3" && ls | sort | tr '\n' ' ')" = "HINTS.md Makefile README.md accesslog.c accesslog.h " ] ||
-        fail "fork-lock hand-out: $(ls "$T/h3")"
-    hasnt "$(cat "$T/h3"/*)" "[location"
-    make -C "$T/h3" contract-accesslog >"$T/make.log" 2>&1 || fail "make contract-accesslog: $(cat "$T/make.log")"
+    H=$T/copy/thread-leak
+    mkdir -p "$T/copy" && cp -r "$T/made" "$H" && rm -rf "$T/made"
+    ! grep -rqF -- "$SRC" "$H" || fail "the hand-out names the tree: $(grep -rlF -- "$SRC" "$H")"
+    ! grep -rqF -- "$(cd "$SRC" && pwd -P)" "$H" || fail "the hand-out names the tree's real path"
+    [ "$(find "$H" -name '*.c' | wc -l)" = 1 ] || fail "more than the module's source: $(find "$H" -name '*.c')"
+    [ -z "$(find "$H" -name 'SOLUTION*' -o -name 'manifest*')" ] || fail "answers in the hand-out"
+    # the library holds the rest of the server, not the module
+    nm "$H/lib/libserver.a" | grep -q ' T server_run$' || fail "libserver.a lacks the server"
+    ! nm "$H/lib/libserver.a" | grep -qE ' T dispatch_(start|submit|stop)$' || fail "libserver.a holds the module"
+    nm "$H/lib/libcontract.a" | grep -q ' T main$' || fail "libcontract.a lacks the suite"
+    ! nm "$H/lib/libcontract.a" | grep -qE ' T dispatch_(start|submit|stop)$' || fail "libcontract.a holds the module"
+    make -C "$H" server >"$T/make.log" 2>&1 || fail "make: $(cat "$T/make.log")"
+    ! grep -qF -- "$SRC" "$T/make.log" || fail "make reads the tree: $(cat "$T/make.log")"
+    "$H/server" --version >/dev/null || fail "the hand-out server does not run"
+    make -C "$H" www >/dev/null 2>&1 || fail "make www"
+    if have_clang; then
+        make -C "$H" tsan >"$T/make.log" 2>&1 || fail "make tsan: $(cat "$T/make.log")"
+    fi
+    # the reference module passes the prebuilt contract suite; the check
+    # with racelab on PATH accepts it
+    cp "$(reffix thread-leak)" "$H/dispatch.c"
+    make -C "$H" contract >"$T/make.log" 2>&1 || fail "make contract: $(cat "$T/make.log")"
+    has "$(cat "$T/make.log")" "PASSED"
+    PATH=$(dirname "$R"):$PATH make -C "$H" check CHECKFLAGS="--tool none --runs 1 --duration 0.5 --quiet" \
+        >"$T/make.log" 2>&1 || fail "make check: $(cat "$T/make.log")"
+    has "$(cat "$T/make.log")" "ACCEPTED"
 }
 
 TOOLS=none
@@ -371,6 +523,39 @@ t_check_refuses_includes() {
     # and a genuine fix is still accepted
     run "$R" check cache-race "$(reffix cache-race)" --tool none --runs 1 --duration 0.5 --quiet
     expect_rc 0
+    tmp_clean
+    no_sandbox_procs
+}
+
+# check_diagnosis_and_html: a race is told by its two sites in the
+# student's file, with source lines and the locks each side held, never a
+# creation site as a third party; no ":0", no fingerprints, no "fixed
+# variant", no doubled prefix; --html writes the page with the pair
+t_check_diagnosis_and_html() {
+    have_clang || skip "clang is not installed"
+    cp "$SRC/scenarios/cache-race/buggy.c" "$T/cache.c"
+    run "$R" check cache-race "$T/cache.c" --tool tsan --runs 2 --duration 2 --quiet \
+        --html "$T/v.html"
+    expect_rc 1
+    tsan=$(sed -n '/FAIL tsan/,/helgrind/p' <<<"$out")
+    has "$tsan" "data-race at cache.c:"
+    has "$tsan" "A: "
+    has "$tsan" "B: "
+    has "$tsan" "-- your cache.c:"
+    has "$tsan" "holding cache_lock"
+    has "$tsan" "holding no lock"
+    grep -qE '^ +[0-9]+ \| ' <<<"$tsan" || fail "no source line: $tsan"
+    ! grep -E '^ +(data-race|heap-use-after-free) at ' <<<"$tsan" | grep -q ' vs .* vs ' ||
+        fail "a third party: $(grep ' vs .* vs ' <<<"$tsan" | head -2)"
+    ! grep -qE ':0([^0-9]|$)' <<<"$tsan" || fail "a :0 line: $(grep -E ':0([^0-9]|$)' <<<"$tsan" | head -2)"
+    ! grep -qE '(^|[^0-9a-f])[0-9a-f]{16}([^0-9a-f]|$)' <<<"$out" || fail "a bare fingerprint"
+    hasnt "$out" "fixed variant"
+    ! grep -qE '(^|[^a-z-])([a-z-]+): \2:' <<<"$out" || fail "a doubled prefix: $(grep -E '([a-z-]+): \1:' <<<"$out" | head -2)"
+    hasnt "$out" "racelab-server-cache-race"
+    [ -s "$T/v.html" ] || fail "no --html page"
+    grep -q '<div class="side side-a">' "$T/v.html" && grep -q '<div class="side side-b">' "$T/v.html" ||
+        fail "the page has no side-by-side pair"
+    grep -q '<mark class="hl">' "$T/v.html" || fail "the page has no source excerpt"
     tmp_clean
     no_sandbox_procs
 }

@@ -8,6 +8,7 @@
  * that Chromium logged no script error.  Exit 77 (skip) when no chromium
  * is installed; RACELAB_CHROMIUM names another binary (then a failure to
  * run it fails the test). */
+#include "check_view.h"
 #include "diag_cells.h"
 #include "diagnosis.h"
 
@@ -26,6 +27,7 @@ struct fixture {
     char *text;     /* its text: tags stripped, entities decoded */
     char *log;      /* Chromium's stderr */
     char png[128];
+    char *check_dom, *check_text;   /* racelab check --html's page */
 };
 
 static char chromium[512];
@@ -74,8 +76,8 @@ static char *slurp(const char *path)
 
 /* Runs Chromium headless on the page with ARGS; stdout to OUT, stderr to
  * ERR.  A fresh profile each time, nothing fetched from the network. */
-static int run_chromium(const char *dir, const char *args, const char *out,
-                        const char *err)
+static int run_page(const char *dir, const char *page, const char *args,
+                    const char *out, const char *err)
 {
     char cmd[2048];
 
@@ -84,9 +86,15 @@ static int run_chromium(const char *dir, const char *args, const char *out,
              "--disable-quic --no-first-run --disable-background-networking "
              "--disable-component-update --disable-sync "
              "--user-data-dir='%s/profile' --enable-logging=stderr --v=0 "
-             "%s 'file://%s/report.html' >'%s' 2>'%s'",
-             chromium, dir, args, dir, out, err);
+             "%s 'file://%s/%s' >'%s' 2>'%s'",
+             chromium, dir, args, dir, page, out, err);
     return system(cmd);
+}
+
+static int run_chromium(const char *dir, const char *args, const char *out,
+                        const char *err)
+{
+    return run_page(dir, "report.html", args, out, err);
 }
 
 /* The text content of HTML: tags dropped, the five entities decoded. */
@@ -124,6 +132,54 @@ static char *text_of(const char *html)
     }
     *o = '\0';
     return out;
+}
+
+/* racelab check --html's page for cells 0 (a race in race.c) and 2 (a
+ * deadlock in lockorder.c), as if the student's file were race.c. */
+static int check_page(struct fixture *fx)
+{
+    static const char race[] = RACELAB_UNIT_DATA "/../programs/race.c";
+    struct check_view v = {.module_file = "race.c", .label = "your race.c",
+                           .shown_name = "race.c", .student_path = race};
+    struct check_criterion_view cr[] = {
+        {"build", "compiles in every flavor", "pass", "built", 0},
+        {"oracles", "every oracle clean", "fail", "a <hang> & more", 20},
+        {"tsan", "ThreadSanitizer finds nothing", "fail", "data-race", 25}};
+    struct cell_result cells[2] = {fx->cells[0], fx->cells[2]};
+    const char *names[2] = {"tsan", "oracles"};
+    struct check_page pg = {.title = "racelab check race race.c", .accepted = false,
+                            .score = 20, .reason = "failed: oracles, tsan", .criteria = cr,
+                            .ncriteria = 3, .cells = cells, .cell_criterion = names,
+                            .ncells = 2, .view = &v};
+    char path[128], out[128], log[128], err[256];
+    char *lg;
+    int rc;
+
+    check_view_prepare(&fx->cells[0], &v);
+    cells[0] = fx->cells[0];
+    snprintf(path, sizeof path, "%s/check.html", fx->dir);
+    if (write_check_html(path, &pg, err, sizeof err) < 0) {
+        fprintf(stderr, "write_check_html: %s\n", err);
+        return -1;
+    }
+    snprintf(out, sizeof out, "%s/check-dom.html", fx->dir);
+    snprintf(log, sizeof log, "%s/check.log", fx->dir);
+    rc = run_page(fx->dir, "check.html", "--dump-dom", out, log);
+    fx->check_dom = slurp(out);
+    lg = slurp(log);
+    if (rc != 0 || !fx->check_dom || !*fx->check_dom) {
+        fprintf(stderr, "chromium --dump-dom check.html: status %d\n%s\n", rc, lg ? lg : "");
+        free(lg);
+        return -1;
+    }
+    if (lg && strstr(lg, "Uncaught")) {
+        fprintf(stderr, "script error in check.html: %s\n", lg);
+        free(lg);
+        return -1;
+    }
+    free(lg);
+    fx->check_text = text_of(fx->check_dom);
+    return 0;
 }
 
 static int setup(void **state)
@@ -171,6 +227,8 @@ static int setup(void **state)
         fprintf(stderr, "chromium --screenshot: status %d\n", rc);
         return -1;
     }
+    if (check_page(fx) < 0)
+        return -1;
     *state = fx;
     return 0;
 }
@@ -193,6 +251,8 @@ static int teardown(void **state)
     free(fx->dom);
     free(fx->text);
     free(fx->log);
+    free(fx->check_dom);
+    free(fx->check_text);
     free(fx);
     return 0;
 }
@@ -397,6 +457,56 @@ static void test_html_screenshot(void **state)
     assert_true(st.st_size > 50000);
 }
 
+/* racelab check --html: the verdict and criteria, then the race's two
+ * sites side by side with the student's source lines and the locks each
+ * side held, the creation sites folded away as context, the deadlock's
+ * cycle drawn; no fingerprint alone, no ":0". */
+static void test_check_html_page(void **state)
+{
+    struct fixture *fx = *state;
+    const char *d = fx->check_dom;
+    /* the text from the verdict on (not the style sheet) */
+    const char *t = strstr(fx->check_text, "REJECTED");
+    const char *crit = element(d, "criteria"), *cell0 = element(d, "cell-0");
+    const char *cell1 = element(d, "cell-1");
+    const char *a = strstr(cell0, "<div class=\"side side-a\">");
+    const char *b = strstr(cell0, "<div class=\"side side-b\">");
+
+    char *verdict = text_of(element(d, "verdict"));
+
+    assert_non_null(t);
+    assert_contains(verdict, "REJECTED");
+    free(verdict);
+    assert_int_equal(count(crit, "<tr class=\"criterion\""), 3);
+    assert_contains(t, "a <hang> & more");             /* evidence as text */
+    /* the race: both sides, in order, each with its excerpt */
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b && b < cell1);
+    assert_contains(cell0, "<mark class=\"hl\"><span class=\"ln\">27</span>");
+    assert_contains(cell0, "<mark class=\"hl\"><span class=\"ln\">16</span>");
+    /* the account in the student's terms, with the lock each side held */
+    assert_contains(t, "data-race at race.c:27 (main) vs race.c:16 (worker)");
+    assert_contains(t, "-- your race.c:27 in main");
+    assert_contains(t, "-- your race.c:16 in worker");
+    assert_contains(t, "holding no lock");
+    assert_contains(t, "previous write by thread T1, holding worker_lock");  /* by name */
+    /* a creation site is context, never a party */
+    assert_lacks(strstr(t, "data-race at"), " vs race.c:16 (worker) vs ");
+    assert_contains(cell0, "(context)</summary>");
+    /* the deadlock: the cycle drawn */
+    assert_non_null(strstr(cell1, "<svg class=\"waitfor\""));
+    assert_int_equal(count(cell1, "class=\"node thread\""), 2);
+    assert_contains(t, "holds cache_lock and waits for stats_lock");
+    /* fingerprints only with their label; no line 0; no doubled prefix */
+    assert_contains(t, "fingerprint ");
+    assert_lacks(t, ":0)");
+    assert_lacks(t, ":0 ");
+    assert_lacks(t, "crash: crash:");
+    assert_lacks(t, "fixed variant");
+    element(d, "end");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_html_cycle_svg),
         cmocka_unit_test(test_html_escaped_and_clean),
         cmocka_unit_test(test_html_screenshot),
+        cmocka_unit_test(test_check_html_page),
     };
 
     if (!find_chromium()) {

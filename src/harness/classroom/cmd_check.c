@@ -8,6 +8,7 @@
 #include "check.h"
 #include "contract_sources.h"
 #include "options.h"
+#include "check_show.h"
 #include "cli.h"
 #include "docroot.h"
 #include "http_client.h"
@@ -523,7 +524,7 @@ static int submission_build(struct sandbox *sb, const char *cache, const char *s
     if (rc == 0) {
         /* The cache (root's) is never touched by the slot UID: the build
          * happens in the sandbox and is copied into the cache. */
-        progress("building the submission (%.12s)", id);
+        progress("building %s (%.12s)", check_show_file_name(), id);
         char *tmp = xasprintf("%s/build", sb->dir), *src = xasprintf("%s/build/%s.c", sb->dir,
                                                                        module);
         rm_rf(tmp);
@@ -1241,67 +1242,6 @@ static const char *jstr(json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* The evidence of one cell: findings as MODULE.c:LINE (function). */
-static void cell_evidence(json_t *cell, const char *module, struct strbuf *ev)
-{
-    json_t *findings = json_object_get(cell, "findings"), *runs = json_object_get(cell,
-                                                                                "runs_detail");
-    size_t i, nr = json_array_size(runs);
-    char *suffix = xasprintf("%s.c", module);
-    json_t *f;
-
-    sb_printf(ev, "%s: %s", jstr(cell, "status") ? jstr(cell, "status") : "?",
-              jstr(cell, "verdict") ? jstr(cell, "verdict") : "");
-    json_array_foreach(findings, i, f) {
-        json_t *stacks = json_object_get(f, "stacks"), *s;
-        size_t j;
-        struct strbuf where;
-        sb_init(&where);
-        json_array_foreach(stacks, j, s) {
-            json_t *frames = json_object_get(s, "frames"), *fr, *first = NULL, *pick = NULL;
-            size_t k;
-            json_array_foreach(frames, k, fr) {
-                const char *file = jstr(fr, "file");
-                if (!first && file)
-                    first = fr;
-                if (!pick && file && str_ends_with(file, suffix))
-                    pick = fr;
-            }
-            /* thread-creation stacks and the like: only when nothing in
-             * the finding touches the module */
-            if (!pick && (j > 0 || json_array_size(stacks) > 1))
-                continue;
-            if (!pick)
-                pick = first;
-            if (pick) {
-                const char *file = jstr(pick, "file"), *slash = strrchr(file, '/');
-                const char *fn = jstr(pick, "function");
-                sb_printf(&where, "%s%s:%lld%s%s%s", where.len ? " vs " : "",
-                          slash ? slash + 1 : file,
-                          (long long)json_integer_value(json_object_get(pick, "line")),
-                          fn ? " (" : "", fn ? fn : "", fn ? ")" : "");
-            }
-        }
-        sb_printf(ev, "\n  %s at %s, in %lld of %zu runs%s", jstr(f, "kind") ? jstr(f, "kind") : "?",
-                  where.len ? where.buf : "(no source location)",
-                  (long long)json_integer_value(json_object_get(f, "runs_seen")), nr,
-                  json_is_true(json_object_get(f, "expected_false_positive"))
-                      ? " (a documented false positive of this tool)" : "");
-        sb_free(&where);
-    }
-    json_t *r;
-    json_array_foreach(runs, i, r) {
-        const char *oc = jstr(r, "outcome"), *det = jstr(r, "symptom_detail"),
-                   *why = jstr(r, "reason"), *hang = jstr(r, "hang_report");
-        if ((oc && strcmp(oc, "clean") && strcmp(oc, "finding")) || det || why)
-            sb_printf(ev, "\n  run %zu: %s%s%s%s%s", i + 1, oc ? oc : "?",
-                      det ? ": " : "", det ? det : "", why ? "; " : "", why ? why : "");
-        if (hang)
-            sb_printf(ev, "\n  %.*s", 600, hang);
-    }
-    free(suffix);
-}
-
 /* The harness's kept session dirs (SANDBOX/racelab.XXXXXX), in *V. */
 static void sessions_list(const struct sandbox *sb, struct strvec *v)
 {
@@ -1493,7 +1433,8 @@ static enum criterion_state tool_check(struct sandbox *sb, const char *scen, con
         json_decref(root);
         goto out;
     }
-    cell_evidence(cell, module, ev);
+    (void)module;
+    check_show_cell(json, tool, ev);
     bool pass = cell_pass(cell, none);
     if (!none && !detector_completed(sb, tool, cell, runs, ev))
         pass = false;
@@ -1676,7 +1617,7 @@ struct check_opts {
     bool tools[TOOL_COUNT], tools_set, keep, share;
     long runs, jobs, seed;
     double duration, timeout;
-    const char *json, *junit, *gs, *name, *cache_flag;
+    const char *json, *junit, *gs, *html, *name, *cache_flag;
     const char *scen_arg, *file;
 };
 
@@ -1719,6 +1660,7 @@ static int check_parse(int argc, char **argv, struct paths *p, struct check_opts
     o->json = opt.out.json;
     o->junit = opt.out.junit;
     o->gs = opt.gradescope;
+    o->html = opt.out.html;
     o->name = opt.name;
     o->cache_flag = opt.cache_dir;
     options_free(&opt);         /* no list options in check: nothing owned */
@@ -1885,8 +1827,11 @@ static void verdict_finish(struct sandbox *sb, struct verdict *v, struct strbuf 
         sb_printf(&ev[CR_FUNCTIONAL], "%s(%d process%s of the submission were still alive at "
                   "the end and were killed)", ev[CR_FUNCTIONAL].len ? "\n" : "", left,
                   left == 1 ? "" : "es");
-    for (int i = 0; i < CR_COUNT; i++)
-        v->cr[i].evidence = sb_steal(&ev[i]);
+    for (int i = 0; i < CR_COUNT; i++) {
+        char *e = sb_steal(&ev[i]);
+        v->cr[i].evidence = check_show_scrub(e);     /* a hunt case names nothing */
+        free(e);
+    }
     v->accepted = v->cr[CR_BUILD].state == CR_PASS && !v->zero;
     for (int i = 0; i < CR_COUNT; i++)
         if (v->cr[i].state == CR_FAIL)
@@ -1942,7 +1887,7 @@ static int check_judge(struct sandbox *sb, const struct check_opts *o, const str
         v->reason = xstrdup("does not compile");
     } else {
         v->cr[CR_BUILD].state = CR_PASS;
-        sb_printf(&ev[CR_BUILD], "built as %s.c in %s%s%s; sandbox: %s", s->module,
+        sb_printf(&ev[CR_BUILD], "built as %s in %s%s%s; sandbox: %s", check_show_file_name(),
                   need[0] ? "release" : "", need[1] ? ", tsan" : "", need[2] ? ", valgrind" : "",
                   sandbox_describe(sb));
         judge_built(sb, o, p, scen, s, &b, core, v, ev);
@@ -1993,6 +1938,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
         scenario_free(&s);
         return rc;
     }
+    check_show_begin(o.file, s.module, scen, s.bug_class, scen != o.scen_arg ? o.scen_arg : NULL);
     rc = EXIT_USAGE;
     if (!(code = read_file(o.file, &len))) {
         errorf("check: %s: %s", o.file, strerror(errno));
@@ -2001,8 +1947,9 @@ int cmd_check(int argc, char **argv, struct paths *p)
     outs.json = o.json;
     outs.junit = o.junit;
     outs.html = o.gs;     /* only checked for writability */
+    struct outputs page = {.html = o.html};
     rc = EXIT_ENV;
-    if (outputs_check(&outs) < 0 || check_tools(&o) != 0)
+    if (outputs_check(&outs) < 0 || outputs_check(&page) < 0 || check_tools(&o) != 0)
         goto out;
     bool need[FL_COUNT] = {true, o.tools[TOOL_TSAN], o.tools[TOOL_HELGRIND] || o.tools[TOOL_DRD]};
     cache = check_cache_dir(p, o.cache_flag);
@@ -2019,6 +1966,9 @@ int cmd_check(int argc, char **argv, struct paths *p)
         umask(077);     /* reports: the grader's and the student's only */
     if (write_reports(&v, o.json, o.junit, o.gs) < 0)
         rc = EXIT_ENV;
+    if (o.html && check_show_html(o.html, scen != o.scen_arg ? o.scen_arg : scen, v.accepted,
+                                  v.score, v.reason, v.cr) < 0)
+        rc = EXIT_ENV;
     if (o.keep)
         progress("kept %s", sb.dir);
     else
@@ -2028,6 +1978,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
     free(v.reason);
     free(v.zero);
 out:
+    check_show_end();
     for (int fl = 0; fl < FL_COUNT; fl++)
         free(core[fl]);
     free(cache);

@@ -36,10 +36,15 @@ int cmd_check(int argc, char **argv, struct paths *p);
 int cmd_grade(int argc, char **argv, struct paths *p);
 int cmd_autograder(int argc, char **argv, struct paths *p);
 
-/* A hunt case ID (racelab hunt) to the scenario name it stands for; any
- * other string is returned unchanged.  The result lives as long as the
+/* A hunt case (its folder, the folder's case file, or an ID whose folder
+ * is under the hunt dir; else an ID, with the teacher's key) to the
+ * scenario name it stands for; any other string is returned unchanged.  The result lives as long as the
  * process (cmd_hunt.c). */
 const char *hunt_resolve(const char *id_or_name, const struct paths *p);
+/* The same for the teacher only (racelab run, whose table names the
+ * scenario): an ID resolves with the teacher's key, never from a case
+ * folder. */
+const char *hunt_resolve_keyed(const char *id, const struct paths *p);
 /* SipHash-2-4 of DATA under the 16-byte KEY (cmd_hunt.c). */
 unsigned long long siphash24(const unsigned char key[16], const void *data,
                              size_t len);

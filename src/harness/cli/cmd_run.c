@@ -104,7 +104,7 @@ static int run_check_args(struct runcmd *R, int argc, char **argv)
             return -1;
         }
         for (int i = optind; i < argc; i++)
-            sv_push(&R->o.scenarios, hunt_resolve(argv[i], R->paths));   /* a hunt case ID */
+            sv_push(&R->o.scenarios, hunt_resolve_keyed(argv[i], R->paths)); /* a case ID: the teacher's */
     }
     return 0;
 }

@@ -121,8 +121,9 @@ enum opt_kind {
       "", "JUnit XML")                                                           \
     X(SARIF, "sarif", NULL, "FILE", C_RMSM, K_OUTPUT, out.sarif, 0, 0, "",       \
       "SARIF 2.1.0")                                                             \
-    X(HTML, "html", NULL, "FILE", C_RMSM, K_OUTPUT, out.html, 0, 0, "",          \
-      "one self-contained HTML page")                                            \
+    X(HTML, "html", NULL, "FILE", C_RMSM | C_CHECK, K_OUTPUT, out.html, 0, 0, "", \
+      "one self-contained HTML page%{check:: the verdict, each finding's two "  \
+      "sites side by side with your source lines, each deadlock's cycle drawn}") \
     X(GRADESCOPE, "gradescope", NULL, "FILE", C_CHECK, K_OUTPUT, gradescope, 0,  \
       0, "", "Gradescope results.json")                                          \
     X(NAME, "name", NULL, "NAME", C_CHECK, K_STR, name, 0, 0, "",                \

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "finding.h"
 #include "result.h"
 
@@ -82,5 +83,15 @@ bool rl_where_frame(const char *where, char *buf, size_t len,
 int write_html_command(const char *path, const struct cell_result *cells,
                        size_t n, const char *command, char *err,
                        size_t errlen);
+
+/* Pieces of the HTML page that `racelab check --html` reuses
+ * (check_html.c): the style sheet, one finding (its two sites side by
+ * side, with source excerpts; background stacks folded away; CLASSIFY
+ * adds "true positive" and the like, which only a manifest can say) and one
+ * hang (the wait-for cycle as an inline SVG, then the report). */
+extern const char rl_html_css[];
+void rl_html_finding(FILE *f, const struct cell_result *c,
+                     const struct unique_finding *u, bool classify);
+void rl_html_hang(FILE *f, size_t cell, size_t run, const char *rep);
 
 #endif

@@ -18,7 +18,7 @@
 /* Findings and runs listed per cell; a note counts the rest. */
 enum { MAX_FINDINGS = 50, MAX_RUNS = 200, MAX_HANGS = 3, EXCERPT_CONTEXT = 2 };
 
-static const char css[] =
+const char rl_html_css[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse;margin:1em 0}"
     "th,td{border:1px solid #bbb;padding:.3em .6em;vertical-align:top}"
@@ -267,6 +267,16 @@ static void stack_head(FILE *f, const struct stack *s)
     }
 }
 
+/* The innermost frame of S that is not noise and has a line (an inlined
+ * frame can have none), else rl_top_frame(S). */
+static const struct frame *lined_top_frame(const struct stack *s)
+{
+    for (size_t i = 0; s && i < s->nframes; i++)
+        if (!frame_is_noise(&s->frames[i]) && s->frames[i].file && s->frames[i].line > 0)
+            return &s->frames[i];
+    return rl_top_frame(s);
+}
+
 /* A stack's frames without the noise, and the source around its top. */
 static void stack_body(FILE *f, const struct stack *s, bool with_source)
 {
@@ -289,7 +299,7 @@ static void stack_body(FILE *f, const struct stack *s, bool with_source)
                 hidden, hidden == 1 ? "" : "s");
     fputs("</ol>\n", f);
     if (with_source)
-        excerpt_html(f, rl_top_frame(s));
+        excerpt_html(f, lined_top_frame(s));
 }
 
 static void side_html(FILE *f, const char *label, const struct stack *s)
@@ -307,8 +317,8 @@ static void side_html(FILE *f, const char *label, const struct stack *s)
     fputs("</div>\n", f);
 }
 
-static void finding_html(FILE *f, const struct cell_result *c,
-                         const struct unique_finding *u)
+void rl_html_finding(FILE *f, const struct cell_result *c,
+                     const struct unique_finding *u, bool classify)
 {
     const struct stack *a, *b;
     size_t rest = 0;
@@ -327,8 +337,9 @@ static void finding_html(FILE *f, const struct cell_result *c,
             : u->baseline == BASELINE_KNOWN ? "<span class=\"small\">known"
             "</span> " : "", cls, finding_kind_name(u->finding.kind));
     H(f, finding_label(&u->finding, label, sizeof label));
-    fprintf(f, "</code> &middot; %s &middot; <code>%s</code> &middot; seen in "
-            "%zu runs<br>", what, u->finding.fingerprint, u->runs_seen);
+    fprintf(f, "</code>%s%s &middot; fingerprint <code>%s</code> &middot; seen in "
+            "%zu runs<br>", classify ? " &middot; " : "", classify ? what : "",
+            u->finding.fingerprint, u->runs_seen);
     H(f, u->finding.summary);
     fputs("</p>\n<div class=\"pair\">\n", f);
     rl_finding_sites(&u->finding, &a, &b);
@@ -448,7 +459,7 @@ static void cycle_svg(FILE *f, const struct rl_wait *w, size_t k,
     fputs("</svg>\n", f);
 }
 
-static void hang_html(FILE *f, size_t cell, size_t run, const char *rep)
+void rl_html_hang(FILE *f, size_t cell, size_t run, const char *rep)
 {
     struct rl_wait w[16];
     size_t k = rl_parse_wait_cycle(rep, w, 16);
@@ -518,7 +529,7 @@ static void cell_html(FILE *f, const struct cell_result *c, size_t i)
     runs_table(f, c);
     for (size_t r = 0; r < c->nruns && hangs < MAX_HANGS; r++)
         if (c->runs[r].hang_report) {
-            hang_html(f, i, r, c->runs[r].hang_report);
+            rl_html_hang(f, i, r, c->runs[r].hang_report);
             hangs++;
         }
     /* New findings first, every one of them; then the rest up to
@@ -530,7 +541,7 @@ static void cell_html(FILE *f, const struct cell_result *c, size_t i)
 
             if (fresh != (pass == 0) || (!fresh && shown >= MAX_FINDINGS))
                 continue;
-            finding_html(f, c, &c->findings[j]);
+            rl_html_finding(f, c, &c->findings[j], true);
             shown++;
         }
     if (c->nfindings > shown)
@@ -555,7 +566,7 @@ int write_html_command(const char *path, const struct cell_result *cells,
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
             "<meta charset=\"utf-8\">\n<title>racelab results</title>\n"
             "<style>%s</style>\n</head>\n<body>\n<h1>racelab results</h1>\n",
-            css);
+            rl_html_css);
     summary_line(f, cells, n, command);
     fprintf(f, "<p class=\"small\">generated %s</p>\n", when);
     matrix(f, cells, n);
