@@ -36,6 +36,15 @@
 
 #define PC() __builtin_return_address(0)
 
+/* Every interceptor is a weak definition, as TSan's are (weak aliases of
+ * __interceptor_NAME): the program's own global of the same name - a
+ * `_Bool send;`, its own read() - wins at link time instead of colliding
+ * with ours ("multiple definition of `send'"), and then only the program's
+ * own uses are its; shared libraries (libstdc++, libc's callers) still bind
+ * to ours through -rdynamic where the program does not define the name.
+ * The real functions are reached by dlsym(RTLD_NEXT), never by name. */
+#define WEAK __attribute__((weak))
+
 /* REAL(name): the next definition of NAME (libc's), looked up once. */
 #define REAL(name)                                                         \
     static __typeof__(name) *real_##name;                                  \
@@ -112,7 +121,7 @@ static int model_unlock(void *obj, int kind)
     return 0;
 }
 
-int pthread_mutex_lock(pthread_mutex_t *m)
+WEAK int pthread_mutex_lock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_lock);
     if (!scheduled())
@@ -120,7 +129,7 @@ int pthread_mutex_lock(pthread_mutex_t *m)
     return model_lock(m, mutex_kind(m), PC(), false, false);
 }
 
-int pthread_mutex_trylock(pthread_mutex_t *m)
+WEAK int pthread_mutex_trylock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_trylock);
     if (!scheduled())
@@ -128,7 +137,7 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
     return model_lock(m, mutex_kind(m), PC(), true, false);
 }
 
-int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict t)
+WEAK int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict t)
 {
     REAL(pthread_mutex_timedlock);
     if (!scheduled())
@@ -136,7 +145,7 @@ int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *
     return model_lock(m, mutex_kind(m), PC(), false, true);
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m)
+WEAK int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_unlock);
     if (!scheduled())
@@ -144,7 +153,7 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
     return model_unlock(m, mutex_kind(m));
 }
 
-int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict a)
+WEAK int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict a)
 {
     REAL(pthread_mutex_init);
     if (rl_enter()) {
@@ -154,7 +163,7 @@ int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *r
     return real_pthread_mutex_init(m, a);   /* sets the kind we read */
 }
 
-int pthread_mutex_destroy(pthread_mutex_t *m)
+WEAK int pthread_mutex_destroy(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_destroy);
     if (rl_enter()) {
@@ -165,7 +174,7 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
     return real_pthread_mutex_destroy(m);
 }
 
-int pthread_spin_lock(pthread_spinlock_t *s)
+WEAK int pthread_spin_lock(pthread_spinlock_t *s)
 {
     REAL(pthread_spin_lock);
     if (!scheduled())
@@ -173,7 +182,7 @@ int pthread_spin_lock(pthread_spinlock_t *s)
     return model_lock((void *)s, KIND_NORMAL, PC(), false, false);
 }
 
-int pthread_spin_trylock(pthread_spinlock_t *s)
+WEAK int pthread_spin_trylock(pthread_spinlock_t *s)
 {
     REAL(pthread_spin_trylock);
     if (!scheduled())
@@ -181,7 +190,7 @@ int pthread_spin_trylock(pthread_spinlock_t *s)
     return model_lock((void *)s, KIND_NORMAL, PC(), true, false);
 }
 
-int pthread_spin_unlock(pthread_spinlock_t *s)
+WEAK int pthread_spin_unlock(pthread_spinlock_t *s)
 {
     REAL(pthread_spin_unlock);
     if (!scheduled())
@@ -225,7 +234,7 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, void *pc, bool timed
     if (real_##name == NULL)                                               \
         *(void **)&real_##name = dlvsym(RTLD_NEXT, #name, "GLIBC_2.3.2")
 
-int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
+WEAK int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
 {
     REAL_COND(pthread_cond_wait);
     if (!scheduled())
@@ -233,7 +242,7 @@ int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
     return cond_wait(c, m, PC(), false);
 }
 
-int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+WEAK int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
                            const struct timespec *restrict t)
 {
     REAL_COND(pthread_cond_timedwait);
@@ -242,7 +251,7 @@ int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict
     return cond_wait(c, m, PC(), true);
 }
 
-int pthread_cond_signal(pthread_cond_t *c)
+WEAK int pthread_cond_signal(pthread_cond_t *c)
 {
     REAL_COND(pthread_cond_signal);
     if (!scheduled())
@@ -254,7 +263,7 @@ int pthread_cond_signal(pthread_cond_t *c)
     return 0;
 }
 
-int pthread_cond_broadcast(pthread_cond_t *c)
+WEAK int pthread_cond_broadcast(pthread_cond_t *c)
 {
     REAL_COND(pthread_cond_broadcast);
     if (!scheduled())
@@ -294,31 +303,31 @@ static int rw_lock(pthread_rwlock_t *l, bool write, bool try, void *pc)
     return 0;
 }
 
-int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_rdlock);
     return scheduled() ? rw_lock(l, false, false, PC()) : real_pthread_rwlock_rdlock(l);
 }
 
-int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_tryrdlock);
     return scheduled() ? rw_lock(l, false, true, PC()) : real_pthread_rwlock_tryrdlock(l);
 }
 
-int pthread_rwlock_wrlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_wrlock);
     return scheduled() ? rw_lock(l, true, false, PC()) : real_pthread_rwlock_wrlock(l);
 }
 
-int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_trywrlock);
     return scheduled() ? rw_lock(l, true, true, PC()) : real_pthread_rwlock_trywrlock(l);
 }
 
-int pthread_rwlock_unlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_unlock);
     if (!scheduled())
@@ -338,7 +347,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
 
 /* --- semaphores, barriers, once ------------------------------------------------------ */
 
-int sem_init(sem_t *s, int pshared, unsigned value)
+WEAK int sem_init(sem_t *s, int pshared, unsigned value)
 {
     REAL(sem_init);
     if (rl_enter()) {
@@ -373,25 +382,25 @@ static int sem_take(sem_t *s, bool try, bool timed, void *pc)
     return 0;
 }
 
-int sem_wait(sem_t *s)
+WEAK int sem_wait(sem_t *s)
 {
     REAL(sem_wait);
     return scheduled() ? sem_take(s, false, false, PC()) : real_sem_wait(s);
 }
 
-int sem_trywait(sem_t *s)
+WEAK int sem_trywait(sem_t *s)
 {
     REAL(sem_trywait);
     return scheduled() ? sem_take(s, true, false, PC()) : real_sem_trywait(s);
 }
 
-int sem_timedwait(sem_t *restrict s, const struct timespec *restrict t)
+WEAK int sem_timedwait(sem_t *restrict s, const struct timespec *restrict t)
 {
     REAL(sem_timedwait);
     return scheduled() ? sem_take(s, false, true, PC()) : real_sem_timedwait(s, t);
 }
 
-int sem_post(sem_t *s)
+WEAK int sem_post(sem_t *s)
 {
     REAL(sem_post);
     if (!scheduled())
@@ -404,7 +413,7 @@ int sem_post(sem_t *s)
     return 0;
 }
 
-int sem_getvalue(sem_t *restrict s, int *restrict v)
+WEAK int sem_getvalue(sem_t *restrict s, int *restrict v)
 {
     REAL(sem_getvalue);
     if (!scheduled())
@@ -415,7 +424,7 @@ int sem_getvalue(sem_t *restrict s, int *restrict v)
     return 0;
 }
 
-int pthread_barrier_init(pthread_barrier_t *restrict b, const pthread_barrierattr_t *restrict a,
+WEAK int pthread_barrier_init(pthread_barrier_t *restrict b, const pthread_barrierattr_t *restrict a,
                          unsigned count)
 {
     REAL(pthread_barrier_init);
@@ -427,7 +436,7 @@ int pthread_barrier_init(pthread_barrier_t *restrict b, const pthread_barrieratt
     return real_pthread_barrier_init(b, a, count);
 }
 
-int pthread_barrier_wait(pthread_barrier_t *b)
+WEAK int pthread_barrier_wait(pthread_barrier_t *b)
 {
     REAL(pthread_barrier_wait);
     if (!scheduled())
@@ -452,7 +461,7 @@ int pthread_barrier_wait(pthread_barrier_t *b)
 }
 
 /* count: 0 never run, 1 running (owner), 2 done */
-int pthread_once(pthread_once_t *once, void (*fn)(void))
+WEAK int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
     REAL(pthread_once);
     if (!scheduled())
@@ -489,7 +498,7 @@ static void *trampoline(void *arg)
     return ret;
 }
 
-int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
+WEAK int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
                    void *(*fn)(void *), void *restrict arg)
 {
     REAL(pthread_create);
@@ -520,7 +529,7 @@ int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
     return rc;
 }
 
-int pthread_join(pthread_t th, void **ret)
+WEAK int pthread_join(pthread_t th, void **ret)
 {
     REAL(pthread_join);
     if (!scheduled())
@@ -545,7 +554,7 @@ int pthread_join(pthread_t th, void **ret)
     return rc;
 }
 
-int pthread_detach(pthread_t th)
+WEAK int pthread_detach(pthread_t th)
 {
     REAL(pthread_detach);
     if (rl_enter()) {
@@ -560,7 +569,7 @@ int pthread_detach(pthread_t th)
     return real_pthread_detach(th);
 }
 
-void pthread_exit(void *ret)
+WEAK void pthread_exit(void *ret)
 {
     REAL(pthread_exit);
     rl_thread_finish();
@@ -570,7 +579,7 @@ void pthread_exit(void *ret)
 
 /* --- yields and sleeps ---------------------------------------------------------------------- */
 
-int sched_yield(void)
+WEAK int sched_yield(void)
 {
     if (scheduled()) {
         rl_enter();
@@ -603,7 +612,7 @@ static bool sleep_as_yield(void)
 }
 
 #define SLEEPER(ret, name, params, args, ok)                               \
-    ret name params                                                        \
+    WEAK ret name params                                                   \
     {                                                                      \
         REAL(name);                                                        \
         if (sleep_as_yield())                                              \
@@ -637,7 +646,7 @@ static bool will_not_block(int fd, short events)
 }
 
 #define BLOCKING(ret, name, params, args, fd, events)                      \
-    ret name params                                                        \
+    WEAK ret name params                                                   \
     {                                                                      \
         REAL(name);                                                        \
         if (!scheduled())                                                  \
@@ -687,7 +696,7 @@ BLOCKING(pid_t, waitpid, (pid_t p, int *st, int o), (p, st, o), -1, 0)
 /* Readiness waits: first a look with no timeout, keeping the baton (the
  * common case under load, and deterministic); only a real wait hands the
  * baton on. */
-int poll(struct pollfd *fds, nfds_t n, int timeout)
+WEAK int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
     REAL(poll);
     if (!scheduled())
@@ -704,7 +713,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
     return r;
 }
 
-int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask)
+WEAK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask)
 {
     REAL(ppoll);
     static const struct timespec zero;
@@ -722,7 +731,7 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t
     return r;
 }
 
-int epoll_wait(int ep, struct epoll_event *ev, int n, int timeout)
+WEAK int epoll_wait(int ep, struct epoll_event *ev, int n, int timeout)
 {
     REAL(epoll_wait);
     if (!scheduled())
@@ -739,7 +748,7 @@ int epoll_wait(int ep, struct epoll_event *ev, int n, int timeout)
     return r;
 }
 
-int epoll_pwait(int ep, struct epoll_event *ev, int n, int timeout, const sigset_t *mask)
+WEAK int epoll_pwait(int ep, struct epoll_event *ev, int n, int timeout, const sigset_t *mask)
 {
     REAL(epoll_pwait);
     if (!scheduled())
@@ -756,7 +765,7 @@ int epoll_pwait(int ep, struct epoll_event *ev, int n, int timeout, const sigset
     return r;
 }
 
-int select(int n, fd_set *restrict r, fd_set *restrict w, fd_set *restrict x,
+WEAK int select(int n, fd_set *restrict r, fd_set *restrict w, fd_set *restrict x,
            struct timeval *restrict t)
 {
     REAL(select);
