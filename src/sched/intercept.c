@@ -145,6 +145,17 @@ WEAK int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct times
     return model_lock(m, mutex_kind(m), PC(), false, true);
 }
 
+/* glibc 2.30's clock variants: libstdc++'s std::timed_mutex and
+ * std::condition_variable::wait_for/until call them (steady clock). */
+WEAK int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clk,
+                                 const struct timespec *restrict t)
+{
+    REAL(pthread_mutex_clocklock);
+    if (!scheduled())
+        return real_pthread_mutex_clocklock(m, clk, t);
+    return model_lock(m, mutex_kind(m), PC(), false, true);
+}
+
 WEAK int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_unlock);
@@ -251,6 +262,15 @@ WEAK int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *res
     return cond_wait(c, m, PC(), true);
 }
 
+WEAK int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+                                clockid_t clk, const struct timespec *restrict t)
+{
+    REAL(pthread_cond_clockwait);
+    if (!scheduled())
+        return real_pthread_cond_clockwait(c, m, clk, t);
+    return cond_wait(c, m, PC(), true);
+}
+
 WEAK int pthread_cond_signal(pthread_cond_t *c)
 {
     REAL_COND(pthread_cond_signal);
@@ -327,6 +347,36 @@ WEAK int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
     return scheduled() ? rw_lock(l, true, true, PC()) : real_pthread_rwlock_trywrlock(l);
 }
 
+WEAK int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_timedrdlock);
+    return scheduled() ? rw_lock(l, false, false, PC()) : real_pthread_rwlock_timedrdlock(l, t);
+}
+
+WEAK int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_timedwrlock);
+    return scheduled() ? rw_lock(l, true, false, PC()) : real_pthread_rwlock_timedwrlock(l, t);
+}
+
+WEAK int pthread_rwlock_clockrdlock(pthread_rwlock_t *restrict l, clockid_t clk,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_clockrdlock);
+    return scheduled() ? rw_lock(l, false, false, PC())
+                       : real_pthread_rwlock_clockrdlock(l, clk, t);
+}
+
+WEAK int pthread_rwlock_clockwrlock(pthread_rwlock_t *restrict l, clockid_t clk,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_clockwrlock);
+    return scheduled() ? rw_lock(l, true, false, PC())
+                       : real_pthread_rwlock_clockwrlock(l, clk, t);
+}
+
 WEAK int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_unlock);
@@ -398,6 +448,12 @@ WEAK int sem_timedwait(sem_t *restrict s, const struct timespec *restrict t)
 {
     REAL(sem_timedwait);
     return scheduled() ? sem_take(s, false, true, PC()) : real_sem_timedwait(s, t);
+}
+
+WEAK int sem_clockwait(sem_t *restrict s, clockid_t clk, const struct timespec *restrict t)
+{
+    REAL(sem_clockwait);
+    return scheduled() ? sem_take(s, false, true, PC()) : real_sem_clockwait(s, clk, t);
 }
 
 WEAK int sem_post(sem_t *s)
@@ -591,7 +647,7 @@ WEAK int sched_yield(void)
         if (others)
             return 0;
     }
-    return (int)syscall(SYS_sched_yield);
+    return (int)RL_SYS(SYS_sched_yield, 0);
 }
 
 /* A sleep lets the others run first, as a yield does (no real time
@@ -639,9 +695,9 @@ SLEEPER(int, clock_nanosleep, (clockid_t c, int f, const struct timespec *req,
 static bool will_not_block(int fd, short events)
 {
     struct pollfd p = { .fd = fd, .events = events };
-    if (syscall(SYS_poll, &p, 1, 0) > 0)
+    if (RL_SYS(SYS_poll, &p, 1, 0) > 0)
         return true;
-    int fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
+    int fl = (int)RL_SYS(SYS_fcntl, fd, F_GETFL);
     return fl >= 0 && (fl & O_NONBLOCK);
 }
 

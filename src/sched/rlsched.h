@@ -32,7 +32,7 @@
 /* What a blocked thread waits for. */
 enum rl_wait {
     RL_W_NONE, RL_W_MUTEX, RL_W_COND, RL_W_JOIN, RL_W_RDLOCK, RL_W_WRLOCK,
-    RL_W_SEM, RL_W_BARRIER, RL_W_ONCE
+    RL_W_SEM, RL_W_BARRIER, RL_W_ONCE, RL_W_FUTEX
 };
 
 enum rl_state { RL_RUNNABLE, RL_BLOCKED, RL_SYSCALL, RL_FINISHED };
@@ -125,6 +125,14 @@ void rl_thread_forget(struct rl_thread *t);    /* joined or detached+ended */
 
 struct rl_obj *rl_obj_get(void *addr);
 void rl_obj_forget(void *addr);
+
+/* A system call made by the runtime itself: never through the name
+ * `syscall`, which is interposed (futexes, intercept_cxx.c) and which the
+ * program may even define itself. */
+long rl_sys(long nr, long a, long b, long c, long d, long e, long f);
+#define RL_SYS(nr, ...) rl_sys_n(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define rl_sys_n(nr, a, b, c, d, e, f, ...)                                 \
+    rl_sys((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 
 /* Raw output without our interposed write(). */
 void rl_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

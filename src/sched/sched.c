@@ -116,13 +116,13 @@ void rl_print(const char *fmt, ...)
         n = sizeof buf - 1;
     /* syscall, not write(): our write() is a scheduling point */
     if (n > 0)
-        syscall(SYS_write, 2, buf, (size_t)n);
+        RL_SYS(SYS_write, 2, buf, n);
 }
 
 static void lock(void)
 {
     while (__atomic_exchange_n(&g.lock, 1, __ATOMIC_ACQUIRE))
-        syscall(SYS_sched_yield);
+        RL_SYS(SYS_sched_yield, 0);
 }
 
 static void unlock(void) { __atomic_store_n(&g.lock, 0, __ATOMIC_RELEASE); }
@@ -143,12 +143,12 @@ static uint64_t rnd(void)
 
 static void futex_wait(uint32_t *w, uint32_t val)
 {
-    syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+    RL_SYS(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, 0, 0, 0);
 }
 
 static void futex_wake(uint32_t *w)
 {
-    syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    RL_SYS(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
 /* --- the schedule log ----------------------------------------------------- */
@@ -216,7 +216,7 @@ static void save_state(void)
         if (fd >= 0) {
             char b[32];
             int len = snprintf(b, sizeof b, "%llu\n", (unsigned long long)rl_steps);
-            if (syscall(SYS_write, fd, b, (size_t)len) < 0)
+            if (RL_SYS(SYS_write, fd, b, len) < 0)
                 unlink(g.steps_path);
             close(fd);
         }
@@ -1050,7 +1050,7 @@ static const char *wait_name(enum rl_wait w)
 {
     static const char *names[] = { "nothing", "mutex", "condition variable",
         "thread", "rwlock (read)", "rwlock (write)", "semaphore", "barrier",
-        "pthread_once" };
+        "pthread_once", "futex" };
     return names[w];
 }
 
