@@ -95,6 +95,7 @@ static int model_lock(void *obj, int kind, void *pc, bool try, bool timed)
     }
     o->owner = me;
     o->count = 1;
+    rl_hb_acquire(obj);
     rl_leave();
     return 0;
 }
@@ -111,6 +112,7 @@ static int model_unlock(void *obj, int kind)
         rl_leave();
         return 0;
     }
+    rl_hb_release(obj);
     o->owner = NULL;
     o->count = 0;
     rl_wake(RL_W_MUTEX, obj, -1);
@@ -222,6 +224,7 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, void *pc, bool timed
         return EPERM;
     }
     int depth = o->count;
+    rl_hb_release(m);
     o->owner = NULL;
     o->count = 0;
     rl_wake(RL_W_MUTEX, m, -1);
@@ -234,6 +237,8 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, void *pc, bool timed
     }
     o->owner = me;
     o->count = depth;
+    rl_hb_acquire(c);
+    rl_hb_acquire(m);
     rl_leave();
     return timed_out ? ETIMEDOUT : 0;
 }
@@ -277,6 +282,7 @@ WEAK int pthread_cond_signal(pthread_cond_t *c)
     if (!scheduled())
         return real_pthread_cond_signal(c);
     rl_enter();
+    rl_hb_release(c);
     rl_wake(RL_W_COND, c, 1);
     rl_leave();
     rl_sync_point();
@@ -289,6 +295,7 @@ WEAK int pthread_cond_broadcast(pthread_cond_t *c)
     if (!scheduled())
         return real_pthread_cond_broadcast(c);
     rl_enter();
+    rl_hb_release(c);
     rl_wake(RL_W_COND, c, -1);
     rl_leave();
     rl_sync_point();
@@ -319,6 +326,7 @@ static int rw_lock(pthread_rwlock_t *l, bool write, bool try, void *pc)
         o->owner = rl_self;
     else
         o->count++;
+    rl_hb_acquire(l);
     rl_leave();
     return 0;
 }
@@ -384,6 +392,7 @@ WEAK int pthread_rwlock_unlock(pthread_rwlock_t *l)
         return real_pthread_rwlock_unlock(l);
     rl_enter();
     struct rl_obj *o = rl_obj_get(l);
+    rl_hb_release(l);
     if (o->owner == rl_self)
         o->owner = NULL;
     else if (o->count > 0)
@@ -428,6 +437,7 @@ static int sem_take(sem_t *s, bool try, bool timed, void *pc)
         o = rl_obj_get(s);
     }
     o->count--;
+    rl_hb_acquire(s);
     rl_leave();
     return 0;
 }
@@ -462,6 +472,7 @@ WEAK int sem_post(sem_t *s)
     if (!scheduled())
         return real_sem_post(s);
     rl_enter();
+    rl_hb_release(s);
     rl_obj_get(s)->count++;
     rl_wake(RL_W_SEM, s, -1);
     rl_leave();
@@ -501,10 +512,12 @@ WEAK int pthread_barrier_wait(pthread_barrier_t *b)
     rl_sync_point();
     rl_enter();
     struct rl_obj *o = rl_obj_get(b);
+    rl_hb_release(b);
     if (++o->count >= o->needed) {
         o->count = 0;
         o->generation++;
         rl_wake(RL_W_BARRIER, b, -1);
+        rl_hb_acquire(b);
         rl_leave();
         rl_sync_point();
         return PTHREAD_BARRIER_SERIAL_THREAD;
@@ -512,6 +525,7 @@ WEAK int pthread_barrier_wait(pthread_barrier_t *b)
     uint64_t gen = o->generation;
     while (rl_obj_get(b)->generation == gen)
         rl_block(RL_W_BARRIER, b, pc, false);
+    rl_hb_acquire(b);
     rl_leave();
     return 0;
 }
@@ -535,10 +549,12 @@ WEAK int pthread_once(pthread_once_t *once, void (*fn)(void))
         o = rl_obj_get(once);
         o->count = 2;
         o->owner = NULL;
+        rl_hb_release(once);
         rl_wake(RL_W_ONCE, once, -1);
     }
     while (rl_obj_get(once)->count != 2)
         rl_block(RL_W_ONCE, once, pc, false);
+    rl_hb_acquire(once);
     rl_leave();
     return 0;
 }
@@ -573,9 +589,11 @@ WEAK int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict a
     t->detached = detach == PTHREAD_CREATE_DETACHED;
     t->fn = fn;
     t->arg = arg;
+    rl_hb_fork(t);
     int rc = real_pthread_create(th, attr, trampoline, t);
     if (rc != 0) {
         rl_thread_forget(t);
+        free(t->vc);
         free(t);
     } else {
         t->handle = (unsigned long)*th;
@@ -600,11 +618,15 @@ WEAK int pthread_join(pthread_t th, void **ret)
     }
     while (t && t->state != RL_FINISHED)
         rl_block(RL_W_JOIN, t, pc, false);
-    if (t)
+    if (t) {
+        rl_hb_join(t);
         rl_thread_forget(t);
+    }
     /* The thread has handed the baton on and only has libc's exit path
      * left, which needs no baton: waiting for it here is short. */
     int rc = real_pthread_join(th, ret);
+    if (t)
+        free(t->vc);
     free(t);
     rl_leave();
     return rc;

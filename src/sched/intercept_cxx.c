@@ -50,6 +50,7 @@ WEAK int __cxa_guard_acquire(guard_t *g)
     for (;;) {
         struct rl_obj *o = rl_obj_get(g);
         if (__atomic_load_n((char *)g, __ATOMIC_ACQUIRE) || o->count == 2) {
+            rl_hb_acquire(g);
             rl_leave();
             return 0;
         }
@@ -74,6 +75,7 @@ static void guard_end(guard_t *g, int count)
     struct rl_obj *o = rl_obj_get(g);
     o->count = count;
     o->owner = NULL;
+    rl_hb_release(g);
     if (count == 2)
         __atomic_store_n((char *)g, 1, __ATOMIC_RELEASE);
     rl_wake(RL_W_ONCE, g, -1);
@@ -118,6 +120,7 @@ static long futex_model(uint32_t *addr, int op, uint32_t val, const void *timeou
         }
         rl_block(RL_W_FUTEX, addr, PC(), timeout != NULL);
         bool timed_out = rl_self->timed_out;
+        rl_hb_acquire(addr);
         rl_leave();
         if (timed_out) {
             errno = ETIMEDOUT;
@@ -127,6 +130,7 @@ static long futex_model(uint32_t *addr, int op, uint32_t val, const void *timeou
     }
     /* FUTEX_WAKE */
     rl_enter();
+    rl_hb_release(addr);
     int n = rl_wake(RL_W_FUTEX, addr, val > INT32_MAX ? -1 : (int)val);
     rl_leave();
     rl_sync_point();

@@ -55,6 +55,7 @@ struct rl_thread {
     struct rl_thread *pending_next;
     void *(*fn)(void *);
     void *arg;
+    uint32_t *vc;               /* races.c: vector clock (detection runs) */
 };
 
 /* The model of a synchronization object, keyed by its address. */
@@ -90,6 +91,46 @@ static inline void rl_step(void)
 /* A synchronization step (atomics, unlocks, signals, create): a step
  * after which the strategy may switch threads. */
 void rl_sync_point(void);
+
+/* --- races.c: race-directed scheduling ------------------------------------ */
+
+/* Which plain accesses are steps (RACELAB_CHAOS points=): every one, or
+ * only the instructions a detection phase found racy. */
+enum { RL_POINTS_ALL, RL_POINTS_RACES, RL_POINTS_SYNC };
+extern int rl_points;
+extern bool rl_hb_on;           /* detection run: track happens-before */
+extern __thread uint32_t rl_quiet;
+extern __thread void *rl_last_pc;   /* the thread's last plain access */
+void rl_hb_access(void *addr, void *pc, bool write);
+void rl_hb_acquire(void *obj);
+void rl_hb_release(void *obj);
+void rl_hb_fork(struct rl_thread *child);
+void rl_hb_join(struct rl_thread *done);
+bool rl_racy_pc(void *pc);
+size_t rl_racy_count(void);
+void rl_racy_add(uintptr_t off);
+int rl_races_load(const char *path);
+int rl_races_save(const char *path);
+typedef void (*rl_race_sink)(uintptr_t pc_offset);
+void rl_races_sink(rl_race_sink sink);
+
+/* A plain access by the program at PC (the __tsan_read/write hooks).  With
+ * points=races a non-racy access is no step (points=sync: none is); every 2^20 of them still are
+ * one, so that a thread spinning on a variable the detection missed cannot
+ * keep the baton for ever. */
+static inline void rl_access(void *addr, void *pc, bool write)
+{
+    if (rl_mode != 1)
+        return;
+    rl_last_pc = pc;
+    if (rl_hb_on)
+        rl_hb_access(addr, pc, write);
+    if (rl_points != RL_POINTS_ALL && !(rl_points == RL_POINTS_RACES && rl_racy_pc(pc)) &&
+        ++rl_quiet < (1u << 20))
+        return;
+    rl_quiet = 0;
+    rl_step();
+}
 
 /* Enter/leave the runtime (mode 2): steps are ignored inside. */
 static inline bool rl_enter(void)
@@ -133,6 +174,38 @@ long rl_sys(long nr, long a, long b, long c, long d, long e, long f);
 #define RL_SYS(nr, ...) rl_sys_n(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
 #define rl_sys_n(nr, a, b, c, d, e, f, ...)                                 \
     rl_sys((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+/* --- explore.c: systematic exploration (strategy dfs) --------------------- */
+
+/* The keys RACELAB_CHAOS has beyond chaos_parse()'s grammar (one function,
+ * rl_spec_parse, reads them all; docs/CHAOS.md lists them). */
+struct rl_spec {
+    uint64_t steps;             /* steps=K: PCT's k */
+    int points;                 /* points=all|races|sync (RL_POINTS_*) */
+    bool points_set;
+    bool dfs;                   /* strategy dfs */
+    int bound;                  /* dfs: 0 preemptions, 1 delays */
+    int preemptions;            /* dfs: the bound P */
+    uint64_t max;               /* dfs: stop after this many schedules */
+    int detect;                 /* runs of the race-detection phase */
+    char force[200];            /* dfs: one schedule, "POINT@TID,..." */
+};
+/* Splits SPEC into the part chaos_parse() reads (BASE, at most N bytes)
+ * and OUT; -1 with a message on a malformed key of ours. */
+int rl_spec_parse(const char *spec, char *base, size_t n, struct rl_spec *out);
+extern bool rl_explore_active;
+bool rl_explore_child(void);    /* a run forked by the dfs driver */
+extern bool rl_at_sync;
+/* At rl_init: runs the race-detection phase if points=races has no races
+ * file yet, and, for dfs, the whole exploration (this process becomes the
+ * driver and never returns; each schedule runs in a forked child). */
+void rl_explore_start(const struct rl_spec *spec, const char *races_path);
+/* dfs: the thread to run at this decision (ME may be NULL or blocked). */
+struct rl_thread *rl_explore_choose(struct rl_thread *me);
+/* sched.c's view for the explorer */
+struct rl_thread **rl_thread_list(size_t *n);
+bool rl_eligible(const struct rl_thread *t);
+extern bool rl_starved;          /* rl_decide: the thread ran too long */
 
 /* Raw output without our interposed write(). */
 void rl_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -59,6 +59,8 @@ struct seg {
 
 __thread struct rl_thread *rl_self;
 __thread int rl_mode;
+__thread void *rl_last_pc;
+bool rl_starved;
 uint64_t rl_steps, rl_next_check = UINT64_MAX;
 int rl_pending;
 
@@ -93,7 +95,8 @@ static struct {
     int seg_tid;
     uint64_t seg_start;
     bool log_truncated;
-    char *log_path, *steps_path;
+    char *log_path, *steps_path, *races_path;
+    struct rl_spec x;           /* our own keys (explore.c) */
 
     struct seg *rp;             /* the schedule being replayed */
     size_t nrp, rp_i;
@@ -257,7 +260,8 @@ static void load_replay(const char *path)
 
 /* --- configuration --------------------------------------------------------- */
 
-static char *default_steps_path(void)
+/* $TMPDIR/rlsched-<WHAT>-<key of this binary: path, mtime, size>. */
+static char *default_steps_path(const char *what)
 {
     char exe[PATH_MAX];
     struct stat st;
@@ -273,8 +277,8 @@ static char *default_steps_path(void)
     const char *tmp = getenv("TMPDIR");
     char *p = malloc(PATH_MAX);
     if (p)
-        snprintf(p, PATH_MAX, "%s/rlsched-steps-%016llx",
-                 tmp && *tmp ? tmp : "/tmp", (unsigned long long)h);
+        snprintf(p, PATH_MAX, "%s/rlsched-%s-%016llx",
+                 tmp && *tmp ? tmp : "/tmp", what, (unsigned long long)h);
     return p;
 }
 
@@ -336,20 +340,12 @@ static void configure(void)
     g.trace = env_flag("RACELAB_SCHED_TRACE");
     if (spec && strlen(spec) < sizeof buf) {
         snprintf(g.spec, sizeof g.spec, "%s", spec);
-        /* copy without the steps= field, which chaos_parse() does not know */
-        const char *p = spec;
-        while (*p) {
-            size_t len = strcspn(p, ":");
-            if (len > 6 && strncmp(p, "steps=", 6) == 0) {
-                steps = strtoull(p + 6, NULL, 10);
-            } else {
-                size_t bl = strlen(buf);
-                snprintf(buf + bl, sizeof buf - bl, "%s%.*s", bl ? ":" : "", (int)len, p);
-            }
-            p += len;
-            if (*p == ':')
-                p++;
-        }
+        /* our own keys (steps=, points=, dfs...) out, chaos_parse()'s in buf */
+        if (rl_spec_parse(spec, buf, sizeof buf, &g.x) < 0)
+            rl_spec_parse("none", buf, sizeof buf, &g.x);
+        steps = g.x.steps;
+    } else {
+        rl_spec_parse(NULL, buf, sizeof buf, &g.x);
     }
     if (chaos_parse(buf, &g.cfg) < 0) {
         rl_print("rlsched: RACELAB_CHAOS=%s: expected pct[:depth=D][:seed=N][:steps=K], "
@@ -359,7 +355,12 @@ static void configure(void)
     g.rng = splitmix(g.cfg.seed * 0x2545f4914f6cdd1dull + 7);
 
     const char *sf = getenv("RACELAB_SCHED_STEPS_FILE");
-    g.steps_path = sf && *sf ? strdup(sf) : default_steps_path();
+    g.steps_path = sf && *sf ? strdup(sf)
+                 : default_steps_path(g.x.points == RL_POINTS_ALL ? "steps"
+                                      : g.x.points == RL_POINTS_RACES ? "steps-races"
+                                      : "steps-sync");
+    const char *rf = getenv("RACELAB_SCHED_RACES");
+    g.races_path = rf && *rf ? strdup(rf) : default_steps_path("races");
     g.k = DEFAULT_STEPS;
     if (steps > 0) {
         g.k = steps;
@@ -399,8 +400,8 @@ static void configure(void)
 static void note_schedule(const char *why)
 {
     char steps[48] = "";
-    if (g.quiet)
-        return;
+    if (g.quiet || rl_explore_child())
+        return;     /* dfs: the driver says how to repeat the schedule */
     if (!strstr(g.spec, "steps="))
         snprintf(steps, sizeof steps, ":steps=%llu", (unsigned long long)g.k);
     rl_print("rlsched: %s at step %llu; to repeat: RACELAB_CHAOS=%s%s%s%s%s\n",
@@ -507,6 +508,7 @@ void rl_init(void)
      * looks like memory growth (and moves addresses between runs). */
     mallopt(M_ARENA_MAX, 1);
     configure();
+    rl_explore_start(&g.x, g.races_path);   /* dfs: the driver stays there */
     struct rl_thread *m = calloc(1, sizeof *m);
     if (!m)
         return;
@@ -536,6 +538,14 @@ void rl_init(void)
 static bool eligible(const struct rl_thread *t)
 {
     return t->state == RL_RUNNABLE && t->yield_until <= rl_steps;
+}
+
+bool rl_eligible(const struct rl_thread *t) { return eligible(t); }
+
+struct rl_thread **rl_thread_list(size_t *n)
+{
+    *n = g.n;
+    return g.t;
 }
 
 static void absorb_pending(void)
@@ -612,6 +622,8 @@ static struct rl_thread *choose(struct rl_thread *me, bool preempt)
         n += eligible(g.t[i]);
     if (n == 0)
         return fallback();
+    if (rl_explore_active)
+        return rl_explore_choose(me);
 
     switch (g.cfg.strategy) {
     case CHAOS_PCT: {
@@ -675,6 +687,8 @@ static void update_next_check(struct rl_thread *me)
         n = me->run_start + STARVE_STEPS;
     if (me && me->yield_until > rl_steps && me->yield_until < n)
         n = me->yield_until;
+    if (rl_explore_active && g.x.points != RL_POINTS_SYNC)
+        n = rl_steps + 1;       /* dfs: counted accesses are decisions too */
     rl_next_check = n <= rl_steps ? rl_steps + 1 : n;
 }
 
@@ -770,8 +784,10 @@ void rl_decide(void)
          * would run forever under strict priorities: demote it. */
         me->priority = g.demoted--;
         me->run_start = rl_steps;
+        rl_starved = true;      /* dfs: a fair switch, not a preemption */
     }
     struct rl_thread *next = choose(me, preempt);
+    rl_starved = false;
     if (next && next != me) {
         give(next);
         take(me);
@@ -785,6 +801,12 @@ void rl_sync_point(void)
     if (rl_mode != 1)
         return;
     rl_steps++;
+    if (rl_explore_active) {    /* dfs: every synchronization is a decision */
+        rl_at_sync = true;
+        rl_decide();
+        rl_at_sync = false;
+        return;
+    }
     if (g.cfg.strategy == CHAOS_RANDOM && (rnd() >> 11) * 0x1.0p-53 < g.cfg.p)
         g.random_next = rl_steps;
     if (rl_steps >= rl_next_check || __atomic_load_n(&rl_pending, __ATOMIC_RELAXED))
