@@ -101,7 +101,7 @@ int rl_spec_parse(const char *spec, char *base, size_t n, struct rl_spec *out)
     out->points = RL_POINTS_ALL;
     out->preemptions = 2;
     out->max = 100000;
-    out->detect = 8;
+    out->detect = 12;
     base[0] = '\0';
     if (!spec)
         return 0;
@@ -184,8 +184,13 @@ static struct rl_thread *next_rr(struct rl_thread **t, size_t n, int from, int s
 static uint32_t cost_of(struct rl_thread **t, size_t n, struct rl_thread *me,
                         bool me_ok, struct rl_thread *d, struct rl_thread *b)
 {
+    /* preemptions: switching away from a thread that could go on, and
+     * (so that blocking points with many waiters do not multiply the tree
+     * unboundedly) picking other than round robin's next where it cannot */
+    (void)me;
+    (void)me_ok;
     if (!x.spec.bound)
-        return me_ok && b != me ? 1 : 0;
+        return b != d ? 1 : 0;
     uint32_t c = 0;             /* delays: threads skipped from D to B */
     int from = d->id - 1;
     for (struct rl_thread *u = d; u && u != b; c++) {
@@ -251,7 +256,7 @@ struct rl_thread *rl_explore_choose(struct rl_thread *me)
                 __atomic_fetch_add(&x.sh->drift, 1, __ATOMIC_RELAXED);
             pick = d;
         }
-    } else if (x.detecting && xrnd() % 8 == 0) {
+    } else if (x.detecting && xrnd() % (rl_at_sync || !me_ok ? 2 : 32) == 0) {
         size_t k = 0, e = 0;
         for (size_t i = 0; i < n; i++)
             e += rl_eligible(t[i]);
@@ -330,10 +335,13 @@ static void detect_races(const char *path)
     int st;
     for (int i = 0; i < x.spec.detect; i++) {
         if (run_one(&st) == 0) {
+            /* run 0 the default schedule; then random switches at every
+             * access (1/32) and synchronization (1/2), so that either
+             * order of two unsynchronized accesses happens */
             rl_hb_on = true;
-            rl_points = RL_POINTS_SYNC;
+            rl_points = i > 0 ? RL_POINTS_ALL : RL_POINTS_SYNC;
             rl_explore_active = true;
-            x.spec.points = RL_POINTS_SYNC;
+            x.spec.points = rl_points;
             x.detecting = i > 0;
             x.rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
             rl_races_sink(race_sink);
@@ -451,7 +459,7 @@ static void explore(const char *races_path)
                  ? "every access and synchronization" : "synchronization");
     rl_print("rlsched: dfs: all %llu schedules with at most %d %s explored: no failure "
              "(decision points: %s%s%s)\n", (unsigned long long)runs, x.spec.preemptions,
-             x.spec.bound ? "delays" : "preemptions", pts,
+             x.spec.bound ? "delays" : "preemptions (or non-round-robin picks)", pts,
              x.sh->full ? "; NOT exhaustive: the node pool overflowed" : "",
              x.sh->drift ? "; NOT exhaustive: the program is not deterministic "
                            "under a fixed schedule (forced decisions drifted)" : "");

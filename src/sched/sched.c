@@ -687,7 +687,7 @@ static void update_next_check(struct rl_thread *me)
         n = me->run_start + STARVE_STEPS;
     if (me && me->yield_until > rl_steps && me->yield_until < n)
         n = me->yield_until;
-    if (rl_explore_active && g.x.points != RL_POINTS_SYNC)
+    if (rl_explore_active && rl_points != RL_POINTS_SYNC)
         n = rl_steps + 1;       /* dfs: counted accesses are decisions too */
     rl_next_check = n <= rl_steps ? rl_steps + 1 : n;
 }

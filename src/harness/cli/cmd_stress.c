@@ -40,6 +40,8 @@ static const char usage[] =
 "  --hang-window S     every thread blocked this long, no CPU progress: a\n"
 "                      hang (default 3)\n"
 "  --chaos SPEC        perturb the schedule: random[:p=P], pct[:depth=D]\n"
+"                      (racelab cc builds also: dfs[:preemptions=P], points=races;\n"
+"                      docs/CHAOS.md)\n"
 "                      (LD_PRELOAD of librlchaos.so; not for TSan builds);\n"
 "                      for programs built by racelab cc: the controlled\n"
 "                      scheduler's strategy (docs/CHAOS.md)\n"
@@ -309,6 +311,11 @@ static int stress_check(struct stress *st)
                    "run it (use --tool tsan, or a build without TSan)", st->program);
             return EXIT_ENV;
         }
+    }
+    if (o->chaos && !strncmp(o->chaos, "dfs", 3) && !st->sched) {
+        errorf("--chaos dfs explores schedules of a program built with racelab cc "
+               "(the controlled scheduler); %s is not one", st->program);
+        return EXIT_USAGE;
     }
     if (o->chaos && strcmp(o->chaos, "none") != 0 && !st->sched) {
         /* The preload cannot act on a TSan build: its interceptors are in

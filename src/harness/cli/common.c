@@ -198,6 +198,31 @@ bool binary_has_tsan(const char *path)
 }
 
 /* One KEY=VALUE of a --chaos spec; prints the error naming the key. */
+/* The controlled scheduler's own keys (src/sched/explore.c, rl_spec_parse;
+ * docs/CHAOS.md): steps=K, points=all|races|sync, detect=N for pct and
+ * random; dfs with preemptions=P | delays=D, points=, max=N, detect=N,
+ * force=POINT@TID,...  Only racelab cc programs act on them. */
+static bool sched_key_ok(const char *strategy, const char *kv, size_t klen, const char *v)
+{
+    char *end;
+    bool dfs = !strcmp(strategy, "dfs"), num = *v && strtoull(v, &end, 10) < (1ull << 40) &&
+                                                 *end == '\0' && *v != '-';
+    if (!strcmp(strategy, "none"))
+        return false;
+    if (klen == 5 && !strncmp(kv, "steps", 5) && !dfs)
+        return num;
+    if (klen == 6 && !strncmp(kv, "detect", 6))
+        return num;
+    if (klen == 6 && !strncmp(kv, "points", 6))
+        return !strcmp(v, "all") || !strcmp(v, "races") || !strcmp(v, "sync");
+    if (dfs && ((klen == 11 && !strncmp(kv, "preemptions", 11)) ||
+                (klen == 6 && !strncmp(kv, "delays", 6)) || (klen == 3 && !strncmp(kv, "max", 3))))
+        return num;
+    if (dfs && klen == 5 && !strncmp(kv, "force", 5))
+        return *v != '\0' && strspn(v, "0123456789@,") == strlen(v);
+    return false;
+}
+
 static bool chaos_key_ok(const char *strategy, const char *kv)
 {
     const char *eq = strchr(kv, '=');
@@ -228,9 +253,13 @@ static bool chaos_key_ok(const char *strategy, const char *kv)
         errorf("--chaos: depth=%s: expected a bug depth from 1 to 16", v);
         return false;
     }
+    if (sched_key_ok(strategy, kv, klen, v))
+        return true;
     errorf("--chaos: unknown key '%.*s' for %s (keys: seed%s)", (int)klen, kv,
-           strategy, !strcmp(strategy, "random") ? ", p" : !strcmp(strategy, "pct")
-                                                          ? ", depth" : "");
+           strategy, !strcmp(strategy, "random") ? ", p, steps, points, detect"
+                     : !strcmp(strategy, "pct") ? ", depth, steps, points, detect"
+                     : !strcmp(strategy, "dfs") ? ", preemptions, delays, points, max, "
+                                                  "detect, force" : "");
     return false;
 }
 
@@ -246,7 +275,7 @@ bool chaos_spec_ok(const char *spec)
     strcpy(buf, spec);
     strategy = strtok_r(buf, ":", &save);
     if (!strategy || (strcmp(strategy, "random") && strcmp(strategy, "pct") &&
-                      strcmp(strategy, "none"))) {
+                      strcmp(strategy, "dfs") && strcmp(strategy, "none"))) {
         errorf("--chaos: unknown strategy '%s' (expected random[:seed=N][:p=P], "
                "pct[:seed=N][:depth=D] or none)", strategy ? strategy : spec);
         return false;

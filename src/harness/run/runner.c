@@ -1082,6 +1082,8 @@ static void phase_postmortem(struct run *r)
     if (!r->prog.exited || run_outcome_is_error(rec->outcome) ||
         check_tool_health(r, !killed_by_us))
         return;
+    if (spec->sched && !rec->sched_bound)     /* a dfs exploration's verdict */
+        rec->sched_bound = sched_bound_line(r->tmp);
     /* the controlled scheduler's deadlock exit is a hang with its report */
     if (spec->sched && sched_run_verdict(st, r->tmp, &rec->hang_report,
                                          &r->oracles, &r->fired)) {
