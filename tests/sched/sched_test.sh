@@ -5,7 +5,7 @@
 #   sched_test.sh MODE RACELAB PROGRAMS_DIR
 #
 # MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
-# atomics | names | cxx | usage.
+# atomics | names | cxx | explore | usage.
 # Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
 # k with one unperturbed run before the real ones (kept in a private
 # $TMPDIR), so every verdict here is a function of the code: a buggy
@@ -208,6 +208,59 @@ cxx)
     # the threads really were scheduled: the log has switches among them
     RACELAB_CHAOS=pct:seed=3 RACELAB_SCHED_LOG="$tmp/cx.log" "$tmp/cxx_sync" > /dev/null
     grep -q ' 4:' "$tmp/cx.log" || fail "std::thread workers are not in the schedule: $(head -c 300 "$tmp/cx.log")"
+    ;;
+explore)
+    # dfs: the bug is found with the fewest preemptions, the verdict says so
+    # in the table and the JSON, the printed repro fails again 5/5, the
+    # failing schedule is printed as per-thread columns (text and HTML)
+    build account_buggy
+    build account_fixed
+    build wronglock_fixed
+    build deadlock_abba
+    st=$(stress account_buggy --chaos dfs:preemptions=2 --runs 1 --json "$tmp/x.json")
+    v=$(json_field "$tmp/x.json" "c['verdict']")
+    echo "account_buggy dfs: racelab exit $st: $v"
+    [ "$st" = 1 ] || fail "dfs did not fail account_buggy (exit $st)"
+    echo "$v" | grep -q "failed (signal 6) with 1 preemptions, the fewest" \
+        || fail "no fewest-preemptions verdict: $v"
+    repro=$(echo "$v" | sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p')
+    echo "$repro" | grep -q "force=[0-9]*@[0-9]" || fail "no force= repro in: $v"
+    for i in 1 2 3 4 5; do
+        RACELAB_CHAOS=$repro "$tmp/account_buggy" > /dev/null 2> "$tmp/rep.err" \
+            && fail "the repro $repro passed (repeat $i)"
+        grep -q "account: balance" "$tmp/rep.err" || fail "the repro failed otherwise: $(cat "$tmp/rep.err")"
+    done
+    echo "repro $repro failed 5/5"
+    RACELAB_SCHED_HTML="$tmp/s.html" RACELAB_CHAOS=dfs:preemptions=2 "$tmp/account_buggy" \
+        > /dev/null 2> "$tmp/cols.err" && fail "dfs run passed"
+    grep -q "| thread 1 " "$tmp/cols.err" || fail "no per-thread columns: $(cat "$tmp/cols.err")"
+    grep -q "account_buggy.c:[0-9]* deposit" "$tmp/cols.err" || fail "no source lines in the columns"
+    grep -q "<table>" "$tmp/s.html" && grep -q "account_buggy.c:" "$tmp/s.html" \
+        || fail "no HTML schedule"
+    for prog in account_fixed wronglock_fixed; do
+        st=$(stress $prog --chaos dfs:preemptions=2 --runs 1 --json "$tmp/y.json")
+        v=$(json_field "$tmp/y.json" "c['verdict']")
+        b=$(json_field "$tmp/y.json" "c['runs_detail'][0]['sched_bound']")
+        echo "$prog dfs: racelab exit $st: $v"
+        [ "$st" = 0 ] || fail "$prog failed under dfs: $v"
+        echo "$b" | grep -q "^all [0-9]* schedules with at most 2 preemptions.* explored: no failure" \
+            || fail "$prog: no bound verdict in the run: $b"
+        echo "$v" | grep -q "explored: no failure" || fail "$prog: the cell verdict lacks the bound"
+    done
+    st=$(stress deadlock_abba --chaos dfs:preemptions=1 --runs 1 --json "$tmp/z.json")
+    ex=$(json_field "$tmp/z.json" "c['runs_detail'][0]['exit_status']")
+    echo "deadlock_abba dfs: racelab exit $st, exit status $ex"
+    [ "$st" = 1 ] && [ "$ex" = 86 ] || fail "dfs did not report the ABBA deadlock"
+    # race-directed PCT, and specs refused with a clear error
+    build reorder_buggy
+    st=$(stress reorder_buggy --chaos pct:points=races --runs 20 --seed 1)
+    echo "reorder_buggy pct:points=races: racelab exit $st"
+    [ "$st" = 1 ] || fail "race-directed pct did not expose reorder_buggy in 20 runs"
+    st=$(stress account_fixed --chaos dfs:preemptions=x --runs 1)
+    [ "$st" = 2 ] || fail "a bad dfs spec was not a usage error (exit $st)"
+    st=0
+    "$racelab" stress --chaos dfs --runs 1 -- /bin/true > "$tmp/t.out" 2>&1 || st=$?
+    [ "$st" = 2 ] && grep -q "racelab cc" "$tmp/t.out" || fail "dfs on a plain program: exit $st"
     ;;
 usage)
     build account_fixed
