@@ -807,8 +807,10 @@ void rl_sync_point(void)
         rl_at_sync = false;
         return;
     }
-    if (g.cfg.strategy == CHAOS_RANDOM && (rnd() >> 11) * 0x1.0p-53 < g.cfg.p)
+    if (g.cfg.strategy == CHAOS_RANDOM && (rnd() >> 11) * 0x1.0p-53 < g.cfg.p) {
         g.random_next = rl_steps;
+        rl_next_check = rl_steps;   /* decide now, not at the next check */
+    }
     if (rl_steps >= rl_next_check || __atomic_load_n(&rl_pending, __ATOMIC_RELAXED))
         rl_decide();
 }
