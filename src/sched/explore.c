@@ -54,12 +54,6 @@ struct node {
     uint32_t cost;              /* preemptions (delays) of the whole schedule */
 };
 
-struct xswitch {
-    uint64_t step;
-    int32_t from, to;
-    uintptr_t pc;               /* where FROM stopped (offset in the exe) */
-    uint8_t preempt;
-};
 
 struct shared {
     uint32_t nnodes;
@@ -391,8 +385,6 @@ static const char *points_name(int p)
 {
     return p == RL_POINTS_ALL ? "all" : p == RL_POINTS_RACES ? "races" : "sync";
 }
-
-void rl_schedule_report(const struct xswitch *sw, size_t n, uintptr_t base);
 
 static void report_failure(uint32_t node, int st, uint64_t runs, const char *races_path)
 {

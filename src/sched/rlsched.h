@@ -202,6 +202,16 @@ extern bool rl_at_sync;
 void rl_explore_start(const struct rl_spec *spec, const char *races_path);
 /* dfs: the thread to run at this decision (ME may be NULL or blocked). */
 struct rl_thread *rl_explore_choose(struct rl_thread *me);
+/* A thread switch of a dfs run, kept for the failing run's report. */
+struct xswitch {
+    uint64_t step;
+    int32_t from, to;
+    uintptr_t pc;               /* where FROM stopped (offset in the exe) */
+    uint8_t preempt;
+};
+/* schedule_report.c: the switches as per-thread columns with source lines
+ * (stderr; RACELAB_SCHED_HTML=FILE too). */
+void rl_schedule_report(const struct xswitch *sw, size_t n, uintptr_t base);
 /* sched.c's view for the explorer */
 struct rl_thread **rl_thread_list(size_t *n);
 bool rl_eligible(const struct rl_thread *t);

@@ -17,12 +17,6 @@
 #define COLS_MAX 8
 #define CELL 36
 
-struct xswitch {
-    uint64_t step;
-    int32_t from, to;
-    uintptr_t pc;
-    uint8_t preempt;
-};
 
 /* "file.c:12 (func)" for each pc offset, through one addr2line run. */
 static char **source_lines(const struct xswitch *sw, size_t n)
@@ -94,7 +88,6 @@ static void html(const char *path, const struct xswitch *sw, size_t n, char **sr
     fclose(f);
 }
 
-void rl_schedule_report(const struct xswitch *sw, size_t n, uintptr_t base);
 void rl_schedule_report(const struct xswitch *sw, size_t n, uintptr_t base)
 {
     (void)base;
