@@ -251,6 +251,10 @@ explore)
     ex=$(json_field "$tmp/z.json" "c['runs_detail'][0]['exit_status']")
     echo "deadlock_abba dfs: racelab exit $st, exit status $ex"
     [ "$st" = 1 ] && [ "$ex" = 86 ] || fail "dfs did not report the ABBA deadlock"
+    st=$(stress account_buggy --minimise --json "$tmp/m.json")
+    v=$(json_field "$tmp/m.json" "c['verdict']")
+    [ "$st" = 1 ] && echo "$v" | grep -q "with 1 preemptions, the fewest" \
+        || fail "--minimise: exit $st, verdict $v"
     # race-directed PCT, and specs refused with a clear error
     build reorder_buggy
     st=$(stress reorder_buggy --chaos pct:points=races --runs 20 --seed 1)

@@ -42,6 +42,9 @@ static const char usage[] =
 "  --chaos SPEC        perturb the schedule: random[:p=P], pct[:depth=D]\n"
 "                      (racelab cc builds also: dfs[:preemptions=P], points=races;\n"
 "                      docs/CHAOS.md)\n"
+"  --minimise[=P]      racelab cc builds: the failing schedule with the fewest\n"
+"                      preemptions (up to P, default 3), as per-thread columns\n"
+"                      with source lines: --chaos dfs:preemptions=P --runs 1\n"
 "                      (LD_PRELOAD of librlchaos.so; not for TSan builds);\n"
 "                      for programs built by racelab cc: the controlled\n"
 "                      scheduler's strategy (docs/CHAOS.md)\n"
@@ -58,7 +61,7 @@ GATE_USAGE
 enum {
     O_TOOL = 256, O_RUNS, O_CLIENTS, O_DURATION, O_TIMEOUT, O_JOBS, O_SEED,
     O_JSON, O_JUNIT, O_SARIF, O_HTML, O_HTTP, O_LOAD, O_EARLY, O_KEEP, O_QUIET,
-    O_SOURCE, O_HELP, O_CHAOS, O_EXPECT_EXIT, O_HANG_WINDOW, O_STRICT
+    O_SOURCE, O_HELP, O_CHAOS, O_EXPECT_EXIT, O_HANG_WINDOW, O_STRICT, O_MINIMISE
 };
 
 /* Everything the command line says. */
@@ -134,6 +137,8 @@ static int stress_parse(struct stress *st, int argc, char **argv)
         {"early-stop", no_argument, 0, O_EARLY},
         {"keep-tmp", no_argument, 0, O_KEEP},
         {"chaos", required_argument, 0, O_CHAOS},
+        {"minimise", optional_argument, 0, O_MINIMISE},
+        {"minimize", optional_argument, 0, O_MINIMISE},
         {"expect-exit", required_argument, 0, O_EXPECT_EXIT},
         {"hang-window", required_argument, 0, O_HANG_WINDOW},
         {"strict", no_argument, 0, O_STRICT},
@@ -202,6 +207,20 @@ static int stress_parse(struct stress *st, int argc, char **argv)
             if (!chaos_spec_ok(optarg)) return -1;
             o->chaos = optarg;
             break;
+        case O_MINIMISE: {
+            /* the failing schedule with the fewest preemptions: dfs runs
+             * schedules in order of preemptions (docs/CHAOS.md) */
+            static char spec[64];
+            long p = optarg ? strtol(optarg, NULL, 10) : 3;
+            if (p < 0 || p > 64) {
+                errorf("--minimise=P: P is the most preemptions to try, 0 to 64");
+                return -1;
+            }
+            snprintf(spec, sizeof spec, "dfs:preemptions=%ld", p);
+            o->chaos = spec;
+            o->runs = 1;
+            break;
+        }
         case O_QUIET: o->quiet = true; break;
         case O_SOURCE: st->paths->source = optarg; break;
         case O_HELP:
