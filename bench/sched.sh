@@ -29,6 +29,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=20 server_runs=4 server=1 programs=1 literature=1 pct_runs=200 proof_max=100000 proof_s=120
+lit_programs="reorder:5 reorder:10 reorder:20 twostage:100 tokenring account stopflag wronglock
+              quicksort lfstack philosophers circbuf"
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) runs=$2; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --literature-only) programs=0; server=0; shift ;;
     --pct-runs) pct_runs=$2; shift 2 ;;
     --proof-max) proof_max=$2; shift 2 ;;
+    --literature) lit_programs=$2; shift 2 ;;   # e.g. "reorder:20 account"
     -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench/sched.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
@@ -143,8 +146,7 @@ echo "# pct: pct:points=races failing runs of $pct_runs (seeds 1..$pct_runs) bug
 echo "# proof: dfs:preemptions=2 on the control, max=$proof_max, timeout ${proof_s}s."
 lit="$here/bench/sched-programs"
 printf '%-12s %-14s %-6s %-10s %-13s %s\n' program dfs-find repro ctl-1000 pct proof
-for spec in reorder:5 reorder:10 reorder:20 twostage:100 tokenring account stopflag \
-            wronglock quicksort lfstack philosophers circbuf; do
+for spec in $lit_programs; do
     p=${spec%%:*} d=""
     [ "$spec" != "$p" ] && d="-DTHREADS=${spec#*:}"
     ext=c cc=cc
