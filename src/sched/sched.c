@@ -402,6 +402,12 @@ static void note_schedule(const char *why)
     char steps[48] = "";
     if (g.quiet || rl_explore_child())
         return;     /* dfs: the driver says how to repeat the schedule */
+    if (g.x.dfs) {
+        rl_print("rlsched: %s at step %llu (a dfs schedule: repeat it with its force= "
+                 "spec%s%s)\n", why, (unsigned long long)rl_steps,
+                 g.log_path ? " or RACELAB_SCHED_REPLAY=" : "", g.log_path ? g.log_path : "");
+        return;
+    }
     if (!strstr(g.spec, "steps="))
         snprintf(steps, sizeof steps, ":steps=%llu", (unsigned long long)g.k);
     rl_print("rlsched: %s at step %llu; to repeat: RACELAB_CHAOS=%s%s%s%s%s\n",
