@@ -284,10 +284,11 @@ static void race_sink(uintptr_t off)
  * with the driver.  In the driver: waits, returns 1 and the status. */
 static int run_one(int *status)
 {
-    ftruncate(out_fd, 0);
-    ftruncate(err_fd, 0);
-    lseek(out_fd, 0, SEEK_SET);
-    lseek(err_fd, 0, SEEK_SET);
+    if (ftruncate(out_fd, 0) < 0 || ftruncate(err_fd, 0) < 0 ||
+        lseek(out_fd, 0, SEEK_SET) < 0 || lseek(err_fd, 0, SEEK_SET) < 0) {
+        rl_print("rlsched: dfs: resetting the output memfds: %s\n", strerror(errno));
+        _exit(3);
+    }
     pid_t pid = fork();
     if (pid < 0) {
         rl_print("rlsched: dfs: fork: %s\n", strerror(errno));
