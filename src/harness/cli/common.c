@@ -255,6 +255,16 @@ static bool chaos_key_ok(const char *strategy, const char *kv)
     }
     if (sched_key_ok(strategy, kv, klen, v))
         return true;
+    static const char *const ours[] = { "steps", "detect", "points", "preemptions",
+                                        "delays", "max", "force" };
+    for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+        if (klen == strlen(ours[i]) && !strncmp(kv, ours[i], klen) &&
+            strcmp(strategy, "none") && (strcmp(strategy, "dfs") || i > 0) &&
+            (!strcmp(strategy, "dfs") || i < 3)) {
+            errorf("--chaos: %s: bad value (points=all|races|sync; force=POINT@TID,...; "
+                   "the others a non-negative integer)", kv);
+            return false;
+        }
     errorf("--chaos: unknown key '%.*s' for %s (keys: seed%s)", (int)klen, kv,
            strategy, !strcmp(strategy, "random") ? ", p, steps, points, detect"
                      : !strcmp(strategy, "pct") ? ", depth, steps, points, detect"
