@@ -181,6 +181,7 @@ for spec in $lit_programs; do
     proof=$(grep 'rlsched: dfs:' "$tmp/proof.err" | sed -n \
         -e 's/.*all \([0-9]*\) schedules.*no failure.*/proved: all \1/p' \
         -e 's/.*stopped after \([0-9]*\) schedules.*/not exhausted after \1/p' \
+        -e 's/.*stopped by signal [0-9]* after \([0-9]*\) schedules.*/not exhausted after \1 (time)/p' \
         -e 's/.*schedule \([0-9]*\) failed.*/CONTROL FAILED at \1/p' || true)
     [ -n "$proof" ] || proof="timeout (${proof_s}s)"
     printf '%-12s %-14s %-6s %-10s %-13s %s (%.0f s)\n' "$name" "${find:-not found}" "$again" \

@@ -272,6 +272,9 @@ struct rl_thread *rl_explore_choose(struct rl_thread *me)
 /* --- the driver ------------------------------------------------------------------ */
 
 static int out_fd = -1, err_fd = -1;
+static volatile sig_atomic_t stop_sig;     /* the driver was asked to stop */
+
+static void on_stop(int sig) { stop_sig = sig; }
 
 static void race_sink(uintptr_t off)
 {
@@ -295,6 +298,8 @@ static int run_one(int *status)
         _exit(3);
     }
     if (pid == 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(out_fd, 1);
         dup2(err_fd, 2);
@@ -423,6 +428,8 @@ static void explore(const char *races_path)
     int st;
     x.sh->nodes[0] = (struct node){ UINT32_MAX, 0, 0, 0 };
     x.sh->nnodes = 1;
+    signal(SIGTERM, on_stop);   /* a timeout: say how far it got */
+    signal(SIGINT, on_stop);
     for (uint32_t c = 0; c <= (uint32_t)x.spec.preemptions; c++) {
         for (uint32_t i = 0; i < x.sh->nnodes; i++) {
             if (x.sh->nodes[i].cost != c)
@@ -440,8 +447,14 @@ static void explore(const char *races_path)
                 child_setup(i);
                 return;
             }
-            if (failed(st))
+            if (failed(st) && !(stop_sig && WIFSIGNALED(st)))
                 report_failure(i, st, runs, races_path);
+            if (stop_sig) {
+                rl_print("rlsched: dfs: stopped by signal %d after %llu schedules at %u %s: "
+                         "no failure, but the bound was not exhausted\n", (int)stop_sig,
+                         (unsigned long long)runs, c, x.spec.bound ? "delays" : "preemptions");
+                _exit(128 + stop_sig);
+            }
         }
     }
     char pts[96];
