@@ -251,6 +251,12 @@ explore)
     ex=$(json_field "$tmp/z.json" "c['runs_detail'][0]['exit_status']")
     echo "deadlock_abba dfs: racelab exit $st, exit status $ex"
     [ "$st" = 1 ] && [ "$ex" = 86 ] || fail "dfs did not report the ABBA deadlock"
+    # stopped from outside (a timeout), the driver says how far it got
+    st=0
+    timeout -s TERM 2 env RACELAB_CHAOS=dfs:preemptions=8 "$tmp/account_fixed" \
+        > /dev/null 2> "$tmp/term.err" || st=$?
+    [ "$st" = 124 ] && grep -q "stopped by signal 15 after [0-9]* schedules.*not exhausted" \
+        "$tmp/term.err" || fail "dfs under SIGTERM: exit $st: $(cat "$tmp/term.err")"
     st=$(stress account_buggy --minimise --json "$tmp/m.json")
     v=$(json_field "$tmp/m.json" "c['verdict']")
     [ "$st" = 1 ] && echo "$v" | grep -q "with 1 preemptions, the fewest" \
