@@ -14,7 +14,12 @@
  *   RACELAB_SCHED_REPLAY=FILE       follow a written schedule, then the strategy
  *   RACELAB_SCHED_STEPS_FILE=FILE   where PCT's step count k is measured/kept
  *                                   (default $TMPDIR/rlsched-steps-<binary key>)
- *   RACELAB_SCHED_TRACE=1           every thread switch on stderr
+ *   RACELAB_SCHED_TRACE=1           every thread switch (dfs: every decision) on stderr
+ *   RACELAB_SCHED_RACES=FILE        the racy instructions (points=races; default
+ *                                   $TMPDIR/rlsched-races-<binary key>)
+ *   RACELAB_SCHED_HTML=FILE         dfs: the failing schedule as an HTML table
+ *   RACELAB_CHAOS=dfs[:preemptions=P|delays=D][:points=all|races|sync][:max=N]
+ *                [:detect=N][:force=POINT@TID,...]   systematic (explore.c)
  *   RACELAB_SCHED_QUIET=1           no "rlsched:" notes on stderr
  */
 #ifndef RACELAB_SCHED_H
