@@ -271,7 +271,7 @@ struct rl_thread *rl_explore_choose(struct rl_thread *me)
 
 /* --- the driver ------------------------------------------------------------------ */
 
-static int out_fd = -1, err_fd = -1;
+static int out_fd = -1, err_fd = -1, in_fd = -1;
 static volatile sig_atomic_t stop_sig;     /* the driver was asked to stop */
 
 static void on_stop(int sig) { stop_sig = sig; }
@@ -301,6 +301,17 @@ static int run_one(int *status)
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (in_fd >= 0) {   /* every schedule reads the same input, from its start */
+            char path[64];
+            snprintf(path, sizeof path, "/proc/self/fd/%d", in_fd);
+            int fd = open(path, O_RDONLY);
+            if (fd < 0 || dup2(fd, 0) < 0) {
+                rl_print("rlsched: dfs: reopening the input: %s\n", strerror(errno));
+                _exit(3);
+            }
+            close(fd);
+            close(in_fd);
+        }
         dup2(out_fd, 1);
         dup2(err_fd, 2);
         close(out_fd);
@@ -325,6 +336,30 @@ static void copy_out(int from, int to)
     while ((n = read(from, buf, sizeof buf)) > 0)
         if (RL_SYS(SYS_write, to, buf, n) < 0)
             break;
+}
+
+/* The driver's standard input (a pipe or file), kept once in a memfd so
+ * that every schedule reads all of it; a terminal is left alone. */
+static void keep_input(void)
+{
+    if (isatty(0) || fcntl(0, F_GETFL) < 0)
+        return;
+    in_fd = memfd_create("rlsched-in", 0);
+    if (in_fd < 0) {
+        rl_print("rlsched: dfs: memfd for the input: %s\n", strerror(errno));
+        _exit(3);
+    }
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof buf)) > 0)
+        if (RL_SYS(SYS_write, in_fd, buf, n) != n) {
+            rl_print("rlsched: dfs: keeping the input: %s\n", strerror(errno));
+            _exit(3);
+        }
+    if (n < 0) {
+        rl_print("rlsched: dfs: reading the input: %s\n", strerror(errno));
+        _exit(3);
+    }
 }
 
 /* Phase 1 of points=races: DETECT runs (the default schedule, then random
@@ -520,6 +555,7 @@ void rl_explore_start(const struct rl_spec *spec, const char *races_path)
         _exit(3);
     }
     x.sh = m;
+    keep_input();
     if (need_races) {
         detect_races(races_path);
         if (rl_hb_on)
