@@ -17,17 +17,31 @@
 #     tool): sched pct / sched random / --chaos pct / --chaos random (wrap)
 #     / none.
 #
-# usage: bench/sched.sh [--runs N] [--server-runs N] [--no-server | --server-only]
+#  5. Literature-style programs (bench/sched-programs, each buggy and with
+#     -DFIXED its control): where dfs (preemptions=2) first fails within
+#     1,000 schedules, the printed repro 5/5, the control under 1,000 dfs
+#     schedules, pct:points=races over --pct-runs seeds, and whether
+#     dfs:preemptions=2 exhausts the control's bound (a proof) within
+#     --proof-max schedules and 120 s.
+#
+# usage: bench/sched.sh [--runs N] [--server-runs N] [--no-server | --server-only |
+#                       --literature-only] [--pct-runs N] [--proof-max N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-runs=20 server_runs=4 server=1 programs=1
+runs=20 server_runs=4 server=1 programs=1 literature=1 pct_runs=200 proof_max=100000 proof_s=120
+lit_programs="reorder:5 reorder:10 reorder:20 twostage:100 tokenring account stopflag wronglock
+              quicksort lfstack philosophers circbuf"
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) runs=$2; shift 2 ;;
     --server-runs) server_runs=$2; shift 2 ;;
     --no-server) server=0; shift ;;
-    --server-only) programs=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --server-only) programs=0; literature=0; shift ;;
+    --literature-only) programs=0; server=0; shift ;;
+    --pct-runs) pct_runs=$2; shift 2 ;;
+    --proof-max) proof_max=$2; shift 2 ;;
+    --literature) lit_programs=$2; shift 2 ;;   # e.g. "reorder:20 account"
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench/sched.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
@@ -121,6 +135,58 @@ print(f"long_run: plain {tp:.3f} s, sched pct {ts:.3f} s ({sp} steps, {swp - 1} 
 print(f"per step (pct, few switches): {(ts - tp) / sp * 1e9:.1f} ns")
 print(f"per switch (random - pct):    {(tr - ts) / max(1, swr - swp) * 1e6:.2f} us")
 PY
+fi
+
+if [ "$literature" = 1 ]; then
+echo
+echo "## 5. literature-style programs (bench/sched-programs; control = -DFIXED)"
+echo "# dfs-find: schedule at which dfs:preemptions=2 failed (max 1000), its preemptions;"
+echo "# repro: the printed force= repro, 5 runs; ctl-1000: the control under dfs, max=1000;"
+echo "# pct: pct:points=races failing runs of $pct_runs (seeds 1..$pct_runs) buggy / control;"
+echo "# proof: dfs:preemptions=2 on the control, max=$proof_max, timeout ${proof_s}s."
+lit="$here/bench/sched-programs"
+printf '%-12s %-14s %-6s %-10s %-13s %s\n' program dfs-find repro ctl-1000 pct proof
+for spec in $lit_programs; do
+    p=${spec%%:*} d=""
+    [ "$spec" != "$p" ] && d="-DTHREADS=${spec#*:}"
+    ext=c cc=cc
+    [ "$p" = lfstack ] && ext=cc cc=c++
+    name=$p${d:+-${spec#*:}}
+    "$racelab" $cc -g -O1 $d -o "$tmp/$name.bug" "$lit/$p.$ext"
+    "$racelab" $cc -g -O1 $d -DFIXED -o "$tmp/$name.ok" "$lit/$p.$ext"
+    RACELAB_CHAOS=dfs:preemptions=2:max=1000 timeout 300 "$tmp/$name.bug" \
+        > /dev/null 2> "$tmp/find.err" || true
+    line=$(grep 'rlsched: dfs:' "$tmp/find.err" || true)
+    find=$(echo "$line" | sed -n 's/.*schedule \([0-9]*\) failed.* with \([0-9]*\) preemptions.*/#\1 (P=\2)/p')
+    repro=$(echo "$line" | sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p')
+    again=-
+    if [ -n "$repro" ]; then
+        again=0
+        for i in 1 2 3 4 5; do
+            RACELAB_CHAOS=$repro "$tmp/$name.bug" > /dev/null 2>&1 || again=$((again + 1))
+        done
+        again="$again/5"
+    fi
+    RACELAB_CHAOS=dfs:preemptions=2:max=1000 timeout 300 "$tmp/$name.ok" \
+        > /dev/null 2> "$tmp/ctl.err" && ctl=clean || ctl=FAIL
+    pb=0 pc=0
+    for s in $(seq 1 "$pct_runs"); do
+        RACELAB_CHAOS=pct:points=races:seed=$s timeout 60 "$tmp/$name.bug" > /dev/null 2>&1 || pb=$((pb + 1))
+        RACELAB_CHAOS=pct:points=races:seed=$s timeout 60 "$tmp/$name.ok" > /dev/null 2>&1 || pc=$((pc + 1))
+    done
+    t0=$(date +%s.%N)
+    RACELAB_CHAOS=dfs:preemptions=2:max=$proof_max timeout "$proof_s" "$tmp/$name.ok" \
+        > /dev/null 2> "$tmp/proof.err" || true
+    t1=$(date +%s.%N)
+    proof=$(grep 'rlsched: dfs:' "$tmp/proof.err" | sed -n \
+        -e 's/.*all \([0-9]*\) schedules.*no failure.*/proved: all \1/p' \
+        -e 's/.*stopped after \([0-9]*\) schedules.*/not exhausted after \1/p' \
+        -e 's/.*stopped by signal [0-9]* after \([0-9]*\) schedules.*/not exhausted after \1 (time)/p' \
+        -e 's/.*schedule \([0-9]*\) failed.*/CONTROL FAILED at \1/p' || true)
+    [ -n "$proof" ] || proof="timeout (${proof_s}s)"
+    printf '%-12s %-14s %-6s %-10s %-13s %s (%.0f s)\n' "$name" "${find:-not found}" "$again" \
+        "$ctl" "$pb/$pct_runs $pc/$pct_runs" "$proof" "$(echo "$t1 - $t0" | bc)"
+done
 fi
 
 [ "$server" = 1 ] || exit 0

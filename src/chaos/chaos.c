@@ -58,6 +58,7 @@ long chaos_decide(struct chaos_thread *t, const struct chaos_config *cfg,
 {
     switch (cfg->strategy) {
     case CHAOS_NONE:
+    case CHAOS_DFS:         /* the controlled scheduler's only: not here */
         return 0;
     case CHAOS_RANDOM: {
         double u = next_unit(&t->rng);
@@ -108,6 +109,7 @@ void chaos_point(void)
     in_chaos = 1;
     if (state == 0) {
         if (chaos_spec_parse(getenv("RACELAB_CHAOS"), &config, NULL, 0) < 0
+            || !(chaos_strategies[config.strategy].runtimes & CHAOS_IN_WRAP)
             || config.strategy == CHAOS_NONE) {
             state = 2;
             in_chaos = 0;

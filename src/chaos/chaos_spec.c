@@ -36,14 +36,49 @@ static void say(char *err, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Per type: setting a key's field from a number (TEXT has no number). */
+/* X the value as a double (REAL), U as an integer (the others). */
+#define CHAOS_SET_U64(f, x, u)  ((f) = (uint64_t)(u))
+#define CHAOS_SET_INT(f, x, u)  ((f) = (int)(u))
+#define CHAOS_SET_REAL(f, x, u) ((f) = (double)(x))
+#define CHAOS_SET_WORD(f, x, u) ((f) = (int)(u))
+#define CHAOS_SET_TEXT(f, x, u) ((void)(f))     /* the one TEXT key: force */
+
 static void set_defaults(struct chaos_config *c)
 {
     memset(c, 0, sizeof *c);
     c->strategy = CHAOS_NONE;
 #define CHAOS_X_(name, strat, type, min, max, def, meta, help) \
-    c->name = (CHAOS_CTYPE_##type)(def);
+    CHAOS_SET_##type(c->name, def, def);
     CHAOS_KEYS(CHAOS_X_)
 #undef CHAOS_X_
+}
+
+/* Key K's field set from the number X. */
+static void set_number(struct chaos_config *out, int k, double x, unsigned long long u)
+{
+#define CHAOS_X_(name, strat, type, min, max, def, meta, help) \
+    if (k == CHAOS_KEY_##name)                                  \
+        CHAOS_SET_##type(out->name, x, u);
+    CHAOS_KEYS(CHAOS_X_)
+#undef CHAOS_X_
+}
+
+/* WORD: V's index among META's '|'-separated words, or -1. */
+static int word_index(const char *meta, const char *v)
+{
+    int i = 0;
+    size_t vl = strlen(v);
+
+    for (const char *w = meta; *w; i++) {
+        size_t wl = strcspn(w, "|");
+        if (wl == vl && !strncmp(w, v, vl))
+            return i;
+        w += wl;
+        if (*w == '|')
+            w++;
+    }
+    return -1;
 }
 
 int chaos_spec_grammar(enum chaos_strategy s, char *buf, size_t n)
@@ -78,13 +113,27 @@ static int set_value(struct chaos_config *out, int k, const char *v,
     char *end = NULL;
 
     errno = 0;
+    if (!strcmp(ki->type, "WORD")) {
+        int w = word_index(ki->meta, v);
+        if (w >= 0) {
+            set_number(out, k, w, (unsigned long long)w);
+            return 0;
+        }
+        say(err, errlen, "%s=%s: expected %s", ki->name, v, ki->meta);
+        return -1;
+    }
+    if (!strcmp(ki->type, "TEXT")) {
+        if (*v && strspn(v, "0123456789@,") == strlen(v) && strlen(v) < sizeof out->force.s) {
+            snprintf(out->force.s, sizeof out->force.s, "%s", v);
+            return 0;
+        }
+        say(err, errlen, "%s=%s: expected %s", ki->name, v, ki->meta);
+        return -1;
+    }
     if (!strcmp(ki->type, "REAL")) {
         double d = strtod(v, &end);
         if (*v && *end == '\0' && errno == 0 && d > ki->min && d <= ki->max) {
-#define CHAOS_X_(name, strat, type, min, max, def, meta, help) \
-            if (k == CHAOS_KEY_##name) out->name = (CHAOS_CTYPE_##type)d;
-            CHAOS_KEYS(CHAOS_X_)
-#undef CHAOS_X_
+            set_number(out, k, d, 0);
             return 0;
         }
         say(err, errlen, "%s=%s: expected a number in (%g, %g]", ki->name, v,
@@ -94,10 +143,7 @@ static int set_value(struct chaos_config *out, int k, const char *v,
     unsigned long long x = strtoull(v, &end, 10);
     if (*v >= '0' && *v <= '9' && *end == '\0' && errno == 0 &&
         (double)x >= ki->min && (double)x <= ki->max) {
-#define CHAOS_X_(name, strat, type, min, max, def, meta, help) \
-        if (k == CHAOS_KEY_##name) out->name = (CHAOS_CTYPE_##type)x;
-        CHAOS_KEYS(CHAOS_X_)
-#undef CHAOS_X_
+        set_number(out, k, (double)x, x);
         return 0;
     }
     if (ki->max >= (double)UINT64_MAX)
@@ -115,7 +161,7 @@ static int parse_field(struct chaos_config *out, const char *f, size_t len,
 {
     const char *eq = memchr(f, '=', len);
     size_t klen = eq ? (size_t)(eq - f) : len;
-    char value[64], keys[128];
+    char value[200], keys[160];
 
     for (int k = 0; k < CHAOS_KEY_COUNT; k++) {
         if (strlen(chaos_keys[k].name) != klen || strncmp(chaos_keys[k].name, f, klen) ||

@@ -33,7 +33,9 @@
     X(random, RANDOM, CHAOS_IN_WRAP | CHAOS_IN_SCHED,                        \
       "switch (wrappers: yield or sleep) with probability p")                \
     X(pct,    PCT,    CHAOS_IN_WRAP | CHAOS_IN_SCHED,                        \
-      "PCT: random priorities, depth-1 change points over k steps")
+      "PCT: random priorities, depth-1 change points over k steps")          \
+    X(dfs,    DFS,    CHAOS_IN_SCHED,                                        \
+      "every schedule up to a bound of preemptions or delays, in order")
 
 enum chaos_strategy {
 #define CHAOS_X_(name, NAME, where, help) CHAOS_##NAME,
@@ -53,7 +55,9 @@ enum {
 #define CHAOS_S_ALL ((1u << CHAOS_STRATEGY_COUNT) - 1)
 
 /* CHAOS_KEY(name, strategies, type, min, max, default, meta, help).
- * type U64 and INT: an integer in [min, max]; REAL: a number in (min, max].
+ * type U64 and INT: an integer in [min, max]; REAL: a number in (min, max];
+ * WORD: one of the words of meta ("all|races|sync"), as its index; TEXT:
+ * up to 191 characters of [0-9@,] (a forced schedule).
  * A key a strategy does not take is refused ("unknown key 'p' for pct").
  * steps is taken by every strategy because the scheduler prints it in
  * every "to repeat" line; only pct uses it. */
@@ -64,13 +68,31 @@ enum {
       "probability of a switch at a synchronization point")                  \
     X(depth, CHAOS_S(PCT),     INT,  1, 16,         3,     "D",              \
       "bug depth d: d-1 priority change points")                             \
-    X(steps, CHAOS_S_ALL,      U64,  1, UINT64_MAX, 0,     "K",              \
+    X(steps, CHAOS_S_ALL & ~CHAOS_S(DFS), U64, 1, UINT64_MAX, 0, "K",        \
       "k, the steps PCT draws change points over (scheduler: measured; "     \
-      "wrappers: 20000 sync points)")
+      "wrappers: 20000 sync points)")                                        \
+    X(points, CHAOS_S(RANDOM) | CHAOS_S(PCT) | CHAOS_S(DFS), WORD, 0, 2, 0,  \
+      "all|races|sync", "scheduler only: where a thread may be switched "    \
+      "(every access, the accesses of a racing pair found first, or "        \
+      "synchronization only; dfs: races)")                                   \
+    X(detect, CHAOS_S(RANDOM) | CHAOS_S(PCT) | CHAOS_S(DFS), INT, 1, 100000, \
+      12, "N", "scheduler only, points=races: runs of the race-finding "     \
+      "phase")                                                               \
+    X(preemptions, CHAOS_S(DFS), INT, 0, 64, 2, "P",                         \
+      "dfs: every schedule with at most P preemptions")                     \
+    X(delays, CHAOS_S(DFS),    INT,  0, 64,         0,     "D",              \
+      "dfs: bound delays instead of preemptions")                            \
+    X(max,   CHAOS_S(DFS),     U64,  1, UINT64_MAX, 100000, "N",             \
+      "dfs: stop after N schedules")                                         \
+    X(force, CHAOS_S(DFS),     TEXT, 0, 0,          0,     "POINT@TID,...",  \
+      "dfs: run the one schedule a failing run printed")
 
 #define CHAOS_CTYPE_U64  uint64_t
 #define CHAOS_CTYPE_INT  int
 #define CHAOS_CTYPE_REAL double
+#define CHAOS_CTYPE_WORD int
+typedef struct { char s[192]; } chaos_text;
+#define CHAOS_CTYPE_TEXT chaos_text
 
 enum chaos_key {
 #define CHAOS_X_(name, strat, type, min, max, def, meta, help) CHAOS_KEY_##name,

@@ -36,6 +36,15 @@
 
 #define PC() __builtin_return_address(0)
 
+/* Every interceptor is a weak definition, as TSan's are (weak aliases of
+ * __interceptor_NAME): the program's own global of the same name - a
+ * `_Bool send;`, its own read() - wins at link time instead of colliding
+ * with ours ("multiple definition of `send'"), and then only the program's
+ * own uses are its; shared libraries (libstdc++, libc's callers) still bind
+ * to ours through -rdynamic where the program does not define the name.
+ * The real functions are reached by dlsym(RTLD_NEXT), never by name. */
+#define WEAK __attribute__((weak))
+
 /* REAL(name): the next definition of NAME (libc's), looked up once. */
 #define REAL(name)                                                         \
     static __typeof__(name) *real_##name;                                  \
@@ -86,6 +95,7 @@ static int model_lock(void *obj, int kind, void *pc, bool try, bool timed)
     }
     o->owner = me;
     o->count = 1;
+    rl_hb_acquire(obj);
     rl_leave();
     return 0;
 }
@@ -102,6 +112,7 @@ static int model_unlock(void *obj, int kind)
         rl_leave();
         return 0;
     }
+    rl_hb_release(obj);
     o->owner = NULL;
     o->count = 0;
     rl_wake(RL_W_MUTEX, obj, -1);
@@ -112,7 +123,7 @@ static int model_unlock(void *obj, int kind)
     return 0;
 }
 
-int pthread_mutex_lock(pthread_mutex_t *m)
+WEAK int pthread_mutex_lock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_lock);
     if (!scheduled())
@@ -120,7 +131,7 @@ int pthread_mutex_lock(pthread_mutex_t *m)
     return model_lock(m, mutex_kind(m), PC(), false, false);
 }
 
-int pthread_mutex_trylock(pthread_mutex_t *m)
+WEAK int pthread_mutex_trylock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_trylock);
     if (!scheduled())
@@ -128,7 +139,7 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
     return model_lock(m, mutex_kind(m), PC(), true, false);
 }
 
-int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict t)
+WEAK int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict t)
 {
     REAL(pthread_mutex_timedlock);
     if (!scheduled())
@@ -136,7 +147,18 @@ int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *
     return model_lock(m, mutex_kind(m), PC(), false, true);
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m)
+/* glibc 2.30's clock variants: libstdc++'s std::timed_mutex and
+ * std::condition_variable::wait_for/until call them (steady clock). */
+WEAK int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clk,
+                                 const struct timespec *restrict t)
+{
+    REAL(pthread_mutex_clocklock);
+    if (!scheduled())
+        return real_pthread_mutex_clocklock(m, clk, t);
+    return model_lock(m, mutex_kind(m), PC(), false, true);
+}
+
+WEAK int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_unlock);
     if (!scheduled())
@@ -144,7 +166,7 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
     return model_unlock(m, mutex_kind(m));
 }
 
-int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict a)
+WEAK int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict a)
 {
     REAL(pthread_mutex_init);
     if (rl_enter()) {
@@ -154,7 +176,7 @@ int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *r
     return real_pthread_mutex_init(m, a);   /* sets the kind we read */
 }
 
-int pthread_mutex_destroy(pthread_mutex_t *m)
+WEAK int pthread_mutex_destroy(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_destroy);
     if (rl_enter()) {
@@ -165,7 +187,7 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
     return real_pthread_mutex_destroy(m);
 }
 
-int pthread_spin_lock(pthread_spinlock_t *s)
+WEAK int pthread_spin_lock(pthread_spinlock_t *s)
 {
     REAL(pthread_spin_lock);
     if (!scheduled())
@@ -173,7 +195,7 @@ int pthread_spin_lock(pthread_spinlock_t *s)
     return model_lock((void *)s, KIND_NORMAL, PC(), false, false);
 }
 
-int pthread_spin_trylock(pthread_spinlock_t *s)
+WEAK int pthread_spin_trylock(pthread_spinlock_t *s)
 {
     REAL(pthread_spin_trylock);
     if (!scheduled())
@@ -181,7 +203,7 @@ int pthread_spin_trylock(pthread_spinlock_t *s)
     return model_lock((void *)s, KIND_NORMAL, PC(), true, false);
 }
 
-int pthread_spin_unlock(pthread_spinlock_t *s)
+WEAK int pthread_spin_unlock(pthread_spinlock_t *s)
 {
     REAL(pthread_spin_unlock);
     if (!scheduled())
@@ -202,6 +224,7 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, void *pc, bool timed
         return EPERM;
     }
     int depth = o->count;
+    rl_hb_release(m);
     o->owner = NULL;
     o->count = 0;
     rl_wake(RL_W_MUTEX, m, -1);
@@ -214,6 +237,8 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, void *pc, bool timed
     }
     o->owner = me;
     o->count = depth;
+    rl_hb_acquire(c);
+    rl_hb_acquire(m);
     rl_leave();
     return timed_out ? ETIMEDOUT : 0;
 }
@@ -225,7 +250,7 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, void *pc, bool timed
     if (real_##name == NULL)                                               \
         *(void **)&real_##name = dlvsym(RTLD_NEXT, #name, "GLIBC_2.3.2")
 
-int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
+WEAK int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
 {
     REAL_COND(pthread_cond_wait);
     if (!scheduled())
@@ -233,7 +258,7 @@ int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
     return cond_wait(c, m, PC(), false);
 }
 
-int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+WEAK int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
                            const struct timespec *restrict t)
 {
     REAL_COND(pthread_cond_timedwait);
@@ -242,24 +267,35 @@ int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict
     return cond_wait(c, m, PC(), true);
 }
 
-int pthread_cond_signal(pthread_cond_t *c)
+WEAK int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+                                clockid_t clk, const struct timespec *restrict t)
+{
+    REAL(pthread_cond_clockwait);
+    if (!scheduled())
+        return real_pthread_cond_clockwait(c, m, clk, t);
+    return cond_wait(c, m, PC(), true);
+}
+
+WEAK int pthread_cond_signal(pthread_cond_t *c)
 {
     REAL_COND(pthread_cond_signal);
     if (!scheduled())
         return real_pthread_cond_signal(c);
     rl_enter();
+    rl_hb_release(c);
     rl_wake(RL_W_COND, c, 1);
     rl_leave();
     rl_sync_point();
     return 0;
 }
 
-int pthread_cond_broadcast(pthread_cond_t *c)
+WEAK int pthread_cond_broadcast(pthread_cond_t *c)
 {
     REAL_COND(pthread_cond_broadcast);
     if (!scheduled())
         return real_pthread_cond_broadcast(c);
     rl_enter();
+    rl_hb_release(c);
     rl_wake(RL_W_COND, c, -1);
     rl_leave();
     rl_sync_point();
@@ -290,41 +326,73 @@ static int rw_lock(pthread_rwlock_t *l, bool write, bool try, void *pc)
         o->owner = rl_self;
     else
         o->count++;
+    rl_hb_acquire(l);
     rl_leave();
     return 0;
 }
 
-int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_rdlock);
     return scheduled() ? rw_lock(l, false, false, PC()) : real_pthread_rwlock_rdlock(l);
 }
 
-int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_tryrdlock);
     return scheduled() ? rw_lock(l, false, true, PC()) : real_pthread_rwlock_tryrdlock(l);
 }
 
-int pthread_rwlock_wrlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_wrlock);
     return scheduled() ? rw_lock(l, true, false, PC()) : real_pthread_rwlock_wrlock(l);
 }
 
-int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_trywrlock);
     return scheduled() ? rw_lock(l, true, true, PC()) : real_pthread_rwlock_trywrlock(l);
 }
 
-int pthread_rwlock_unlock(pthread_rwlock_t *l)
+WEAK int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict l,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_timedrdlock);
+    return scheduled() ? rw_lock(l, false, false, PC()) : real_pthread_rwlock_timedrdlock(l, t);
+}
+
+WEAK int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict l,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_timedwrlock);
+    return scheduled() ? rw_lock(l, true, false, PC()) : real_pthread_rwlock_timedwrlock(l, t);
+}
+
+WEAK int pthread_rwlock_clockrdlock(pthread_rwlock_t *restrict l, clockid_t clk,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_clockrdlock);
+    return scheduled() ? rw_lock(l, false, false, PC())
+                       : real_pthread_rwlock_clockrdlock(l, clk, t);
+}
+
+WEAK int pthread_rwlock_clockwrlock(pthread_rwlock_t *restrict l, clockid_t clk,
+                                    const struct timespec *restrict t)
+{
+    REAL(pthread_rwlock_clockwrlock);
+    return scheduled() ? rw_lock(l, true, false, PC())
+                       : real_pthread_rwlock_clockwrlock(l, clk, t);
+}
+
+WEAK int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
     REAL(pthread_rwlock_unlock);
     if (!scheduled())
         return real_pthread_rwlock_unlock(l);
     rl_enter();
     struct rl_obj *o = rl_obj_get(l);
+    rl_hb_release(l);
     if (o->owner == rl_self)
         o->owner = NULL;
     else if (o->count > 0)
@@ -338,7 +406,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
 
 /* --- semaphores, barriers, once ------------------------------------------------------ */
 
-int sem_init(sem_t *s, int pshared, unsigned value)
+WEAK int sem_init(sem_t *s, int pshared, unsigned value)
 {
     REAL(sem_init);
     if (rl_enter()) {
@@ -369,34 +437,42 @@ static int sem_take(sem_t *s, bool try, bool timed, void *pc)
         o = rl_obj_get(s);
     }
     o->count--;
+    rl_hb_acquire(s);
     rl_leave();
     return 0;
 }
 
-int sem_wait(sem_t *s)
+WEAK int sem_wait(sem_t *s)
 {
     REAL(sem_wait);
     return scheduled() ? sem_take(s, false, false, PC()) : real_sem_wait(s);
 }
 
-int sem_trywait(sem_t *s)
+WEAK int sem_trywait(sem_t *s)
 {
     REAL(sem_trywait);
     return scheduled() ? sem_take(s, true, false, PC()) : real_sem_trywait(s);
 }
 
-int sem_timedwait(sem_t *restrict s, const struct timespec *restrict t)
+WEAK int sem_timedwait(sem_t *restrict s, const struct timespec *restrict t)
 {
     REAL(sem_timedwait);
     return scheduled() ? sem_take(s, false, true, PC()) : real_sem_timedwait(s, t);
 }
 
-int sem_post(sem_t *s)
+WEAK int sem_clockwait(sem_t *restrict s, clockid_t clk, const struct timespec *restrict t)
+{
+    REAL(sem_clockwait);
+    return scheduled() ? sem_take(s, false, true, PC()) : real_sem_clockwait(s, clk, t);
+}
+
+WEAK int sem_post(sem_t *s)
 {
     REAL(sem_post);
     if (!scheduled())
         return real_sem_post(s);
     rl_enter();
+    rl_hb_release(s);
     rl_obj_get(s)->count++;
     rl_wake(RL_W_SEM, s, -1);
     rl_leave();
@@ -404,7 +480,7 @@ int sem_post(sem_t *s)
     return 0;
 }
 
-int sem_getvalue(sem_t *restrict s, int *restrict v)
+WEAK int sem_getvalue(sem_t *restrict s, int *restrict v)
 {
     REAL(sem_getvalue);
     if (!scheduled())
@@ -415,7 +491,7 @@ int sem_getvalue(sem_t *restrict s, int *restrict v)
     return 0;
 }
 
-int pthread_barrier_init(pthread_barrier_t *restrict b, const pthread_barrierattr_t *restrict a,
+WEAK int pthread_barrier_init(pthread_barrier_t *restrict b, const pthread_barrierattr_t *restrict a,
                          unsigned count)
 {
     REAL(pthread_barrier_init);
@@ -427,7 +503,7 @@ int pthread_barrier_init(pthread_barrier_t *restrict b, const pthread_barrieratt
     return real_pthread_barrier_init(b, a, count);
 }
 
-int pthread_barrier_wait(pthread_barrier_t *b)
+WEAK int pthread_barrier_wait(pthread_barrier_t *b)
 {
     REAL(pthread_barrier_wait);
     if (!scheduled())
@@ -436,10 +512,12 @@ int pthread_barrier_wait(pthread_barrier_t *b)
     rl_sync_point();
     rl_enter();
     struct rl_obj *o = rl_obj_get(b);
+    rl_hb_release(b);
     if (++o->count >= o->needed) {
         o->count = 0;
         o->generation++;
         rl_wake(RL_W_BARRIER, b, -1);
+        rl_hb_acquire(b);
         rl_leave();
         rl_sync_point();
         return PTHREAD_BARRIER_SERIAL_THREAD;
@@ -447,12 +525,13 @@ int pthread_barrier_wait(pthread_barrier_t *b)
     uint64_t gen = o->generation;
     while (rl_obj_get(b)->generation == gen)
         rl_block(RL_W_BARRIER, b, pc, false);
+    rl_hb_acquire(b);
     rl_leave();
     return 0;
 }
 
 /* count: 0 never run, 1 running (owner), 2 done */
-int pthread_once(pthread_once_t *once, void (*fn)(void))
+WEAK int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
     REAL(pthread_once);
     if (!scheduled())
@@ -470,10 +549,12 @@ int pthread_once(pthread_once_t *once, void (*fn)(void))
         o = rl_obj_get(once);
         o->count = 2;
         o->owner = NULL;
+        rl_hb_release(once);
         rl_wake(RL_W_ONCE, once, -1);
     }
     while (rl_obj_get(once)->count != 2)
         rl_block(RL_W_ONCE, once, pc, false);
+    rl_hb_acquire(once);
     rl_leave();
     return 0;
 }
@@ -489,7 +570,7 @@ static void *trampoline(void *arg)
     return ret;
 }
 
-int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
+WEAK int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
                    void *(*fn)(void *), void *restrict arg)
 {
     REAL(pthread_create);
@@ -508,9 +589,11 @@ int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
     t->detached = detach == PTHREAD_CREATE_DETACHED;
     t->fn = fn;
     t->arg = arg;
+    rl_hb_fork(t);
     int rc = real_pthread_create(th, attr, trampoline, t);
     if (rc != 0) {
         rl_thread_forget(t);
+        free(t->vc);
         free(t);
     } else {
         t->handle = (unsigned long)*th;
@@ -520,7 +603,7 @@ int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
     return rc;
 }
 
-int pthread_join(pthread_t th, void **ret)
+WEAK int pthread_join(pthread_t th, void **ret)
 {
     REAL(pthread_join);
     if (!scheduled())
@@ -535,17 +618,21 @@ int pthread_join(pthread_t th, void **ret)
     }
     while (t && t->state != RL_FINISHED)
         rl_block(RL_W_JOIN, t, pc, false);
-    if (t)
+    if (t) {
+        rl_hb_join(t);
         rl_thread_forget(t);
+    }
     /* The thread has handed the baton on and only has libc's exit path
      * left, which needs no baton: waiting for it here is short. */
     int rc = real_pthread_join(th, ret);
+    if (t)
+        free(t->vc);
     free(t);
     rl_leave();
     return rc;
 }
 
-int pthread_detach(pthread_t th)
+WEAK int pthread_detach(pthread_t th)
 {
     REAL(pthread_detach);
     if (rl_enter()) {
@@ -560,7 +647,7 @@ int pthread_detach(pthread_t th)
     return real_pthread_detach(th);
 }
 
-void pthread_exit(void *ret)
+WEAK void pthread_exit(void *ret)
 {
     REAL(pthread_exit);
     rl_thread_finish();
@@ -570,7 +657,7 @@ void pthread_exit(void *ret)
 
 /* --- yields and sleeps ---------------------------------------------------------------------- */
 
-int sched_yield(void)
+WEAK int sched_yield(void)
 {
     if (scheduled()) {
         rl_enter();
@@ -582,7 +669,7 @@ int sched_yield(void)
         if (others)
             return 0;
     }
-    return (int)syscall(SYS_sched_yield);
+    return (int)RL_SYS(SYS_sched_yield, 0);
 }
 
 /* A sleep lets the others run first, as a yield does (no real time
@@ -603,7 +690,7 @@ static bool sleep_as_yield(void)
 }
 
 #define SLEEPER(ret, name, params, args, ok)                               \
-    ret name params                                                        \
+    WEAK ret name params                                                   \
     {                                                                      \
         REAL(name);                                                        \
         if (sleep_as_yield())                                              \
@@ -630,14 +717,14 @@ SLEEPER(int, clock_nanosleep, (clockid_t c, int f, const struct timespec *req,
 static bool will_not_block(int fd, short events)
 {
     struct pollfd p = { .fd = fd, .events = events };
-    if (syscall(SYS_poll, &p, 1, 0) > 0)
+    if (RL_SYS(SYS_poll, &p, 1, 0) > 0)
         return true;
-    int fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
+    int fl = (int)RL_SYS(SYS_fcntl, fd, F_GETFL);
     return fl >= 0 && (fl & O_NONBLOCK);
 }
 
 #define BLOCKING(ret, name, params, args, fd, events)                      \
-    ret name params                                                        \
+    WEAK ret name params                                                   \
     {                                                                      \
         REAL(name);                                                        \
         if (!scheduled())                                                  \
@@ -687,7 +774,7 @@ BLOCKING(pid_t, waitpid, (pid_t p, int *st, int o), (p, st, o), -1, 0)
 /* Readiness waits: first a look with no timeout, keeping the baton (the
  * common case under load, and deterministic); only a real wait hands the
  * baton on. */
-int poll(struct pollfd *fds, nfds_t n, int timeout)
+WEAK int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
     REAL(poll);
     if (!scheduled())
@@ -704,7 +791,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
     return r;
 }
 
-int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask)
+WEAK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask)
 {
     REAL(ppoll);
     static const struct timespec zero;
@@ -722,7 +809,7 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t
     return r;
 }
 
-int epoll_wait(int ep, struct epoll_event *ev, int n, int timeout)
+WEAK int epoll_wait(int ep, struct epoll_event *ev, int n, int timeout)
 {
     REAL(epoll_wait);
     if (!scheduled())
@@ -739,7 +826,7 @@ int epoll_wait(int ep, struct epoll_event *ev, int n, int timeout)
     return r;
 }
 
-int epoll_pwait(int ep, struct epoll_event *ev, int n, int timeout, const sigset_t *mask)
+WEAK int epoll_pwait(int ep, struct epoll_event *ev, int n, int timeout, const sigset_t *mask)
 {
     REAL(epoll_pwait);
     if (!scheduled())
@@ -756,7 +843,7 @@ int epoll_pwait(int ep, struct epoll_event *ev, int n, int timeout, const sigset
     return r;
 }
 
-int select(int n, fd_set *restrict r, fd_set *restrict w, fd_set *restrict x,
+WEAK int select(int n, fd_set *restrict r, fd_set *restrict w, fd_set *restrict x,
            struct timeval *restrict t)
 {
     REAL(select);

@@ -14,7 +14,12 @@
  *   RACELAB_SCHED_REPLAY=FILE       follow a written schedule, then the strategy
  *   RACELAB_SCHED_STEPS_FILE=FILE   where PCT's step count k is measured/kept
  *                                   (default $TMPDIR/rlsched-steps-<binary key>)
- *   RACELAB_SCHED_TRACE=1           every thread switch on stderr
+ *   RACELAB_SCHED_TRACE=1           every thread switch (dfs: every decision) on stderr
+ *   RACELAB_SCHED_RACES=FILE        the racy instructions (points=races; default
+ *                                   $TMPDIR/rlsched-races-<binary key>)
+ *   RACELAB_SCHED_HTML=FILE         dfs: the failing schedule as an HTML table
+ *   RACELAB_CHAOS=dfs[:preemptions=P|delays=D][:points=all|races|sync][:max=N]
+ *                [:detect=N][:force=POINT@TID,...]   systematic (explore.c)
  *   RACELAB_SCHED_QUIET=1           no "rlsched:" notes on stderr
  */
 #ifndef RACELAB_SCHED_H
@@ -32,7 +37,7 @@
 /* What a blocked thread waits for. */
 enum rl_wait {
     RL_W_NONE, RL_W_MUTEX, RL_W_COND, RL_W_JOIN, RL_W_RDLOCK, RL_W_WRLOCK,
-    RL_W_SEM, RL_W_BARRIER, RL_W_ONCE
+    RL_W_SEM, RL_W_BARRIER, RL_W_ONCE, RL_W_FUTEX
 };
 
 enum rl_state { RL_RUNNABLE, RL_BLOCKED, RL_SYSCALL, RL_FINISHED };
@@ -55,6 +60,7 @@ struct rl_thread {
     struct rl_thread *pending_next;
     void *(*fn)(void *);
     void *arg;
+    uint32_t *vc;               /* races.c: vector clock (detection runs) */
 };
 
 /* The model of a synchronization object, keyed by its address. */
@@ -91,6 +97,46 @@ static inline void rl_step(void)
  * after which the strategy may switch threads. */
 void rl_sync_point(void);
 
+/* --- races.c: race-directed scheduling ------------------------------------ */
+
+/* Which plain accesses are steps (RACELAB_CHAOS points=): every one, or
+ * only the instructions a detection phase found racy. */
+enum { RL_POINTS_ALL, RL_POINTS_RACES, RL_POINTS_SYNC };
+extern int rl_points;
+extern bool rl_hb_on;           /* detection run: track happens-before */
+extern __thread uint32_t rl_quiet;
+extern __thread void *rl_last_pc;   /* the thread's last plain access */
+void rl_hb_access(void *addr, void *pc, bool write);
+void rl_hb_acquire(void *obj);
+void rl_hb_release(void *obj);
+void rl_hb_fork(struct rl_thread *child);
+void rl_hb_join(struct rl_thread *done);
+bool rl_racy_pc(void *pc);
+size_t rl_racy_count(void);
+void rl_racy_add(uintptr_t off);
+int rl_races_load(const char *path);
+int rl_races_save(const char *path);
+typedef void (*rl_race_sink)(uintptr_t pc_offset);
+void rl_races_sink(rl_race_sink sink);
+
+/* A plain access by the program at PC (the __tsan_read/write hooks).  With
+ * points=races a non-racy access is no step (points=sync: none is); every 2^20 of them still are
+ * one, so that a thread spinning on a variable the detection missed cannot
+ * keep the baton for ever. */
+static inline void rl_access(void *addr, void *pc, bool write)
+{
+    if (rl_mode != 1)
+        return;
+    rl_last_pc = pc;
+    if (rl_hb_on)
+        rl_hb_access(addr, pc, write);
+    if (rl_points != RL_POINTS_ALL && !(rl_points == RL_POINTS_RACES && rl_racy_pc(pc)) &&
+        ++rl_quiet < (1u << 20))
+        return;
+    rl_quiet = 0;
+    rl_step();
+}
+
 /* Enter/leave the runtime (mode 2): steps are ignored inside. */
 static inline bool rl_enter(void)
 {
@@ -125,6 +171,56 @@ void rl_thread_forget(struct rl_thread *t);    /* joined or detached+ended */
 
 struct rl_obj *rl_obj_get(void *addr);
 void rl_obj_forget(void *addr);
+
+/* A system call made by the runtime itself: never through the name
+ * `syscall`, which is interposed (futexes, intercept_cxx.c) and which the
+ * program may even define itself. */
+long rl_sys(long nr, long a, long b, long c, long d, long e, long f);
+#define RL_SYS(nr, ...) rl_sys_n(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define rl_sys_n(nr, a, b, c, d, e, f, ...)                                 \
+    rl_sys((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+/* --- explore.c: systematic exploration (strategy dfs) --------------------- */
+
+/* The scheduler's reading of RACELAB_CHAOS's keys (the grammar is
+ * src/chaos/chaos_spec.h, parsed once; rl_spec_from_config() copies what
+ * the scheduler needs; docs/CHAOS.md lists them). */
+struct rl_spec {
+    uint64_t steps;             /* steps=K: PCT's k */
+    int points;                 /* points=all|races|sync (RL_POINTS_*) */
+    bool points_set;
+    bool dfs;                   /* strategy dfs */
+    int bound;                  /* dfs: 0 preemptions, 1 delays */
+    int preemptions;            /* dfs: the bound P */
+    uint64_t max;               /* dfs: stop after this many schedules */
+    int detect;                 /* runs of the race-detection phase */
+    char force[200];            /* dfs: one schedule, "POINT@TID,..." */
+};
+struct chaos_config;
+void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out);
+extern bool rl_explore_active;
+bool rl_explore_child(void);    /* a run forked by the dfs driver */
+extern bool rl_at_sync;
+/* At rl_init: runs the race-detection phase if points=races has no races
+ * file yet, and, for dfs, the whole exploration (this process becomes the
+ * driver and never returns; each schedule runs in a forked child). */
+void rl_explore_start(const struct rl_spec *spec, const char *races_path);
+/* dfs: the thread to run at this decision (ME may be NULL or blocked). */
+struct rl_thread *rl_explore_choose(struct rl_thread *me);
+/* A thread switch of a dfs run, kept for the failing run's report. */
+struct xswitch {
+    uint64_t step;
+    int32_t from, to;
+    uintptr_t pc;               /* where FROM stopped (offset in the exe) */
+    uint8_t preempt;
+};
+/* schedule_report.c: the switches as per-thread columns with source lines
+ * (stderr; RACELAB_SCHED_HTML=FILE too). */
+void rl_schedule_report(const struct xswitch *sw, size_t n, uintptr_t base);
+/* sched.c's view for the explorer */
+struct rl_thread **rl_thread_list(size_t *n);
+bool rl_eligible(const struct rl_thread *t);
+extern bool rl_starved;          /* rl_decide: the thread ran too long */
 
 /* Raw output without our interposed write(). */
 void rl_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -59,6 +59,8 @@ struct seg {
 
 __thread struct rl_thread *rl_self;
 __thread int rl_mode;
+__thread void *rl_last_pc;
+bool rl_starved;
 uint64_t rl_steps, rl_next_check = UINT64_MAX;
 int rl_pending;
 
@@ -93,7 +95,8 @@ static struct {
     int seg_tid;
     uint64_t seg_start;
     bool log_truncated;
-    char *log_path, *steps_path;
+    char *log_path, *steps_path, *races_path;
+    struct rl_spec x;           /* our own keys (explore.c) */
 
     struct seg *rp;             /* the schedule being replayed */
     size_t nrp, rp_i;
@@ -116,13 +119,13 @@ void rl_print(const char *fmt, ...)
         n = sizeof buf - 1;
     /* syscall, not write(): our write() is a scheduling point */
     if (n > 0)
-        syscall(SYS_write, 2, buf, (size_t)n);
+        RL_SYS(SYS_write, 2, buf, n);
 }
 
 static void lock(void)
 {
     while (__atomic_exchange_n(&g.lock, 1, __ATOMIC_ACQUIRE))
-        syscall(SYS_sched_yield);
+        RL_SYS(SYS_sched_yield, 0);
 }
 
 static void unlock(void) { __atomic_store_n(&g.lock, 0, __ATOMIC_RELEASE); }
@@ -143,12 +146,12 @@ static uint64_t rnd(void)
 
 static void futex_wait(uint32_t *w, uint32_t val)
 {
-    syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+    RL_SYS(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, 0, 0, 0);
 }
 
 static void futex_wake(uint32_t *w)
 {
-    syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    RL_SYS(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
 /* --- the schedule log ----------------------------------------------------- */
@@ -216,7 +219,7 @@ static void save_state(void)
         if (fd >= 0) {
             char b[32];
             int len = snprintf(b, sizeof b, "%llu\n", (unsigned long long)rl_steps);
-            if (syscall(SYS_write, fd, b, (size_t)len) < 0)
+            if (RL_SYS(SYS_write, fd, b, len) < 0)
                 unlink(g.steps_path);
             close(fd);
         }
@@ -257,7 +260,8 @@ static void load_replay(const char *path)
 
 /* --- configuration --------------------------------------------------------- */
 
-static char *default_steps_path(void)
+/* $TMPDIR/rlsched-<WHAT>-<key of this binary: path, mtime, size>. */
+static char *default_steps_path(const char *what)
 {
     char exe[PATH_MAX];
     struct stat st;
@@ -273,8 +277,8 @@ static char *default_steps_path(void)
     const char *tmp = getenv("TMPDIR");
     char *p = malloc(PATH_MAX);
     if (p)
-        snprintf(p, PATH_MAX, "%s/rlsched-steps-%016llx",
-                 tmp && *tmp ? tmp : "/tmp", (unsigned long long)h);
+        snprintf(p, PATH_MAX, "%s/rlsched-%s-%016llx",
+                 tmp && *tmp ? tmp : "/tmp", what, (unsigned long long)h);
     return p;
 }
 
@@ -340,12 +344,22 @@ static void configure(void)
                          &g.cfg, err, sizeof err) < 0) {
         rl_print("rlsched: RACELAB_CHAOS=%s: %s; running round-robin\n", spec, err);
         g.spec[0] = '\0';
+        chaos_spec_parse(NULL, &g.cfg, NULL, 0);
     }
+    /* the scheduler's own reading of the keys (points, dfs, ...) */
+    rl_spec_from_config(&g.cfg, &g.x);
+    if (g.x.dfs)
+        g.cfg.strategy = CHAOS_NONE;    /* explore.c makes the choices */
     steps = g.cfg.steps;        /* 0: not given */
     g.rng = splitmix(g.cfg.seed * 0x2545f4914f6cdd1dull + 7);
 
     const char *sf = getenv("RACELAB_SCHED_STEPS_FILE");
-    g.steps_path = sf && *sf ? strdup(sf) : default_steps_path();
+    g.steps_path = sf && *sf ? strdup(sf)
+                 : default_steps_path(g.x.points == RL_POINTS_ALL ? "steps"
+                                      : g.x.points == RL_POINTS_RACES ? "steps-races"
+                                      : "steps-sync");
+    const char *rf = getenv("RACELAB_SCHED_RACES");
+    g.races_path = rf && *rf ? strdup(rf) : default_steps_path("races");
     g.k = DEFAULT_STEPS;
     if (steps > 0) {
         g.k = steps;
@@ -385,8 +399,14 @@ static void configure(void)
 static void note_schedule(const char *why)
 {
     char steps[48] = "";
-    if (g.quiet)
+    if (g.quiet || rl_explore_child())
+        return;     /* dfs: the driver says how to repeat the schedule */
+    if (g.x.dfs) {
+        rl_print("rlsched: %s at step %llu (a dfs schedule: repeat it with its force= "
+                 "spec%s%s)\n", why, (unsigned long long)rl_steps,
+                 g.log_path ? " or RACELAB_SCHED_REPLAY=" : "", g.log_path ? g.log_path : "");
         return;
+    }
     if (!strstr(g.spec, "steps="))
         snprintf(steps, sizeof steps, ":steps=%llu", (unsigned long long)g.k);
     rl_print("rlsched: %s at step %llu; to repeat: RACELAB_CHAOS=%s%s%s%s%s\n",
@@ -493,6 +513,7 @@ void rl_init(void)
      * looks like memory growth (and moves addresses between runs). */
     mallopt(M_ARENA_MAX, 1);
     configure();
+    rl_explore_start(&g.x, g.races_path);   /* dfs: the driver stays there */
     struct rl_thread *m = calloc(1, sizeof *m);
     if (!m)
         return;
@@ -522,6 +543,14 @@ void rl_init(void)
 static bool eligible(const struct rl_thread *t)
 {
     return t->state == RL_RUNNABLE && t->yield_until <= rl_steps;
+}
+
+bool rl_eligible(const struct rl_thread *t) { return eligible(t); }
+
+struct rl_thread **rl_thread_list(size_t *n)
+{
+    *n = g.n;
+    return g.t;
 }
 
 static void absorb_pending(void)
@@ -598,6 +627,8 @@ static struct rl_thread *choose(struct rl_thread *me, bool preempt)
         n += eligible(g.t[i]);
     if (n == 0)
         return fallback();
+    if (rl_explore_active)
+        return rl_explore_choose(me);
 
     switch (g.cfg.strategy) {
     case CHAOS_PCT: {
@@ -661,6 +692,8 @@ static void update_next_check(struct rl_thread *me)
         n = me->run_start + STARVE_STEPS;
     if (me && me->yield_until > rl_steps && me->yield_until < n)
         n = me->yield_until;
+    if (rl_explore_active && rl_points != RL_POINTS_SYNC)
+        n = rl_steps + 1;       /* dfs: counted accesses are decisions too */
     rl_next_check = n <= rl_steps ? rl_steps + 1 : n;
 }
 
@@ -756,8 +789,10 @@ void rl_decide(void)
          * would run forever under strict priorities: demote it. */
         me->priority = g.demoted--;
         me->run_start = rl_steps;
+        rl_starved = true;      /* dfs: a fair switch, not a preemption */
     }
     struct rl_thread *next = choose(me, preempt);
+    rl_starved = false;
     if (next && next != me) {
         give(next);
         take(me);
@@ -771,8 +806,16 @@ void rl_sync_point(void)
     if (rl_mode != 1)
         return;
     rl_steps++;
-    if (g.cfg.strategy == CHAOS_RANDOM && (rnd() >> 11) * 0x1.0p-53 < g.cfg.p)
+    if (rl_explore_active) {    /* dfs: every synchronization is a decision */
+        rl_at_sync = true;
+        rl_decide();
+        rl_at_sync = false;
+        return;
+    }
+    if (g.cfg.strategy == CHAOS_RANDOM && (rnd() >> 11) * 0x1.0p-53 < g.cfg.p) {
         g.random_next = rl_steps;
+        rl_next_check = rl_steps;   /* decide now, not at the next check */
+    }
     if (rl_steps >= rl_next_check || __atomic_load_n(&rl_pending, __ATOMIC_RELAXED))
         rl_decide();
 }
@@ -1036,7 +1079,7 @@ static const char *wait_name(enum rl_wait w)
 {
     static const char *names[] = { "nothing", "mutex", "condition variable",
         "thread", "rwlock (read)", "rwlock (write)", "semaphore", "barrier",
-        "pthread_once" };
+        "pthread_once", "futex" };
     return names[w];
 }
 

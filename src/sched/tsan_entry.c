@@ -34,15 +34,22 @@ void __tsan_func_exit(void) {}
 void __tsan_ignore_thread_begin(void) {}
 void __tsan_ignore_thread_end(void) {}
 
+#define W_read 0
+#define W_write 1
+#define W_read_write 1
+#define PC() __builtin_return_address(0)
 #define ACCESS(kind, n)                                                    \
     void __tsan_##kind##n(void *addr);                                     \
-    void __tsan_##kind##n(void *addr) { (void)addr; rl_step(); }           \
+    void __tsan_##kind##n(void *addr) { rl_access(addr, PC(), W_##kind); } \
     void __tsan_unaligned_##kind##n(void *addr);                           \
-    void __tsan_unaligned_##kind##n(void *addr) { (void)addr; rl_step(); } \
+    void __tsan_unaligned_##kind##n(void *addr)                            \
+    { rl_access(addr, PC(), W_##kind); }                                   \
     void __tsan_volatile_##kind##n(void *addr);                            \
-    void __tsan_volatile_##kind##n(void *addr) { (void)addr; rl_step(); }  \
+    void __tsan_volatile_##kind##n(void *addr)                             \
+    { rl_access(addr, PC(), W_##kind); }                                   \
     void __tsan_unaligned_volatile_##kind##n(void *addr);                  \
-    void __tsan_unaligned_volatile_##kind##n(void *addr) { (void)addr; rl_step(); }
+    void __tsan_unaligned_volatile_##kind##n(void *addr)                   \
+    { rl_access(addr, PC(), W_##kind); }
 #define ACCESS_ALL(n) ACCESS(read, n) ACCESS(write, n) ACCESS(read_write, n)
 ACCESS_ALL(1)
 ACCESS_ALL(2)
@@ -53,24 +60,24 @@ ACCESS_ALL(16)
 void __tsan_unaligned_read_write(void *addr); /* no size: never emitted, harmless */
 void __tsan_read_range(void *addr, unsigned long size);
 void __tsan_write_range(void *addr, unsigned long size);
-void __tsan_read_range(void *addr, unsigned long size) { (void)addr; (void)size; rl_step(); }
-void __tsan_write_range(void *addr, unsigned long size) { (void)addr; (void)size; rl_step(); }
+void __tsan_read_range(void *addr, unsigned long size) { (void)size; rl_access(addr, PC(), false); }
+void __tsan_write_range(void *addr, unsigned long size) { (void)size; rl_access(addr, PC(), true); }
 void __tsan_read_range_pc(void *addr, unsigned long size, void *pc);
 void __tsan_write_range_pc(void *addr, unsigned long size, void *pc);
-void __tsan_read_range_pc(void *addr, unsigned long size, void *pc) { (void)addr; (void)size; (void)pc; rl_step(); }
-void __tsan_write_range_pc(void *addr, unsigned long size, void *pc) { (void)addr; (void)size; (void)pc; rl_step(); }
+void __tsan_read_range_pc(void *addr, unsigned long size, void *pc) { (void)size; rl_access(addr, pc, false); }
+void __tsan_write_range_pc(void *addr, unsigned long size, void *pc) { (void)size; rl_access(addr, pc, true); }
 
 void __tsan_vptr_update(void **vptr_p, void *new_val);
 void __tsan_vptr_read(void **vptr_p);
-void __tsan_vptr_update(void **vptr_p, void *new_val) { (void)vptr_p; (void)new_val; rl_step(); }
-void __tsan_vptr_read(void **vptr_p) { (void)vptr_p; rl_step(); }
+void __tsan_vptr_update(void **vptr_p, void *new_val) { (void)new_val; rl_access(vptr_p, PC(), true); }
+void __tsan_vptr_read(void **vptr_p) { rl_access(vptr_p, PC(), false); }
 
 /* Annotations (sanitizer/tsan_interface.h): the scheduler has nothing to
  * learn from them; a program calling them must still link. */
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
-void __tsan_acquire(void *addr) { (void)addr; rl_sync_point(); }
-void __tsan_release(void *addr) { (void)addr; rl_sync_point(); }
+void __tsan_acquire(void *addr) { rl_sync_point(); rl_hb_acquire(addr); }
+void __tsan_release(void *addr) { rl_hb_release(addr); rl_sync_point(); }
 #define ANNOTATION(name, params)                                           \
     void __tsan_##name params;                                             \
     void __tsan_##name params {}
@@ -88,17 +95,27 @@ ANNOTATION(mutex_post_divert, (void *a, unsigned f))
 /* 128-bit atomics would need libatomic (or -mcx16); under the baton no
  * other scheduled thread runs, so a plain read-modify-write is atomic with
  * respect to the program's threads. */
+/* An atomic is an acquire and a release of its address (seq_cst). */
+static inline void atomic_point(const volatile void *a)
+{
+    rl_sync_point();
+    if (rl_hb_on && rl_mode == 1) {
+        rl_hb_acquire((void *)a);
+        rl_hb_release((void *)a);
+    }
+}
+
 #define SEQ __ATOMIC_SEQ_CST
 #define ATOMICS(n, T)                                                      \
     T __tsan_atomic##n##_load(const volatile T *a, int mo);                \
     T __tsan_atomic##n##_load(const volatile T *a, int mo)                 \
-    { (void)mo; rl_sync_point(); return LOAD(a); }                          \
+    { (void)mo; atomic_point(a); return LOAD(a); }                          \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo);             \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo)              \
-    { (void)mo; rl_sync_point(); STORE(a, v); }                             \
+    { (void)mo; atomic_point(a); STORE(a, v); }                             \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo);             \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo)              \
-    { (void)mo; rl_sync_point(); return XCHG(a, v); }                       \
+    { (void)mo; atomic_point(a); return XCHG(a, v); }                       \
     RMW(n, T, fetch_add, +)                                                \
     RMW(n, T, fetch_sub, -)                                                \
     RMW(n, T, fetch_and, &)                                                \
@@ -106,22 +123,22 @@ ANNOTATION(mutex_post_divert, (void *a, unsigned f))
     RMW(n, T, fetch_xor, ^)                                                \
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo);           \
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo)            \
-    { (void)mo; rl_sync_point(); return NAND(a, v); }                       \
+    { (void)mo; atomic_point(a); return NAND(a, v); }                       \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo);            \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo)             \
-    { (void)mo; (void)fmo; rl_sync_point(); CAS(a, &c, v); return c; }     \
+    { (void)mo; (void)fmo; atomic_point(a); CAS(a, &c, v); return c; }     \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo);  \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo)   \
-    { (void)mo; (void)fmo; rl_sync_point(); return CAS(a, c, v); }          \
+    { (void)mo; (void)fmo; atomic_point(a); return CAS(a, c, v); }          \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
                                                  T v, int mo, int fmo);    \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
                                                  T v, int mo, int fmo)     \
-    { (void)mo; (void)fmo; rl_sync_point(); return CAS(a, c, v); }
+    { (void)mo; (void)fmo; atomic_point(a); return CAS(a, c, v); }
 
 #define LOAD(a) __atomic_load_n(a, SEQ)
 #define STORE(a, v) __atomic_store_n(a, v, SEQ)
@@ -131,7 +148,7 @@ ANNOTATION(mutex_post_divert, (void *a, unsigned f))
 #define RMW(n, T, op, sym)                                                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
-    { (void)mo; rl_sync_point(); return __atomic_##op(a, v, SEQ); }
+    { (void)mo; atomic_point(a); return __atomic_##op(a, v, SEQ); }
 ATOMICS(8, a8)
 ATOMICS(16, a16)
 ATOMICS(32, a32)
@@ -162,7 +179,7 @@ static int cas_u128(volatile a128 *a, a128 *c, a128 v)
 #define RMW(n, T, op, sym)                                                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
-    { (void)mo; rl_sync_point(); T o = *a; *a = o sym v; return o; }
+    { (void)mo; atomic_point(a); T o = *a; *a = o sym v; return o; }
 ATOMICS(128, a128)
 
 void __tsan_atomic_thread_fence(int mo);

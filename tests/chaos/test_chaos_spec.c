@@ -76,10 +76,10 @@ static void refused(const char *spec, const char *want)
 static void test_chaos_spec_refusals_name_the_key(void **state)
 {
     (void)state;
-    refused("fast", "unknown strategy 'fast' (strategies: none, random, pct)");
+    refused("fast", "unknown strategy 'fast' (strategies: none, random, pct, dfs)");
     refused("pct:depth=0", "depth=0: expected an integer from 1 to 16");
     refused("pct:depth=17", "depth=17");
-    refused("pct:depht=3", "unknown key 'depht' for pct (keys: seed, depth, steps)");
+    refused("pct:depht=3", "unknown key 'depht' for pct (keys: seed, depth, steps, points, detect)");
     refused("random:p=2", "p=2: expected a number in (0, 1]");
     refused("random:p=0", "p=0");
     refused("random:p=", "p=: expected");
@@ -88,8 +88,8 @@ static void test_chaos_spec_refusals_name_the_key(void **state)
     refused("pct:steps=0", "steps=0: expected an integer from 1 up");
     refused("pct:seed=99999999999999999999999", "seed=");
     /* a key of another strategy: the same message as a typo */
-    refused("pct:p=0.5", "unknown key 'p' for pct (keys: seed, depth, steps)");
-    refused("random:depth=2", "unknown key 'depth' for random (keys: seed, p, steps)");
+    refused("pct:p=0.5", "unknown key 'p' for pct (keys: seed, depth, steps, points, detect)");
+    refused("random:depth=2", "unknown key 'depth' for random (keys: seed, p, steps, points, detect)");
     refused("none:depth=2", "unknown key 'depth' for none (keys: seed, steps)");
     refused("pct:", "unknown key '' for pct");
     refused("pct::seed=1", "unknown key '' for pct");
@@ -100,11 +100,11 @@ static void test_chaos_spec_grammar_from_the_table(void **state)
     char buf[200];
     (void)state;
     chaos_spec_grammar(CHAOS_PCT, buf, sizeof buf);
-    assert_string_equal(buf, "pct[:seed=N][:depth=D][:steps=K]");
+    assert_string_equal(buf, "pct[:seed=N][:depth=D][:steps=K][:points=all|races|sync][:detect=N]");
     chaos_spec_grammar(CHAOS_RANDOM, buf, sizeof buf);
-    assert_string_equal(buf, "random[:seed=N][:p=P][:steps=K]");
+    assert_string_equal(buf, "random[:seed=N][:p=P][:steps=K][:points=all|races|sync][:detect=N]");
     int n = chaos_spec_grammar(CHAOS_PCT, buf, 8);   /* truncated, terminated */
-    assert_int_equal(n, (int)strlen("pct[:seed=N][:depth=D][:steps=K]"));
+    assert_int_equal(n, (int)strlen("pct[:seed=N][:depth=D][:steps=K][:points=all|races|sync][:detect=N]"));
     assert_int_equal(strlen(buf), 7);
 }
 

@@ -5,7 +5,7 @@
 #   sched_test.sh MODE RACELAB PROGRAMS_DIR
 #
 # MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
-# atomics | usage | repeat_spec.
+# atomics | names | cxx | explore | usage | repeat_spec.
 # Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
 # k with one unperturbed run before the real ones (kept in a private
 # $TMPDIR), so every verdict here is a function of the code: a buggy
@@ -22,10 +22,11 @@ export RACELAB_SCHED_QUIET=1
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-build() {   # build NAME [FLAGS]: tests/sched/programs/NAME.c -> $tmp/NAME
+build() {   # build NAME [OUT [FLAGS]]: tests/sched/programs/NAME.c -> $tmp/OUT (NAME)
     name=$1
-    shift
-    "$racelab" cc -g -O0 -Wall -Wextra -Werror "$@" -o "$tmp/$name" "$src/$name.c" \
+    out=${2:-$1}
+    [ $# -ge 2 ] && shift 2 || shift
+    "$racelab" cc -g -O0 -Wall -Wextra -Werror "$@" -o "$tmp/$out" "$src/$name.c" \
         || fail "racelab cc could not build $name"
 }
 
@@ -142,7 +143,7 @@ threads64)
     done
     ;;
 long)
-    build long_run -O1
+    build long_run long_run -O1
     RACELAB_CHAOS=pct:seed=1 RACELAB_SCHED_LOG="$tmp/l.log" "$tmp/long_run" > /dev/null \
         || fail "long_run failed under pct"
     steps=$(head -n 1 "$tmp/l.log" | sed 's/.* steps=\([0-9]*\).*/\1/')
@@ -152,7 +153,7 @@ long)
     [ "$st" = 0 ] || fail "long_run failed under random: $(cat "$tmp/long_run.out")"
     ;;
 atomics)
-    build atomics -O1
+    build atomics atomics -O1
     for strategy in pct random; do
         st=$(stress atomics --chaos $strategy --runs 10 --seed 1)
         echo "atomics --chaos $strategy: racelab exit $st"
@@ -181,7 +182,7 @@ repeat_spec)
     # a bad spec: the runtime and racelab refuse it with the same words
     RACELAB_SCHED_QUIET= RACELAB_CHAOS=pct:depht=3 "$tmp/account_buggy" \
         > /dev/null 2> "$tmp/bad.err" || true
-    want="unknown key 'depht' for pct (keys: seed, depth, steps)"
+    want="unknown key 'depht' for pct (keys: seed, depth, steps, points, detect)"
     grep -qF "rlsched: RACELAB_CHAOS=pct:depht=3: $want" "$tmp/bad.err" \
         || fail "the runtime's refusal: $(cat "$tmp/bad.err")"
     st=$(stress account_buggy --chaos pct:depht=3)
@@ -189,6 +190,118 @@ repeat_spec)
     grep -qF -- "--chaos: $want" "$tmp/account_buggy.out" \
         || fail "racelab's refusal: $(cat "$tmp/account_buggy.out")"
     echo "pct:depht=3 refused by both with: $want"
+    ;;
+names)
+    # programs whose own globals are named like the runtime's interceptors
+    # (send, read, wait, select as variables, then as functions): they link
+    # (-fcommon too), and run correctly under the scheduler
+    build names_vars
+    build names_vars names_vars_common -fcommon
+    build names_funcs
+    for prog in names_vars names_vars_common names_funcs; do
+        st=$(stress $prog --chaos pct --runs 20 --seed 1)
+        echo "$prog --chaos pct: racelab exit $st"
+        [ "$st" = 0 ] || fail "$prog under pct: $(cat "$tmp/$prog.out")"
+    done
+    RACELAB_CHAOS=pct:seed=2 "$tmp/names_funcs" | grep -qx "got 42" || fail "names_funcs: wrong output"
+    RACELAB_CHAOS=pct:seed=2 "$tmp/names_vars" | grep -q "send=1 receive=1" || fail "names_vars: wrong output"
+    # and the interceptors still intercept where the program does not
+    # define the name: read() on a pipe blocks without the baton
+    nm "$tmp/names_vars" | grep -qE ' [Bb] send$' || fail "the program's send is not its own variable"
+    nm "$tmp/names_vars" | grep -qE ' W recv$' || fail "recv is not the runtime's weak interceptor"
+    ;;
+cxx)
+    # C++ through racelab c++ (and racelab cc on a .cc source): libstdc++
+    # links, std::thread/mutex/condition_variable/atomic and exceptions
+    # (across threads, through exception_ptr and promise/future, with a
+    # function-local static) run under the scheduler; a racy account is
+    # exposed, its fixed twin and the correct programs stay clean
+    for prog in cxx_racy cxx_fixed cxx_exc cxx_sync; do
+        "$racelab" c++ -g -O1 -Wall -Wextra -Werror -o "$tmp/$prog" "$src/$prog.cc" \
+            || fail "racelab c++ could not build $prog"
+    done
+    "$racelab" cc -g -O1 -o "$tmp/cxx_sync_cc" "$src/cxx_sync.cc" \
+        || fail "racelab cc could not build a .cc source"
+    "$racelab" c++ -g -O1 -c -o "$tmp/exc.o" "$src/cxx_exc.cc" || fail "racelab c++ -c"
+    "$racelab" c++ -o "$tmp/cxx_exc_linked" "$tmp/exc.o" || fail "racelab c++ link of an object"
+    st=$(stress cxx_racy --chaos pct --runs 20 --seed 1 --json "$tmp/cx.json")
+    k=$(json_field "$tmp/cx.json" "c['crashes']")
+    echo "cxx_racy: racelab exit $st, $k/20 runs failed"
+    [ "$st" = 1 ] && [ "$k" -ge 1 ] || fail "cxx_racy: --chaos pct did not expose the lost update in 20 runs"
+    for prog in cxx_fixed cxx_exc cxx_sync cxx_sync_cc cxx_exc_linked; do
+        for strategy in pct random; do
+            st=$(stress $prog --chaos $strategy --runs 20 --seed 1 --timeout 30)
+            echo "$prog --chaos $strategy: racelab exit $st"
+            [ "$st" = 0 ] || fail "$prog under $strategy: $(cat "$tmp/$prog.out")"
+        done
+    done
+    RACELAB_CHAOS=pct:seed=3 "$tmp/cxx_exc" | grep -qx "caught 3 unwound 4" || fail "cxx_exc: wrong output"
+    # the threads really were scheduled: the log has switches among them
+    RACELAB_CHAOS=pct:seed=3 RACELAB_SCHED_LOG="$tmp/cx.log" "$tmp/cxx_sync" > /dev/null
+    grep -q ' 4:' "$tmp/cx.log" || fail "std::thread workers are not in the schedule: $(head -c 300 "$tmp/cx.log")"
+    ;;
+explore)
+    # dfs: the bug is found with the fewest preemptions, the verdict says so
+    # in the table and the JSON, the printed repro fails again 5/5, the
+    # failing schedule is printed as per-thread columns (text and HTML)
+    build account_buggy
+    build account_fixed
+    build wronglock_fixed
+    build deadlock_abba
+    st=$(stress account_buggy --chaos dfs:preemptions=2 --runs 1 --json "$tmp/x.json")
+    v=$(json_field "$tmp/x.json" "c['verdict']")
+    echo "account_buggy dfs: racelab exit $st: $v"
+    [ "$st" = 1 ] || fail "dfs did not fail account_buggy (exit $st)"
+    echo "$v" | grep -q "failed (signal 6) with 1 preemptions, the fewest" \
+        || fail "no fewest-preemptions verdict: $v"
+    repro=$(echo "$v" | sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p')
+    echo "$repro" | grep -q "force=[0-9]*@[0-9]" || fail "no force= repro in: $v"
+    for i in 1 2 3 4 5; do
+        RACELAB_CHAOS=$repro "$tmp/account_buggy" > /dev/null 2> "$tmp/rep.err" \
+            && fail "the repro $repro passed (repeat $i)"
+        grep -q "account: balance" "$tmp/rep.err" || fail "the repro failed otherwise: $(cat "$tmp/rep.err")"
+    done
+    echo "repro $repro failed 5/5"
+    RACELAB_SCHED_HTML="$tmp/s.html" RACELAB_CHAOS=dfs:preemptions=2 "$tmp/account_buggy" \
+        > /dev/null 2> "$tmp/cols.err" && fail "dfs run passed"
+    grep -q "| thread 1 " "$tmp/cols.err" || fail "no per-thread columns: $(cat "$tmp/cols.err")"
+    grep -q "account_buggy.c:[0-9]* deposit" "$tmp/cols.err" || fail "no source lines in the columns"
+    grep -q "<table>" "$tmp/s.html" && grep -q "account_buggy.c:" "$tmp/s.html" \
+        || fail "no HTML schedule"
+    for prog in account_fixed wronglock_fixed; do
+        st=$(stress $prog --chaos dfs:preemptions=2 --runs 1 --json "$tmp/y.json")
+        v=$(json_field "$tmp/y.json" "c['verdict']")
+        b=$(json_field "$tmp/y.json" "c['runs_detail'][0]['sched_bound']")
+        echo "$prog dfs: racelab exit $st: $v"
+        [ "$st" = 0 ] || fail "$prog failed under dfs: $v"
+        echo "$b" | grep -q "^all [0-9]* schedules with at most 2 preemptions.* explored: no failure" \
+            || fail "$prog: no bound verdict in the run: $b"
+        echo "$v" | grep -q "explored: no failure" || fail "$prog: the cell verdict lacks the bound"
+    done
+    st=$(stress deadlock_abba --chaos dfs:preemptions=1 --runs 1 --json "$tmp/z.json")
+    ex=$(json_field "$tmp/z.json" "c['runs_detail'][0]['exit_status']")
+    echo "deadlock_abba dfs: racelab exit $st, exit status $ex"
+    [ "$st" = 1 ] && [ "$ex" = 86 ] || fail "dfs did not report the ABBA deadlock"
+    # stopped from outside (a timeout), the driver says how far it got
+    st=0
+    timeout -s TERM 2 env RACELAB_CHAOS=dfs:preemptions=8 "$tmp/account_fixed" \
+        > /dev/null 2> "$tmp/term.err" || st=$?
+    [ "$st" = 124 ] && grep -q "stopped by signal 15 after [0-9]* schedules.*not exhausted" \
+        "$tmp/term.err" || fail "dfs under SIGTERM: exit $st: $(cat "$tmp/term.err")"
+    st=$(stress account_buggy --minimise --json "$tmp/m.json")
+    v=$(json_field "$tmp/m.json" "c['verdict']")
+    [ "$st" = 1 ] && echo "$v" | grep -q "with 1 preemptions, the fewest" \
+        || fail "--minimise: exit $st, verdict $v"
+    # race-directed PCT, and specs refused with a clear error
+    build reorder_buggy
+    st=$(stress reorder_buggy --chaos pct:points=races --runs 20 --seed 1)
+    echo "reorder_buggy pct:points=races: racelab exit $st"
+    [ "$st" = 1 ] || fail "race-directed pct did not expose reorder_buggy in 20 runs"
+    st=$(stress account_fixed --chaos dfs:preemptions=x --runs 1)
+    [ "$st" = 2 ] || fail "a bad dfs spec was not a usage error (exit $st)"
+    st=0
+    "$racelab" stress --chaos dfs --runs 1 -- /bin/true > "$tmp/t.out" 2>&1 || st=$?
+    [ "$st" = 2 ] && grep -q "racelab cc" "$tmp/t.out" || fail "dfs on a plain program: exit $st"
     ;;
 usage)
     build account_fixed

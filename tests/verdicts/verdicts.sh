@@ -177,7 +177,7 @@ chaos_specs)
     rl 0 chaos-steps-random --tool none --chaos random:p=0.25:seed=3:steps=2000 -- "$bin/vd_clean"
     rl 0 chaos-none-steps --tool none --chaos none:steps=2000 -- "$bin/vd_clean"
     rl 2 chaos-other-key --chaos pct:p=0.5 -- "$bin/vd_clean"
-    has chaos-other-key "unknown key 'p' for pct (keys: seed, depth, steps)"
+    has chaos-other-key "unknown key 'p' for pct (keys: seed, depth, steps, points, detect)"
     ;;
 hang_in_seconds)
     # no load, no --timeout help: the blocked-threads watchdog must see it

@@ -62,6 +62,19 @@ static int stress_parse(struct stress *st, int argc, char **argv)
         return rc;
     options_paths(o, st->paths);
     st->tool_set = o->given[OPT_TOOL];
+    if (o->given[OPT_MINIMISE]) {
+        /* the failing schedule with the fewest preemptions: dfs runs
+         * schedules in order of preemptions (docs/CHAOS.md) */
+        static char spec[64];
+        if (o->given[OPT_CHAOS]) {
+            errorf("stress: --minimise picks its own --chaos (dfs:preemptions=P); "
+                   "give one or the other");
+            return -1;
+        }
+        snprintf(spec, sizeof spec, "dfs:preemptions=%ld", o->minimise);
+        o->chaos = spec;
+        o->runs = 1;
+    }
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
     if (optind >= argc) {

@@ -28,6 +28,7 @@ static const char usage[] =
 "  merge    shards' --json files into one table, report set and exit code\n"
 "  baseline update: write a baseline for --baseline from --json files\n"
 "  cc       compile a C program for the controlled scheduler (CC=\"racelab cc\")\n"
+"  c++      the same for C++ (CXX=\"racelab c++\"; racelab cc on .cc/.cpp too)\n"
 "\n"
 "  hunt     a mystery server to diagnose: racelab hunt [--seed N]\n"
 "  hint     one hint at a time: racelab hint SCENARIO N\n"
@@ -107,7 +108,7 @@ int main(int argc, char **argv)
         rc = cmd_merge(sub_argc, sub_argv);
     else if (!strcmp(cmd, "baseline"))
         rc = cmd_baseline(sub_argc, sub_argv);
-    else if (!strcmp(cmd, "cc"))
+    else if (!strcmp(cmd, "cc") || !strcmp(cmd, "c++"))
         rc = cmd_cc(sub_argc, sub_argv);
     else if (!strcmp(cmd, "hunt"))
         rc = cmd_hunt(sub_argc, sub_argv, &paths);
@@ -126,7 +127,7 @@ int main(int argc, char **argv)
         detectors_print(stdout);
         rc = EXIT_OK;
     } else {
-        errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline, cc, "
+        errorf("unknown command '%s' (list, run, matrix, stress, merge, baseline, cc, c++, "
                "hunt, hint, check, handout, grade, autograder; see racelab "
                "--help)", cmd);
         rc = EXIT_USAGE;

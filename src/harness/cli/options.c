@@ -30,6 +30,7 @@ void options_init(struct cli_opts *o)
     sv_init(&o->http);
     gate_init(&o->gate);
     o->fingerprint_depth = 1;
+    o->minimise = 3;
 }
 
 void options_free(struct cli_opts *o)
@@ -44,6 +45,7 @@ static const char *const kind_names[] = {
     [K_FRACTION] = "fraction", [K_STR] = "string", [K_OUTPUT] = "output",
     [K_TOOLS] = "tools", [K_VARIANTS] = "variants", [K_NAMES] = "names",
     [K_HTTP] = "http-path", [K_CHAOS] = "chaos", [K_SHARD] = "shard",
+    [K_OPTLONG] = "optional-integer",
 };
 
 static char *commands_of(unsigned mask);
@@ -160,6 +162,8 @@ static bool read_value(struct cli_opts *o, int id, const char *arg)
     snprintf(flag, sizeof flag, "--%s", in->name);
     switch (in->kind) {
     case K_FLAG: *(bool *)field = true; return true;
+    case K_OPTLONG:     /* --name alone keeps the default set before parsing */
+        return !arg || opt_long(flag, arg, in->min, in->max, (long *)field);
     case K_LONG: return opt_long(flag, arg, in->min, in->max, (long *)field);
     case K_SECONDS: return opt_seconds(flag, arg, (double *)field);
     case K_FRACTION: return read_fraction(flag, arg, (double *)field);
@@ -197,7 +201,8 @@ static void long_options(struct option *lo)
     int n = 0;
 
     for (int i = 0; i < OPT_COUNT; i++) {
-        int has = opt_table[i].kind == K_FLAG ? no_argument : required_argument;
+        int has = opt_table[i].kind == K_FLAG ? no_argument
+                  : opt_table[i].kind == K_OPTLONG ? optional_argument : required_argument;
         lo[n++] = (struct option){opt_table[i].name, has, NULL, OPT_VAL + i};
         if (opt_table[i].alias)
             lo[n++] = (struct option){opt_table[i].alias, has, NULL, OPT_VAL + i};
@@ -334,7 +339,8 @@ void options_help(FILE *f, enum opt_cmd cmd)
         if (!(in->commands & (1u << cmd)))
             continue;
         char *text = help_text(in, cmd), *w = text;
-        int col = fprintf(f, "  --%s%s%s", in->name, in->meta ? " " : "",
+        int col = fprintf(f, "  --%s%s%s", in->name,
+                          in->meta && in->kind != K_OPTLONG ? " " : "",
                           in->meta ? in->meta : "");
         if (col >= COL - 1) {
             fputc('\n', f);

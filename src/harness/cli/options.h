@@ -45,10 +45,12 @@ extern const char *const opt_cmd_names[OC_COUNT];
  *   HTTP     a path starting with '/', repeatable (struct strvec)
  *   CHAOS    a schedule spec (src/chaos/chaos_spec.h)
  *   SHARD    I/N with 1 <= I <= N (two longs: gate.shard_i, gate.shard_n)
+ *   OPTLONG  --name or --name=N, N an integer in [min, max] (long; alone:
+ *            the value set before parsing)
  */
 enum opt_kind {
     K_FLAG, K_LONG, K_SECONDS, K_FRACTION, K_STR, K_OUTPUT, K_TOOLS,
-    K_VARIANTS, K_NAMES, K_HTTP, K_CHAOS, K_SHARD
+    K_VARIANTS, K_NAMES, K_HTTP, K_CHAOS, K_SHARD, K_OPTLONG
 };
 
 /* OPTION(id, name, alias, meta, commands, kind, field, min, max, defaults,
@@ -91,6 +93,10 @@ enum opt_kind {
     X(CHAOS, "chaos", NULL, "SPEC", C_RMS, K_CHAOS, chaos, 0, 0, "",             \
       "perturb the schedule (docs/CHAOS.md): %C; each run gets its own seed "    \
       "unless SPEC names one")                                                   \
+    X(MINIMISE, "minimise", "minimize", "[=P]", C_STRESS, K_OPTLONG, minimise,  \
+      0, 64, "*=3", "racelab cc builds: the failing schedule with the fewest "  \
+      "preemptions (up to P), as per-thread columns with source lines: "        \
+      "--chaos dfs:preemptions=P --runs 1")                                      \
     X(EARLY, "early-stop", NULL, NULL, C_RMS, K_FLAG, early, 0, 0,               \
       "matrix=on|*=off", "end a run once an expected finding appeared")          \
     X(NO_EARLY, "no-early-stop", NULL, NULL, C_RM, K_FLAG, no_early, 0, 0, "",   \
@@ -208,6 +214,7 @@ struct cli_opts {
     struct strvec scenarios, http;
     long runs, clients, jobs, seed, max_runs, match_depth, expect_exit;
     long fingerprint_depth;     /* finding_set_fingerprint_depth() */
+    long minimise;              /* --minimise[=P]: P */
     double duration, timeout, hang_window, check_timeout;
     const char *chaos, *load_cmd, *gradescope, *name, *out_dir, *cache_dir;
     const char *source_dir, *build_dir;

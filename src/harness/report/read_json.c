@@ -139,6 +139,7 @@ static int read_run(json_t *jr, struct run_record *r, char *err, size_t errlen)
     r->symptom = get_bool(jr, "symptom");
     r->symptom_detail = dup_str(jr, "symptom_detail");
     r->hang_report = dup_str(jr, "hang_report");
+    r->sched_bound = dup_str(jr, "sched_bound");
     r->reason = dup_str(jr, "reason");
     r->oracles = dup_str(jr, "oracles");
     r->schedule = dup_str(jr, "schedule");

@@ -84,6 +84,9 @@ struct run_record {
     bool symptom;               /* the scenario's symptom oracle fired */
     char *symptom_detail;       /* e.g. "stats requests 9812 < sent 10000" */
     char *hang_report;          /* wait-for cycle text, or NULL */
+    char *sched_bound;          /* the controlled scheduler's exploration
+                                   verdict ("all N schedules with at most P
+                                   preemptions explored: no failure"), or NULL */
     char *reason;               /* env/tool error or crash reason, or NULL */
     char *oracles;              /* every oracle that fired, with its figure:
                                    "stats-mismatch: requests 9812 != 10000;

@@ -70,6 +70,7 @@ static void free_run(struct run_record *r)
 {
     free(r->symptom_detail);
     free(r->hang_report);
+    free(r->sched_bound);
     free(r->reason);
     free(r->oracles);
     free(r->schedule);
@@ -644,6 +645,28 @@ static const char *first_reason(const struct cell_result *c,
     return "no reason recorded";
 }
 
+/* Phase 6: a systematic exploration (racelab cc programs, --chaos dfs)
+ * says what it covered: the verdict and the guarantee carry it, so every report format
+ * (table, JSON, HTML, JUnit) states the bound, or that it was not
+ * exhausted. */
+static void add_sched_bound(struct cell_result *c)
+{
+    const char *b = NULL;
+    for (size_t i = 0; i < c->nruns && !b; i++)
+        b = c->runs[i].sched_bound;
+    if (!b)
+        return;
+    char *v = malloc(strlen(c->verdict ? c->verdict : "") + strlen(b) + 3);
+    if (!v)
+        return;
+    sprintf(v, "%s%s%s", c->verdict ? c->verdict : "", c->verdict ? "; " : "", b);
+    free(c->verdict);
+    c->verdict = v;
+    if (!c->guarantee)
+        c->guarantee = strdup(b);
+}
+
+
 static bool tool_failed_after_findings(const struct run_record *r)
 {
     return r->outcome == RUN_TOOL_ERROR && !run_void(r);
@@ -896,6 +919,7 @@ void cell_judge(struct cell_result *c)
     judge_tool_failure(c);
     judge_partial(c);
     judge_notes(c);
+    add_sched_bound(c);
 }
 
 int cells_exit_status(const struct cell_result *cells, size_t n, bool strict)

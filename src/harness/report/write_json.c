@@ -84,7 +84,7 @@ static json_t *json_unique(const struct cell_result *c,
 
 static json_t *json_run(const struct run_record *r)
 {
-    return json_pack("{s:s, s:i, s:i, s:f, s:o, s:b, s:o, s:o, s:o, s:I, s:I,"
+    return json_pack("{s:s, s:i, s:i, s:f, s:o, s:b, s:o, s:o, s:o, s:o, s:I, s:I,"
                      " s:I, s:I}",
                      "outcome", run_outcome_name(r->outcome),
                      "signal", r->signal, "exit_status", r->exit_status,
@@ -93,6 +93,7 @@ static json_t *json_run(const struct run_record *r)
                      "symptom", r->symptom,
                      "symptom_detail", str_or_null(r->symptom_detail),
                      "hang_report", str_or_null(r->hang_report),
+                     "sched_bound", str_or_null(r->sched_bound),
                      "reason", str_or_null(r->reason),
                      "seed", (json_int_t)r->seed,
                      "findings", (json_int_t)r->nfindings,

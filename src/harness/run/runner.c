@@ -12,6 +12,7 @@
 #include "chaos_spec.h"
 #include "children.h"
 #include "detector.h"
+#include "sched_detect.h"
 #include "hang.h"
 #include "watchdog.h"
 #include "http_client.h"
@@ -937,6 +938,8 @@ static void phase_postmortem(struct run *r)
     if (!r->prog.exited || run_outcome_is_error(rec->outcome) ||
         check_tool_health(r, !killed_by_us))
         return;
+    if (spec->sched && !rec->sched_bound)     /* a dfs exploration's verdict */
+        rec->sched_bound = sched_bound_line(r->tmp);
     /* the detector's own reading of the exit (the controlled scheduler's
      * deadlock exit is a hang with its report) */
     if (r->det->verdict && r->det->verdict(&r->dr, st, &rec->hang_report,

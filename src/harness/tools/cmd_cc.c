@@ -1,5 +1,13 @@
-/* cmd_cc.c - `racelab cc ARGS...`: a compiler that builds programs for the
- * controlled scheduler (src/sched, docs/CHAOS.md).
+/* cmd_cc.c - `racelab cc ARGS...` and `racelab c++ ARGS...`: a compiler
+ * that builds programs for the controlled scheduler (src/sched,
+ * docs/CHAOS.md).
+ *
+ * C++: `racelab c++`, or `racelab cc` given a C++ source (.cc .cpp .cxx
+ * .c++ .C .CC .cp .CPP, or -x c++), drives clang++ instead of clang, which
+ * compiles C++ and links libstdc++ (operator new, __cxa_*, the
+ * personality routine).  The runtime is the same: std::thread, std::mutex
+ * and std::condition_variable reach it through libstdc++'s pthread calls,
+ * std::atomic through the __tsan_atomic* hooks clang++ emits.
  *
  * It runs clang with ARGS plus -fsanitize=thread, so every load, store and
  * atomic calls a __tsan_* hook, but links racelab's librlsched.a instead of
@@ -23,12 +31,50 @@
 
 static const char usage[] =
 "usage: racelab cc [clang options] FILES...\n"
-"Compiles and links a C program for racelab's controlled scheduler: clang\n"
-"-fsanitize=thread instrumentation with racelab's runtime (librlsched.a) in\n"
-"place of ThreadSanitizer's.  Run the result with racelab stress --chaos pct\n"
-"(or alone: RACELAB_CHAOS=pct:seed=N ./prog).  Use it as CC=\"racelab cc\".\n"
-"Environment: RACELAB_CLANG (default clang), RACELAB_SCHED_LIB (default\n"
-"librlsched.a beside racelab).  See docs/CHAOS.md.\n";
+"       racelab c++ [clang++ options] FILES...\n"
+"Compiles and links a C or C++ program for racelab's controlled scheduler:\n"
+"clang -fsanitize=thread instrumentation with racelab's runtime\n"
+"(librlsched.a) in place of ThreadSanitizer's.  C++ (racelab c++, or racelab\n"
+"cc given a .cc/.cpp/.cxx/.c++/.C source or -x c++) is compiled and linked\n"
+"by clang++ with libstdc++; std::thread, std::mutex, std::condition_variable,\n"
+"std::atomic and exceptions run under the scheduler.  Run the result with\n"
+"racelab stress --chaos pct (or alone: RACELAB_CHAOS=pct:seed=N ./prog).\n"
+"Use it as CC=\"racelab cc\" CXX=\"racelab c++\".\n"
+"Environment: RACELAB_CLANG (default clang), RACELAB_CLANGXX (default\n"
+"clang++), RACELAB_SCHED_LIB (default librlsched.a beside racelab).\n"
+"Exit: clang's status; 2 usage, 3 runtime library or compiler missing.\n"
+"See docs/CHAOS.md.\n";
+
+/* True for a C++ source file name (as clang's driver decides by suffix). */
+static bool cxx_source(const char *a)
+{
+    static const char *const ext[] = { ".cc", ".cpp", ".cxx", ".c++", ".C", ".CC",
+                                       ".cp", ".CPP", ".ii" };
+    size_t n = strlen(a);
+    if (a[0] == '-')
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        size_t e = strlen(ext[i]);
+        if (n > e && strcmp(a + n - e, ext[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* C++: asked for (racelab c++), a C++ source among ARGS, or -x c++. */
+static bool wants_cxx(int argc, char **argv)
+{
+    if (!strcmp(argv[0], "c++"))
+        return true;
+    for (int i = 1; i < argc; i++) {
+        if (cxx_source(argv[i]))
+            return true;
+        if ((!strcmp(argv[i], "-x") && i + 1 < argc && !strncmp(argv[i + 1], "c++", 3)) ||
+            !strncmp(argv[i], "-xc++", 5))
+            return true;
+    }
+    return false;
+}
 
 /* $RACELAB_SCHED_LIB, or librlsched.a beside the racelab binary or in
  * its installed prefix's lib/racelab. */
@@ -55,7 +101,8 @@ static bool compile_only(int argc, char **argv)
 
 int cmd_cc(int argc, char **argv)
 {
-    const char *clang = getenv("RACELAB_CLANG");
+    bool cxx = wants_cxx(argc, argv);
+    const char *clang = getenv(cxx ? "RACELAB_CLANGXX" : "RACELAB_CLANG");
     struct strvec av;
     char *lib = NULL;
 
@@ -68,7 +115,7 @@ int cmd_cc(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (!clang || !*clang)
-        clang = "clang";
+        clang = cxx ? "clang++" : "clang";
     sv_init(&av);
     sv_push(&av, clang);
     sv_push(&av, "-fsanitize=thread");
@@ -86,8 +133,8 @@ int cmd_cc(int argc, char **argv)
     if (link) {
         lib = sched_lib_path();
         if (!lib) {
-            errorf("cc: librlsched.a not found beside racelab (%s); build it with the "
-                   "release preset (needs clang), or set RACELAB_SCHED_LIB",
+            errorf("%s: librlsched.a not found beside racelab (%s); build it with the "
+                   "release preset (needs clang), or set RACELAB_SCHED_LIB", argv[0],
                    runner_self_exe ? runner_self_exe : "?");
             sv_free(&av);
             return EXIT_ENV;
@@ -105,8 +152,8 @@ int cmd_cc(int argc, char **argv)
         sv_push(&av, "-ldl");
     }
     execvp(clang, av.v);
-    errorf("cc: cannot run %s: %s (apt-get install clang, or set RACELAB_CLANG)",
-           clang, strerror(errno));
+    errorf("%s: cannot run %s: %s (apt-get install clang, or set %s)", argv[0],
+           clang, strerror(errno), cxx ? "RACELAB_CLANGXX" : "RACELAB_CLANG");
     sv_free(&av);
     free(lib);
     return EXIT_ENV;

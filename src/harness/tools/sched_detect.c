@@ -119,3 +119,21 @@ void sched_measure_steps(const struct strvec *argv, double timeout)
         usleep(10000);
     }
 }
+
+char *sched_bound_line(const char *tmpdir)
+{
+    char *path = xasprintf("%s/stderr", tmpdir);
+    char *text = read_file(path, NULL), *out = NULL;
+    free(path);
+    for (char *line = text, *next; line && *line && !out; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (!strncmp(line, "rlsched: dfs: ", 14))
+            out = xstrdup(line + 14);
+        if (!next)
+            break;
+    }
+    free(text);
+    return out;
+}

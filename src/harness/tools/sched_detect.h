@@ -26,6 +26,11 @@ bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
  * and any failing seed repeats with --seed.  Skipped when ARGV uses {tmp}
  * or {port}.  A no-op if k is already measured (the runtime keeps the
  * first measurement). */
+/* The runtime's exploration verdict from TMPDIR/stderr ("rlsched: dfs:
+ * all N schedules ... explored: no failure ...", or the failing schedule's
+ * line), without the prefix; NULL if the run did not explore. */
+char *sched_bound_line(const char *tmpdir);
+
 void sched_measure_steps(const struct strvec *argv, double timeout);
 
 #endif

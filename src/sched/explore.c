@@ -1,0 +1,526 @@
+/* explore.c - systematic exploration with a verdict (RACELAB_CHAOS=dfs),
+ * the race-detection phase of race-directed scheduling, and the
+ * scheduler's own RACELAB_CHAOS keys.  See docs/CHAOS.md.
+ *
+ * dfs: a *decision point* is every synchronization operation, every point
+ * where the running thread blocks, yields or ends, and (points=races) each
+ * racy instruction found by the detection phase or (points=all) every
+ * access.  The default schedule runs the current thread on, and round
+ * robin when it cannot.  A schedule is that default with a few decisions
+ * *forced* ("at point 12 run thread 1"); forcing another thread while the
+ * current one could go on is a preemption (bound=delay: every thread
+ * skipped in round-robin order is a delay).  The tree of all schedules
+ * with at most P preemptions is walked breadth-first by preemption count
+ * (iterative preemption bounding, as CHESS): all schedules with 0, then
+ * with 1, ... so the first failure found has the fewest preemptions there
+ * are.  No partial-order reduction: schedules that differ only in the order
+ * of independent steps are all run.
+ *
+ * Each schedule is one run: the driver (this process, stopped in rl_init
+ * after start-up, before any constructor of the program or main) forks a
+ * child per schedule, so a run costs a fork, not an exec.  Children add the
+ * alternatives they pass to a node pool in shared memory (a node is its
+ * parent node plus one forced decision), and record their thread switches
+ * (for the report of a failing run).  The child's output goes to a memfd,
+ * shown only if it fails.
+ */
+#include "rlsched.h"
+#include "chaos_spec.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NODE_MAX (1u << 22)     /* shared node pool: 64 MiB of address space */
+#define SWITCH_MAX 4096         /* switches kept for the failing run's report */
+#define RACY_MAX 65536
+#define FORCE_MAX 64
+
+bool rl_explore_active;
+bool rl_at_sync;
+
+struct node {
+    uint32_t parent;            /* UINT32_MAX: the root (the default schedule) */
+    uint32_t point;
+    uint32_t tid;
+    uint32_t cost;              /* preemptions (delays) of the whole schedule */
+};
+
+
+struct shared {
+    uint32_t nnodes;
+    uint32_t full;              /* the pool overflowed: not exhaustive */
+    uint32_t drift;             /* runs whose forced thread could not run */
+    uint32_t nswitch;
+    uint32_t nracy;
+    uintptr_t racy[RACY_MAX];
+    struct xswitch sw[SWITCH_MAX];
+    struct node nodes[];
+};
+
+static struct {
+    struct rl_spec spec;
+    struct shared *sh;
+    uint32_t node;              /* the schedule this child runs */
+    uint32_t cost;
+    struct { uint32_t point, tid; } ov[FORCE_MAX];
+    int nov, ov_i;
+    uint32_t branch_from;       /* points >= this one add alternatives */
+    uint32_t point;             /* decision points so far */
+    bool detecting;             /* a detection run: random preemptions */
+    uint64_t rng;
+    uintptr_t base;
+    bool trace;                 /* RACELAB_SCHED_TRACE: every decision point */
+} x;
+
+/* --- RACELAB_CHAOS keys ------------------------------------------------------ */
+
+void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out)
+{
+    memset(out, 0, sizeof *out);
+    out->dfs = c->strategy == CHAOS_DFS;
+    out->steps = c->steps;
+    out->points_set = c->given & (1u << CHAOS_KEY_points);
+    /* chaos_spec.h's words all|races|sync are RL_POINTS_* in that order;
+     * dfs explores the racing pairs unless told otherwise */
+    out->points = out->points_set ? c->points
+                  : out->dfs ? RL_POINTS_RACES : RL_POINTS_ALL;
+    out->bound = (c->given & (1u << CHAOS_KEY_delays)) != 0;
+    out->preemptions = out->bound ? c->delays : c->preemptions;
+    out->max = c->max;
+    out->detect = c->detect;
+    snprintf(out->force, sizeof out->force, "%s", c->force.s);
+}
+
+/* --- the child: choices at decision points --------------------------------- */
+
+static uint64_t xrnd(void)
+{
+    x.rng ^= x.rng << 13;
+    x.rng ^= x.rng >> 7;
+    x.rng ^= x.rng << 17;
+    return x.rng;
+}
+
+/* Round robin: the first eligible thread after ME's id (ME itself last). */
+static struct rl_thread *next_rr(struct rl_thread **t, size_t n, int from, int skip)
+{
+    struct rl_thread *first = NULL, *after = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!rl_eligible(t[i]) || t[i]->id == skip)
+            continue;
+        if (!first)
+            first = t[i];
+        if (t[i]->id > from && !after)
+            after = t[i];
+    }
+    return after ? after : first;
+}
+
+/* The cost of running B instead of the default D at a point where ME
+ * (eligible or not) was running. */
+static uint32_t cost_of(struct rl_thread **t, size_t n, struct rl_thread *me,
+                        bool me_ok, struct rl_thread *d, struct rl_thread *b)
+{
+    /* preemptions: switching away from a thread that could go on, and
+     * (so that blocking points with many waiters do not multiply the tree
+     * unboundedly) picking other than round robin's next where it cannot */
+    (void)me;
+    (void)me_ok;
+    if (!x.spec.bound)
+        return b != d ? 1 : 0;
+    uint32_t c = 0;             /* delays: threads skipped from D to B */
+    int from = d->id - 1;
+    for (struct rl_thread *u = d; u && u != b; c++) {
+        from = u->id;
+        u = next_rr(t, n, from, -1);
+        if (c > n)
+            break;
+    }
+    return c;
+}
+
+static void add_alternatives(struct rl_thread **t, size_t n, struct rl_thread *me,
+                             bool me_ok, struct rl_thread *d, uint32_t point)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!rl_eligible(t[i]) || t[i] == d)
+            continue;
+        uint32_t c = x.cost + cost_of(t, n, me, me_ok, d, t[i]);
+        if (c > (uint32_t)x.spec.preemptions)
+            continue;
+        uint32_t k = __atomic_fetch_add(&x.sh->nnodes, 1, __ATOMIC_RELAXED);
+        if (k >= NODE_MAX) {
+            x.sh->full = 1;
+            x.sh->nnodes = NODE_MAX;
+            return;
+        }
+        x.sh->nodes[k] = (struct node){ x.node, point, (uint32_t)t[i]->id, c };
+    }
+}
+
+static void note_switch(struct rl_thread *me, struct rl_thread *to, bool preempt)
+{
+    if (!x.sh || to == me || x.sh->nswitch >= SWITCH_MAX)
+        return;
+    x.sh->sw[x.sh->nswitch++] = (struct xswitch){
+        rl_steps, me ? me->id : -1, to->id,
+        rl_last_pc ? (uintptr_t)rl_last_pc - x.base : 0, preempt };
+}
+
+struct rl_thread *rl_explore_choose(struct rl_thread *me)
+{
+    size_t n;
+    struct rl_thread **t = rl_thread_list(&n);
+    bool me_ok = me && rl_eligible(me);
+    bool fair = me_ok && rl_starved;
+
+    if (me_ok && !fair && !rl_at_sync && x.spec.points == RL_POINTS_SYNC)
+        return me;      /* not a decision point: a wake-up's re-check */
+    uint32_t point = x.point++;
+    struct rl_thread *d = me_ok && !fair ? me : next_rr(t, n, me ? me->id : -1,
+                                                        fair ? me->id : -1);
+    if (!d)
+        d = me;
+    struct rl_thread *pick = d;
+    if (x.ov_i < x.nov && x.ov[x.ov_i].point == point) {
+        uint32_t want = x.ov[x.ov_i++].tid;
+        pick = NULL;
+        for (size_t i = 0; i < n; i++)
+            if ((uint32_t)t[i]->id == want && rl_eligible(t[i]))
+                pick = t[i];
+        if (!pick) {
+            if (x.sh)
+                __atomic_fetch_add(&x.sh->drift, 1, __ATOMIC_RELAXED);
+            pick = d;
+        }
+    } else if (x.detecting && xrnd() % (rl_at_sync || !me_ok ? 2 : 32) == 0) {
+        size_t k = 0, e = 0;
+        for (size_t i = 0; i < n; i++)
+            e += rl_eligible(t[i]);
+        size_t want = e ? xrnd() % e : 0;
+        for (size_t i = 0; i < n; i++)
+            if (rl_eligible(t[i]) && k++ == want)
+                pick = t[i];
+    } else if (x.sh && !x.detecting && point >= x.branch_from && !fair) {
+        add_alternatives(t, n, me, me_ok, d, point);
+    }
+    note_switch(me, pick, me_ok && pick != me);
+    if (x.trace)
+        rl_print("rlsched: dfs point %u (step %llu): thread %d%s -> %d\n", point,
+                 (unsigned long long)rl_steps, me ? me->id : -1, me_ok ? "" : " (cannot run)",
+                 pick ? pick->id : -1);
+    return pick;
+}
+
+/* --- the driver ------------------------------------------------------------------ */
+
+static int out_fd = -1, err_fd = -1, in_fd = -1;
+static volatile sig_atomic_t stop_sig;     /* the driver was asked to stop */
+
+static void on_stop(int sig) { stop_sig = sig; }
+
+static void race_sink(uintptr_t off)
+{
+    uint32_t k = __atomic_fetch_add(&x.sh->nracy, 1, __ATOMIC_RELAXED);
+    if (k < RACY_MAX)
+        x.sh->racy[k] = off;
+}
+
+/* Forks one run.  In the child: returns 0, output to the memfds, dies
+ * with the driver.  In the driver: waits, returns 1 and the status. */
+static int run_one(int *status)
+{
+    if (ftruncate(out_fd, 0) < 0 || ftruncate(err_fd, 0) < 0 ||
+        lseek(out_fd, 0, SEEK_SET) < 0 || lseek(err_fd, 0, SEEK_SET) < 0) {
+        rl_print("rlsched: dfs: resetting the output memfds: %s\n", strerror(errno));
+        _exit(3);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        rl_print("rlsched: dfs: fork: %s\n", strerror(errno));
+        _exit(3);
+    }
+    if (pid == 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (in_fd >= 0) {   /* every schedule reads the same input, from its start */
+            char path[64];
+            snprintf(path, sizeof path, "/proc/self/fd/%d", in_fd);
+            int fd = open(path, O_RDONLY);
+            if (fd < 0 || dup2(fd, 0) < 0) {
+                rl_print("rlsched: dfs: reopening the input: %s\n", strerror(errno));
+                _exit(3);
+            }
+            close(fd);
+            close(in_fd);
+        }
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        close(out_fd);
+        close(err_fd);
+        return 0;
+    }
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return 1;
+}
+
+static bool failed(int st)
+{
+    return WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0);
+}
+
+static void copy_out(int from, int to)
+{
+    char buf[8192];
+    ssize_t n;
+    lseek(from, 0, SEEK_SET);
+    while ((n = read(from, buf, sizeof buf)) > 0)
+        if (RL_SYS(SYS_write, to, buf, n) < 0)
+            break;
+}
+
+/* The driver's standard input (a pipe or file), kept once in a memfd so
+ * that every schedule reads all of it; a terminal is left alone. */
+static void keep_input(void)
+{
+    if (isatty(0) || fcntl(0, F_GETFL) < 0)
+        return;
+    in_fd = memfd_create("rlsched-in", 0);
+    if (in_fd < 0) {
+        rl_print("rlsched: dfs: memfd for the input: %s\n", strerror(errno));
+        _exit(3);
+    }
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof buf)) > 0)
+        if (RL_SYS(SYS_write, in_fd, buf, n) != n) {
+            rl_print("rlsched: dfs: keeping the input: %s\n", strerror(errno));
+            _exit(3);
+        }
+    if (n < 0) {
+        rl_print("rlsched: dfs: reading the input: %s\n", strerror(errno));
+        _exit(3);
+    }
+}
+
+/* Phase 1 of points=races: DETECT runs (the default schedule, then random
+ * choices at synchronization) with happens-before tracking; the racy
+ * instructions go to PATH. */
+static void detect_races(const char *path)
+{
+    int st;
+    for (int i = 0; i < x.spec.detect; i++) {
+        if (run_one(&st) == 0) {
+            /* run 0 the default schedule; then random switches at every
+             * access (1/32) and synchronization (1/2), so that either
+             * order of two unsynchronized accesses happens */
+            rl_hb_on = true;
+            rl_points = i > 0 ? RL_POINTS_ALL : RL_POINTS_SYNC;
+            rl_explore_active = true;
+            x.spec.points = rl_points;
+            x.detecting = i > 0;
+            x.rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
+            rl_races_sink(race_sink);
+            return;
+        }
+        for (uint32_t k = 0; k < x.sh->nracy && k < RACY_MAX; k++)
+            rl_racy_add(x.sh->racy[k]);
+        x.sh->nracy = 0;
+    }
+    if (path)
+        rl_races_save(path);
+    if (!getenv("RACELAB_SCHED_QUIET") || !*getenv("RACELAB_SCHED_QUIET"))
+        rl_print("rlsched: race detection: %zu racy instructions in %d runs%s%s\n",
+                 rl_racy_count(), x.spec.detect, path ? ", kept in " : "", path ? path : "");
+}
+
+static void child_setup(uint32_t node)
+{
+    uint32_t chain[FORCE_MAX];
+    int n = 0;
+    for (uint32_t k = node; k != UINT32_MAX && n < FORCE_MAX; k = x.sh->nodes[k].parent)
+        if (x.sh->nodes[k].parent != UINT32_MAX)
+            chain[n++] = k;
+    x.nov = 0;
+    for (int i = n - 1; i >= 0; i--) {
+        x.ov[x.nov].point = x.sh->nodes[chain[i]].point;
+        x.ov[x.nov++].tid = x.sh->nodes[chain[i]].tid;
+    }
+    x.node = node;
+    x.cost = x.sh->nodes[node].cost;
+    x.branch_from = x.nov ? x.ov[x.nov - 1].point + 1 : 0;
+    rl_explore_active = true;
+}
+
+bool rl_explore_child(void) { return x.sh != NULL; }
+
+static void print_force(char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < x.nov && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%u@%u", i ? "," : "",
+                                x.ov[i].point, x.ov[i].tid);
+}
+
+static const char *points_name(int p)
+{
+    return p == RL_POINTS_ALL ? "all" : p == RL_POINTS_RACES ? "races" : "sync";
+}
+
+static void report_failure(uint32_t node, int st, uint64_t runs, const char *races_path)
+{
+    char force[400], what[64];
+    child_setup(node);
+    rl_explore_active = false;
+    print_force(force, sizeof force);
+    copy_out(out_fd, 1);
+    copy_out(err_fd, 2);
+    if (WIFSIGNALED(st))
+        snprintf(what, sizeof what, "signal %d", WTERMSIG(st));
+    else
+        snprintf(what, sizeof what, "exit status %d", WEXITSTATUS(st));
+    rl_schedule_report(x.sh->sw, x.sh->nswitch, x.base);
+    rl_print("rlsched: dfs: schedule %llu failed (%s) with %u %s, the fewest of any "
+             "failing schedule (all with fewer were explored); to repeat: "
+             "RACELAB_CHAOS=dfs:points=%s:%s=%u:force=%s%s%s\n",
+             (unsigned long long)runs, what, x.cost, x.spec.bound ? "delays" : "preemptions",
+             points_name(x.spec.points), x.spec.bound ? "delays" : "preemptions",
+             x.spec.preemptions, force[0] ? force : "none",
+             races_path && x.spec.points == RL_POINTS_RACES ? " with the races file " : "",
+             races_path && x.spec.points == RL_POINTS_RACES ? races_path : "");
+    if (WIFSIGNALED(st)) {
+        signal(WTERMSIG(st), SIG_DFL);
+        raise(WTERMSIG(st));
+    }
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
+/* Walks the tree by cost (iterative bounding); never returns in the
+ * driver. */
+static void explore(const char *races_path)
+{
+    uint64_t runs = 0;
+    int st;
+    x.sh->nodes[0] = (struct node){ UINT32_MAX, 0, 0, 0 };
+    x.sh->nnodes = 1;
+    signal(SIGTERM, on_stop);   /* a timeout: say how far it got */
+    signal(SIGINT, on_stop);
+    for (uint32_t c = 0; c <= (uint32_t)x.spec.preemptions; c++) {
+        for (uint32_t i = 0; i < x.sh->nnodes; i++) {
+            if (x.sh->nodes[i].cost != c)
+                continue;
+            if (runs >= x.spec.max) {
+                rl_print("rlsched: dfs: stopped after %llu schedules (max=%llu) at %u %s: "
+                         "no failure, but the bound was not exhausted\n",
+                         (unsigned long long)runs, (unsigned long long)x.spec.max, c,
+                         x.spec.bound ? "delays" : "preemptions");
+                _exit(0);
+            }
+            x.sh->nswitch = 0;
+            runs++;
+            if (run_one(&st) == 0) {
+                child_setup(i);
+                return;
+            }
+            if (failed(st) && !(stop_sig && WIFSIGNALED(st)))
+                report_failure(i, st, runs, races_path);
+            if (stop_sig) {
+                rl_print("rlsched: dfs: stopped by signal %d after %llu schedules at %u %s: "
+                         "no failure, but the bound was not exhausted\n", (int)stop_sig,
+                         (unsigned long long)runs, c, x.spec.bound ? "delays" : "preemptions");
+                _exit(128 + stop_sig);
+            }
+        }
+    }
+    char pts[96];
+    if (x.spec.points == RL_POINTS_RACES)
+        snprintf(pts, sizeof pts, "synchronization and %zu racy instructions", rl_racy_count());
+    else
+        snprintf(pts, sizeof pts, "%s", x.spec.points == RL_POINTS_ALL
+                 ? "every access and synchronization" : "synchronization");
+    rl_print("rlsched: dfs: all %llu schedules with at most %d %s explored: no failure "
+             "(decision points: %s%s%s)\n", (unsigned long long)runs, x.spec.preemptions,
+             x.spec.bound ? "delays" : "preemptions (or non-round-robin picks)", pts,
+             x.sh->full ? "; NOT exhaustive: the node pool overflowed" : "",
+             x.sh->drift ? "; NOT exhaustive: the program is not deterministic "
+                           "under a fixed schedule (forced decisions drifted)" : "");
+    _exit(x.sh->full || x.sh->drift ? 3 : 0);
+}
+
+static void parse_force(const char *s)
+{
+    while (*s && x.nov < FORCE_MAX) {
+        char *end;
+        unsigned long p = strtoul(s, &end, 10);
+        if (*end != '@')
+            break;
+        unsigned long t = strtoul(end + 1, &end, 10);
+        x.ov[x.nov].point = (uint32_t)p;
+        x.ov[x.nov++].tid = (uint32_t)t;
+        s = *end == ',' ? end + 1 : end;
+        if (!*end)
+            break;
+    }
+}
+
+void rl_explore_start(const struct rl_spec *spec, const char *races_path)
+{
+    x.spec = *spec;
+    x.base = 0;
+    x.trace = getenv("RACELAB_SCHED_TRACE") && *getenv("RACELAB_SCHED_TRACE") &&
+              strcmp(getenv("RACELAB_SCHED_TRACE"), "0") != 0;
+    Dl_info di;
+    if (dladdr((void *)rl_init, &di))
+        x.base = (uintptr_t)di.dli_fbase;
+    rl_points = spec->points;
+    bool need_races = spec->points == RL_POINTS_RACES &&
+                      (!races_path || rl_races_load(races_path) < 0);
+    bool replaying = getenv("RACELAB_SCHED_REPLAY") && *getenv("RACELAB_SCHED_REPLAY");
+    if (spec->dfs && (spec->force[0] || replaying)) {
+        if (strcmp(spec->force, "none") != 0)
+            parse_force(spec->force);
+        rl_explore_active = true;
+        if (!need_races)
+            return;
+    }
+    if (!need_races && !spec->dfs)
+        return;
+    size_t size = sizeof(struct shared) + (spec->dfs ? NODE_MAX : 1) * sizeof(struct node);
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
+                   MAP_NORESERVE, -1, 0);
+    out_fd = memfd_create("rlsched-out", 0);
+    err_fd = memfd_create("rlsched-err", 0);
+    if (m == MAP_FAILED || out_fd < 0 || err_fd < 0) {
+        rl_print("rlsched: dfs: cannot set up the driver: %s\n", strerror(errno));
+        _exit(3);
+    }
+    x.sh = m;
+    keep_input();
+    if (need_races) {
+        detect_races(races_path);
+        if (rl_hb_on)
+            return;     /* a detection child */
+    }
+    if (!spec->dfs || spec->force[0] || replaying) {
+        munmap(m, size);
+        x.sh = NULL;
+        close(out_fd);
+        close(err_fd);
+        rl_points = spec->points;
+        return;
+    }
+    explore(races_path);
+}
