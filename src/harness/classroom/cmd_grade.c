@@ -423,7 +423,11 @@ static int grade_rollup(const struct grade_opts *g, struct sub *subs, size_t n, 
            g->scen_arg, now_mono() - t0, accepted, n - accepted);
     printf("  %s\n  %s\n  %s\n", csv, xml, html);
 out:
-    if ((fc && fclose(fc) != 0) | (fx && fclose(fx) != 0) | (fh && fclose(fh) != 0))
+    /* every file closed, whichever failed: a failed close lost data */
+    int bad = fc && fclose(fc) != 0;
+    bad += fx && fclose(fx) != 0;
+    bad += fh && fclose(fh) != 0;
+    if (bad)
         rc = EXIT_ENV;
     free(csv);
     free(xml);

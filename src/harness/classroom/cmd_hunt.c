@@ -459,7 +459,9 @@ static int prepare_case(const struct paths *p, const struct scenario *s, const c
     if (!f1 || !f2 || fprintf(f1, "id %s\nseed %ld\ntoken %s\n", id, seed, tok) < 0 ||
         fprintf(f2, "%s\n", args) < 0)
         bad = 1;
-    if ((f1 && fclose(f1) != 0) | (f2 && fclose(f2) != 0))
+    if (f1 && fclose(f1) != 0)
+        bad = 1;
+    if (f2 && fclose(f2) != 0)
         bad = 1;
     char *www = xasprintf("%s/www", dir);
     struct stat st;
