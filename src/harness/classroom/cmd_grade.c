@@ -424,10 +424,11 @@ static int grade_rollup(const struct grade_opts *g, struct sub *subs, size_t n, 
     printf("  %s\n  %s\n  %s\n", csv, xml, html);
 out:
     /* every file closed, whichever failed: a failed close lost data */
-    int bad = fc && fclose(fc) != 0;
-    bad += fx && fclose(fx) != 0;
-    bad += fh && fclose(fh) != 0;
-    if (bad)
+    if (fc && fclose(fc) != 0)
+        rc = EXIT_ENV;
+    if (fx && fclose(fx) != 0)
+        rc = EXIT_ENV;
+    if (fh && fclose(fh) != 0)
         rc = EXIT_ENV;
     free(csv);
     free(xml);
