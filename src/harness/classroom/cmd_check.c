@@ -190,7 +190,8 @@ static char *core_build(const char *cache, const char *source, int fl)
 static int chown_root(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st; (void)flag; (void)ftw;
-    if (lchown(p, 0, 0) < 0) {}
+    if (lchown(p, 0, 0) < 0 && errno != ENOENT)
+        return -1;      /* nftw stops: the caller reports the tree unowned */
     if (flag == FTW_D)
         chmod(p, 0755);
     return 0;
@@ -540,7 +541,13 @@ static int submission_build(struct sandbox *sb, const char *cache, const char *s
             for (int fl = 0; fl < FL_COUNT && b->ok && rc == 0; fl++)
                 if (need[fl])
                     rc = build_flavor(sb, fl, tmp, scen, module, core, b);
-            nftw(tmp, chown_root, 16, FTW_PHYS);
+            /* back to root before the cache keeps it: a file the slot UID
+             * still owned could be changed by the next submission */
+            if (nftw(tmp, chown_root, 16, FTW_PHYS) != 0 && rc == 0) {
+                errorf("check: %s: cannot take the build back from the sandbox's UID: %s",
+                       tmp, strerror(errno));
+                rc = -1;
+            }
             if (rc == 0)
                 build_store(tmp, cdir);
         }

@@ -134,7 +134,10 @@ int sandbox_open(struct sandbox *sb, const char *parent, char *err, size_t errle
         /* root-owned, traversable: the slot UID must reach its own dir even
          * when the caller's $TMPDIR is private (0700) */
         mkdir(SLOT_DIR, 0711);
-        if (chmod(SLOT_DIR, 0711) < 0) {}
+        if (chmod(SLOT_DIR, 0711) < 0) {
+            snprintf(err, errlen, "chmod 0711 %s: %s", SLOT_DIR, strerror(errno));
+            return -1;
+        }
         if (slot_pick(sb, err, errlen) < 0)
             return -1;
         sandbox_kill_all(sb);       /* leftovers of a crashed grader */
@@ -388,7 +391,10 @@ static void fail_report(int fd, int stage, int err, const char *what)
 {
     struct spawn_fail f = {stage, err, ""};
     snprintf(f.what, sizeof f.what, "%s", what ? what : "");
-    if (write(fd, &f, sizeof f) < 0) {}
+    /* the parent reads this or EOF; EOF alone already fails the spawn
+     * ("the child exited before exec"), so a lost report loses only words */
+    if (write(fd, &f, sizeof f) < 0)
+        return;
 }
 
 /* mkdir -p PATH (mode 0755); 0 or -1. */
@@ -625,7 +631,10 @@ static void ns_init_loop(pid_t child, int status_fd, const sigset_t *set)
                 /* what the command left running (daemons, forks) dies with
                  * us, but the verdict must know about it */
                 int msg[2] = {st, ns_count_left()};
-                if (write(status_fd, msg, sizeof msg) < 0) {}
+                /* a lost status reads as EOF: the parent then reports the
+                 * command's status unknown, an environment error */
+                if (write(status_fd, msg, sizeof msg) < 0)
+                    _exit(1);
                 _exit(0);
             }
     }
@@ -835,7 +844,10 @@ static int spawn_release(struct sandbox *sb, pid_t pid, int go_w, int efd_r,
         write_text(fl, pidtxt);
         free(fl);
     }
-    if (write(go_w, "g", 1) != 1) {}
+    /* a child that cannot get "go" died already (EPIPE): its error report
+     * or EOF on efd_r, read next, says so */
+    if (write(go_w, "g", 1) != 1)
+        warnf("sandbox: the child was gone before it was told to start");
     close(go_w);
     n = read(efd_r, &f, sizeof f);
     close(efd_r);
