@@ -162,7 +162,8 @@ static struct sub *grade_collect(const char *dir, const char *module, size_t *n)
     }
     free(names);
     free(modfile);
-    qsort(subs, *n, sizeof *subs, by_student);
+    if (*n > 1)         /* an empty class: no array */
+        qsort(subs, *n, sizeof *subs, by_student);
     return subs;
 }
 

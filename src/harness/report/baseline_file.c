@@ -364,7 +364,8 @@ static int cmp_entry(const void *a, const void *b)
 /* One race per line, cells in sorted order. */
 static int entries_print(FILE *f, struct entries *e)
 {
-    qsort(e->v, e->n, sizeof *e->v, cmp_entry);
+    if (e->n > 1)        /* an empty baseline has no array: qsort(NULL) is UB */
+        qsort(e->v, e->n, sizeof *e->v, cmp_entry);
     fprintf(f, "{\"racelab_baseline\": %d, \"fingerprint_depth\": %d, "
             "\"cells\": [", BASELINE_VERSION, finding_get_fingerprint_depth());
     for (size_t i = 0; i < e->n; i++) {

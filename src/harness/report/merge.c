@@ -35,7 +35,8 @@ static int merge_into(struct cell_result *c, struct cell_result *m)
     c->nruns += m->nruns;
     m->nruns = 0;
     /* Stable enough: seeds are distinct per run of a cell (base + i). */
-    qsort(c->runs, c->nruns, sizeof *c->runs, cmp_seed);
+    if (c->nruns > 1)   /* no runs: no array (qsort(NULL) is UB) */
+        qsort(c->runs, c->nruns, sizeof *c->runs, cmp_seed);
 
     fs = realloc(c->findings, (c->nfindings + m->nfindings + 1) * sizeof *fs);
     if (!fs)

@@ -412,7 +412,8 @@ int scenarios_load_all(const char *source, struct scenario **out,
         free(m);
     }
     closedir(d);     /* EBADF only: nothing to lose */
-    qsort(names.v, names.n, sizeof(char *), cmp_str);
+    if (names.n > 1)    /* no scenario: no array */
+        qsort(names.v, names.n, sizeof(char *), cmp_str);
     s = xcalloc(names.n + 1, sizeof *s);
     for (size_t i = 0; i < names.n; i++) {
         char *dir = xasprintf("%s/%s", root, names.v[i]);
