@@ -84,11 +84,21 @@ static bool frame_source(const char *line, char *func, size_t flen,
         n = llen - 1;
     memcpy(loc, at, n);
     loc[n] = '\0';
-    /* glibc's own sources are relative (./nptl/...), and the chaos
-     * wrappers (src/chaos/wrap.c, __wrap_*) only pass calls through: the
-     * caller is the frame worth naming. */
-    return loc[0] != '.' && strncmp(func, "__wrap_", 7) != 0 &&
-           !strstr(loc, "src/chaos/");
+    /* glibc's own sources are relative and name its folders (./nptl/...,
+     * ../sysdeps/...); a program built with relative debug paths
+     * (./src/x.c) is still the program.  The chaos wrappers
+     * (src/chaos/wrap.c, __wrap_*) only pass calls through: the caller is
+     * the frame worth naming. */
+    static const char *const libc_dirs[] = {"nptl/", "sysdeps/", "csu/", "misc/",
+                                            "stdlib/", "libio/", "posix/", "io/"};
+    const char *rel = loc;
+    while (!strncmp(rel, "./", 2) || !strncmp(rel, "../", 3))
+        rel += rel[1] == '/' ? 2 : 3;
+    if (rel != loc)
+        for (size_t i = 0; i < sizeof libc_dirs / sizeof *libc_dirs; i++)
+            if (!strncmp(rel, libc_dirs[i], strlen(libc_dirs[i])))
+                return false;
+    return strncmp(func, "__wrap_", 7) != 0 && !strstr(loc, "src/chaos/");
 }
 
 static bool is_lock_frame(const char *func)
