@@ -1,8 +1,7 @@
 /* tsan.c - ThreadSanitizer as a detector: clang -fsanitize=thread builds,
  * TSAN_OPTIONS with a log per process (RUN/tsan.PID), the runtime's own
- * failures (tool_health.c), the text reports (report/tsan_report.c). */
+ * failures quoted from its output, the text reports (report/tsan_report.c). */
 #include "detector.h"
-#include "tool_health.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -76,8 +75,13 @@ static void tsan_command(const struct detector_run *run, struct strvec *argv,
 
 static char *tsan_health(const struct detector_run *run, bool finished)
 {
+    static const char *const needles[] = {
+        "CHECK failed", "FATAL: ThreadSanitizer", "ThreadSanitizer: failed",
+        "ThreadSanitizer: ERROR:",      /* "Flag parsing failed." */
+        "ThreadSanitizer: unexpected memory mapping", NULL};
+
     (void)finished;     /* TSan's failures are lines, whenever they appear */
-    return tsan_runtime_failure(run->tmp);
+    return detector_failure_line(run, "tsan.", needles);
 }
 
 static int tsan_parse(const struct detector_run *run, struct finding_list *out,

@@ -1,7 +1,6 @@
 /* valgrind.c - the Valgrind half of Helgrind and DRD: the command line,
- * the health check (tool_health.c) and vg.xml read early. */
+ * the health check and vg.xml read early. */
 #include "valgrind.h"
-#include "tool_health.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,9 +37,40 @@ void valgrind_command(const char *tool, const struct detector_run *run,
         sv_push_own(argv, xasprintf("--suppressions=%s", run->suppressions));
 }
 
+/* Valgrind's own failure: a line of its stderr, or (once it finished) an
+ * XML report it never closed, with its first words on stderr. */
 char *valgrind_health(const struct detector_run *run, bool finished)
 {
-    return valgrind_failure(run->tmp, finished);
+    static const char *const needles[] = {
+        "valgrind: Unknown option", "valgrind: Bad option", "Bad option:",
+        "FATAL:", "the 'impossible' happened", "Assertion '",
+        "Valgrind's memory management: out of memory",
+        "valgrind: failed to start tool", "cannot open suppressions file",
+        "can't open suppressions file", NULL};
+    char *line = detector_failure_line(run, NULL, needles), *p, *xml, *text, *s;
+
+    if (line || !finished)
+        return line;
+    p = xasprintf("%s/vg.xml", run->tmp);
+    xml = read_file(p, NULL);
+    free(p);
+    if (xml && strstr(xml, "</valgrindoutput>")) {
+        free(xml);
+        return NULL;
+    }
+    free(xml);
+    /* No XML, or never closed: valgrind stopped before its end.  Its
+     * first words on stderr say why. */
+    p = xasprintf("%s/stderr", run->tmp);
+    text = read_file(p, NULL);
+    free(p);
+    for (s = text; s && (*s == '\n' || *s == ' '); s++)
+        ;
+    line = s && *s ? xasprintf("valgrind wrote no complete XML report: %.*s",
+                               (int)strcspn(s, "\n"), s)
+                   : xstrdup("valgrind wrote no complete XML report and printed nothing");
+    free(text);
+    return line;
 }
 
 /* Valgrind's XML is only well formed once valgrind exits.  To read it
