@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,4 +231,36 @@ const char *rl_status_upper(enum cell_status s)
     case CELL_ERROR: return "ERROR";
     }
     return "?";
+}
+
+char *rl_read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    size_t cap = 0, n;
+
+    *len = 0;
+    if (!f) {
+        rl_seterr(err, errlen, "fopen %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    do {
+        if (rl_reserve(&buf, &cap, *len + 65536, 1) < 0) {
+            rl_seterr(err, errlen, "read %s: out of memory", path);
+            fclose(f);      /* read only, failing anyway */
+            free(buf);
+            return NULL;
+        }
+        n = fread(buf + *len, 1, cap - *len - 1, f);
+        *len += n;
+    } while (n > 0);
+    if (ferror(f)) {
+        rl_seterr(err, errlen, "fread %s: %s", path, strerror(errno));
+        fclose(f);          /* read only, failing anyway */
+        free(buf);
+        return NULL;
+    }
+    fclose(f);              /* read only: everything is in BUF */
+    buf[*len] = '\0';
+    return buf;
 }

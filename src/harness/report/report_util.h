@@ -18,6 +18,9 @@ void rl_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Grows *ARR (of *CAP elements of SIZE bytes) to hold at least NEED. */
 int rl_reserve(void *arr, size_t *cap, size_t need, size_t size);
+/* The whole file at PATH, NUL-terminated, its length in *LEN (malloc'd);
+ * NULL with ERR naming the path and the error. */
+char *rl_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
 /* PATH relative to the source root when it lies under it, else PATH. */
 const char *rl_source_relative(const char *path);

@@ -410,34 +410,14 @@ int tsan_parse_buffer(const char *text, size_t len, struct finding_list *out,
 int tsan_parse_file(const char *path, struct finding_list *out,
                     char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
+    size_t len;
+    char *text = rl_read_file(path, &len, err, errlen);
     int rc;
 
-    if (!f) {
-        rl_seterr(err, errlen, "fopen %s: %s", path, strerror(errno));
+    if (!text)
         return -1;
-    }
-    do {
-        if (rl_reserve(&buf, &cap, len + 65536, 1) < 0) {
-            rl_seterr(err, errlen, "read %s: out of memory", path);
-            fclose(f);      /* read only, failing anyway */
-            free(buf);
-            return -1;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    if (ferror(f)) {
-        rl_seterr(err, errlen, "fread %s: %s", path, strerror(errno));
-        fclose(f);          /* read only, failing anyway */
-        free(buf);
-        return -1;
-    }
-    fclose(f);              /* read only: everything is in BUF */
-    rc = tsan_parse_buffer(buf ? buf : "", len, out, err, errlen);
-    free(buf);
+    rc = tsan_parse_buffer(text, len, out, err, errlen);
+    free(text);
     return rc;
 }
 
