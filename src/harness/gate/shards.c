@@ -73,22 +73,6 @@ size_t shard_ledger_add(struct shard_ledger *l, struct cell_result *cells,
     return kept;
 }
 
-static void add(struct strbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void add(struct strbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    sb_printf(b, "%s%s", b->len ? "; " : "", s ? s : "?");
-    free(s);
-}
-
 char *shard_ledger_problems(const struct shard_ledger *l,
                             const struct cell_result *c, bool *fatal)
 {
@@ -107,22 +91,24 @@ char *shard_ledger_problems(const struct shard_ledger *l,
             first = e;
         if (e->s.total != first->s.total || e->s.seed_base != first->s.seed_base ||
             e->s.runs_total != first->s.runs_total) {
-            add(&b, "%s holds shard %ld/%ld of %zu runs from seed %lu, %s "
-                "shard %ld/%ld of %zu runs from seed %lu: not one gate's "
-                "shards", first->file, first->s.index, first->s.total,
-                first->s.runs_total, first->s.seed_base, e->file, e->s.index,
-                e->s.total, e->s.runs_total, e->s.seed_base);
+            sb_list_printf(&b, "; ", "%s holds shard %ld/%ld of %zu runs from seed "
+                           "%lu, %s shard %ld/%ld of %zu runs from seed %lu: not "
+                           "one gate's shards", first->file, first->s.index,
+                           first->s.total, first->s.runs_total, first->s.seed_base,
+                           e->file, e->s.index, e->s.total, e->s.runs_total,
+                           e->s.seed_base);
             *fatal = true;
         } else if (e->doubled) {
-            add(&b, "shard %ld/%ld given twice (%s and %s)",
-                e->s.index, e->s.total, find(l, key, e->s.index)->file, e->file);
+            sb_list_printf(&b, "; ", "shard %ld/%ld given twice (%s and %s)",
+                           e->s.index, e->s.total, find(l, key, e->s.index)->file,
+                           e->file);
         }
     }
     /* a shard with no runs (I > runs_total) writes no cell: not missing */
     for (long i = 1; first && !*fatal && i <= first->s.total &&
                      (size_t)i <= first->s.runs_total; i++)
         if (!find(l, key, i))
-            add(&b, "shard %ld/%ld missing", i, first->s.total);
+            sb_list_printf(&b, "; ", "shard %ld/%ld missing", i, first->s.total);
     free(key);
     if (!b.len) {
         sb_free(&b);

@@ -504,22 +504,6 @@ static bool is_crash(struct run *r, int *sig)
 
 /* --- phases of a run ---------------------------------------------------- */
 
-static void note(struct run *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void note(struct run *r, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    sb_printf(&r->notes, "%s%s", r->notes.len ? "; " : "", s ? s : "");
-    free(s);
-}
-
 static bool uses_port(const struct run_spec *s)
 {
     return args_use(s->argv.v, s->argv.n, ARG_PORT);
@@ -988,7 +972,8 @@ static void perf_oracle(struct run *r, const char *name, const char *fmt, ...)
     if (r->spec->symptom && strcmp(r->spec->symptom, name) == 0)
         fire(r, name, "%s", s ? s : "");
     else
-        note(r, "%s (noted, not an oracle here): %s", name, s ? s : "");
+        sb_list_printf(&r->notes, "; ", "%s (noted, not an oracle here): %s", name,
+                       s ? s : "");
     free(s);
 }
 
@@ -1024,8 +1009,8 @@ static void check_load_cmd(struct run *r)
         return;
     }
     if (!r->load_ended) {
-        note(r, "the --load command was still running at the end of the "
-             "run and was stopped: its exit status could not count");
+        sb_list_printf(&r->notes, "; ", "the --load command was still running at the "
+                       "end of the run and was stopped: its exit status could not count");
         return;
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -1033,7 +1018,7 @@ static void check_load_cmd(struct run *r)
     proc_describe(st, desc, sizeof desc);
     if (!r->sent_term) {
         /* the program ended by itself: its exit is the run's evidence */
-        note(r, "the --load command ended with %s", desc);
+        sb_list_printf(&r->notes, "; ", "the --load command ended with %s", desc);
         return;
     }
     tail = file_tail(r, "load.stderr");
@@ -1116,8 +1101,8 @@ static void phase_reports(struct run *r)
     int n;
 
     if (r->stopped_early)
-        note(r, "stopped early after the expected finding at %.2f s",
-             rec->first_finding_seconds);
+        sb_list_printf(&r->notes, "; ", "stopped early after the expected finding at "
+                       "%.2f s", rec->first_finding_seconds);
     /* A tool that failed may have reported findings before it did: they
      * count (cell_judge says the tool then failed).  An env error tested
      * nothing. */
@@ -1132,7 +1117,7 @@ static void phase_reports(struct run *r)
         finding_list_free(&out->findings);
         finding_list_init(&out->findings);
         parse_reports(r, &out->findings, true, err, sizeof err);
-        note(r, "report partly unreadable: %s", err);
+        sb_list_printf(&r->notes, "; ", "report partly unreadable: %s", err);
     }
     rec->nfindings = out->findings.count;
     out->tp = xcalloc(out->findings.count + 1, sizeof *out->tp);

@@ -106,6 +106,21 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
     free(s);
 }
 
+void sb_list_printf(struct strbuf *sb, const char *sep, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom();
+    va_end(ap);
+    if (sb->len)
+        sb_puts(sb, sep);
+    sb_puts(sb, s);
+    free(s);
+}
+
 char *sb_steal(struct strbuf *sb)
 {
     char *s = sb->buf ? sb->buf : xstrdup("");

@@ -33,6 +33,9 @@ void sb_add(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Appends one item of a list: SEP first unless SB is empty. */
+void sb_list_printf(struct strbuf *sb, const char *sep, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 char *sb_steal(struct strbuf *sb);      /* returns buf (never NULL) */
 void sb_free(struct strbuf *sb);
 
