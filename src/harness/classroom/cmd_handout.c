@@ -332,21 +332,10 @@ static int handout_write(struct handout *h, const struct paths *p)
 int cmd_handout(int argc, char **argv, struct paths *p)
 {
     struct handout h = {0};
-    int rc, i = 1;
+    int rc, i;
 
-    while (i < argc && argv[i][0] == '-') {
-        if (!strcmp(argv[i], "--help")) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!strcmp(argv[i], "--source-dir") && i + 1 < argc) {
-            p->source = argv[i + 1];
-            i += 2;
-            continue;
-        }
-        errorf("handout: unknown option '%s'", argv[i]);
-        return EXIT_USAGE;
-    }
+    if ((rc = small_command_options("handout", argc, argv, p, usage, &i)) >= 0)
+        return rc;
     if (argc - i != 2) {
         errorf("handout: expected SCENARIO DIR");
         return EXIT_USAGE;

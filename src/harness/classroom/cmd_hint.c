@@ -59,21 +59,10 @@ int cmd_hint(int argc, char **argv, struct paths *p)
     struct strvec hints;
     struct scenario s = {0};
     char err[512];
-    int i = 1;
+    int i, rc;
 
-    while (i < argc && argv[i][0] == '-') {
-        if (!strcmp(argv[i], "--help")) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (!strcmp(argv[i], "--source-dir") && i + 1 < argc) {
-            p->source = argv[i + 1];
-            i += 2;
-            continue;
-        }
-        errorf("hint: unknown option '%s'", argv[i]);
-        return EXIT_USAGE;
-    }
+    if ((rc = small_command_options("hint", argc, argv, p, usage, &i)) >= 0)
+        return rc;
     if (argc - i != 2) {
         errorf("hint: expected SCENARIO N (racelab hint cache-race 1)");
         return EXIT_USAGE;

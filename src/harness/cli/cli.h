@@ -75,6 +75,11 @@ char *command_line(int argc, char **argv, const char *sub);
 /* Parses a number option or prints a usage error; false on junk. */
 bool opt_long(const char *flag, const char *val, long min, long max, long *out);
 bool opt_seconds(const char *flag, const char *val, double *out);
+/* The options of the small commands (hint, handout): --help (USAGE) and
+ * --source-dir DIR before the arguments.  -1 to go on, with *NEXT the
+ * first argument; else the exit code (the error printed, naming SUB). */
+int small_command_options(const char *sub, int argc, char **argv, struct paths *p,
+                          const char *usage, int *next);
 /* Default --jobs: the number of online CPUs. */
 int default_jobs(void);
 /* racelab's library NAME (librlchaos.so, librlsched.a): beside the racelab

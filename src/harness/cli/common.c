@@ -186,6 +186,28 @@ bool opt_seconds(const char *flag, const char *val, double *out)
     return false;
 }
 
+int small_command_options(const char *sub, int argc, char **argv, struct paths *p,
+                          const char *usage, int *next)
+{
+    int i = 1;
+
+    while (i < argc && argv[i][0] == '-') {
+        if (!strcmp(argv[i], "--help")) {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--source-dir") && i + 1 < argc) {
+            p->source = argv[i + 1];
+            i += 2;
+            continue;
+        }
+        errorf("%s: unknown option '%s'", sub, argv[i]);
+        return EXIT_USAGE;
+    }
+    *next = i;
+    return -1;
+}
+
 int default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
