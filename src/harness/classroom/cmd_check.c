@@ -1349,8 +1349,6 @@ static void tool_check_argv(struct strvec *argv, const char *tree, const char *s
                             double duration, double timeout, long jobs, long seed,
                             const char *json)
 {
-    char buf[64];
-
     sv_init(argv);
     sv_push_own(argv, xasprintf("%s/racelab", tree));
     sv_push(argv, "run");
@@ -1359,22 +1357,17 @@ static void tool_check_argv(struct strvec *argv, const char *tree, const char *s
     sv_push(argv, "fixed");
     sv_push(argv, "--tool");
     sv_push(argv, tool);
-    snprintf(buf, sizeof buf, "%ld", runs);
     sv_push(argv, "--runs");
-    sv_push(argv, buf);
-    snprintf(buf, sizeof buf, "%g", duration);
+    sv_push_own(argv, xasprintf("%ld", runs));
     sv_push(argv, "--duration");
-    sv_push(argv, buf);
-    snprintf(buf, sizeof buf, "%ld", jobs);
+    sv_push_own(argv, xasprintf("%g", duration));
     sv_push(argv, "--jobs");
-    sv_push(argv, buf);
-    snprintf(buf, sizeof buf, "%ld", seed);
+    sv_push_own(argv, xasprintf("%ld", jobs));
     sv_push(argv, "--seed");
-    sv_push(argv, buf);
+    sv_push_own(argv, xasprintf("%ld", seed));
     if (timeout > 0) {
-        snprintf(buf, sizeof buf, "%g", timeout);
         sv_push(argv, "--timeout");
-        sv_push(argv, buf);
+        sv_push_own(argv, xasprintf("%g", timeout));
     }
     sv_push(argv, "--no-early-stop");
     sv_push(argv, "--keep-tmp");     /* the detectors' own outputs: evidence */
