@@ -56,11 +56,6 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void html_escape(FILE *f, const char *s)
-{
-    rl_xml_escape(f, s);
-}
-
 static const char *jstr(json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
@@ -307,7 +302,7 @@ static void grade_row(const struct grade_opts *g, struct sub *u, FILE *fc, FILE 
     csv_field(fc, u->student);
     fprintf(fc, ",%.0f,%s", score, verdict);
     fprintf(fh, "<tr><td>");
-    html_escape(fh, u->student);
+    rl_xml_escape(fh, u->student);
     fprintf(fh, "</td><td>%.0f</td><td class=\"%s\">%s</td>", score,
             r && json_is_true(json_object_get(r, "accepted")) ? "pass" : "fail", verdict);
     for (int c = 0; c < CR_COUNT; c++) {
@@ -321,7 +316,7 @@ static void grade_row(const struct grade_opts *g, struct sub *u, FILE *fc, FILE 
     csv_field(fc, reason);
     fputc('\n', fc);
     fprintf(fh, "<td>");
-    html_escape(fh, reason);
+    rl_xml_escape(fh, reason);
     fprintf(fh, "</td></tr>\n");
     fprintf(fx, "  <testcase classname=\"racelab.grade\" name=\"");
     rl_xml_escape(fx, u->student);
@@ -364,9 +359,9 @@ static void grade_html_findings(FILE *fh, struct sub *subs, size_t n)
                 continue;
             any = true;
             fprintf(fh, "<h3>");
-            html_escape(fh, subs[i].student);
+            rl_xml_escape(fh, subs[i].student);
             fprintf(fh, ": %s</h3>\n<pre>", det[d]);
-            html_escape(fh, e);
+            rl_xml_escape(fh, e);
             fprintf(fh, "</pre>\n");
         }
     }
@@ -403,12 +398,12 @@ static int grade_rollup(const struct grade_opts *g, struct sub *subs, size_t n, 
     rl_xml_escape(fx, g->scen_arg);
     fprintf(fx, "\" tests=\"%zu\" failures=\"%zu\">\n", n, n - accepted);
     fprintf(fh, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>racelab grade ");
-    html_escape(fh, g->scen_arg);
+    rl_xml_escape(fh, g->scen_arg);
     fprintf(fh, "</title><style>body{font-family:sans-serif}td,th{border:1px solid #ccc;"
             "padding:2px 6px}table{border-collapse:collapse}.pass{background:#dfd}"
             ".fail{background:#fdd}.na{color:#888}pre{white-space:pre-wrap}</style>"
             "</head><body>\n<h1>racelab grade ");
-    html_escape(fh, g->scen_arg);
+    rl_xml_escape(fh, g->scen_arg);
     fprintf(fh, "</h1>\n<p>%zu submissions, %zu accepted, %zu rejected.</p>\n<table>"
             "<tr><th>student</th><th>score</th><th>verdict</th>", n, accepted, n - accepted);
     for (int c = 0; c < CR_COUNT; c++)
