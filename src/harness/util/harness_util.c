@@ -93,32 +93,35 @@ void sb_puts(struct strbuf *sb, const char *s)
     sb_add(sb, s, strlen(s));
 }
 
+/* Appends FMT's text, after SEP unless SB is empty or SEP is NULL. */
+static void sb_vappend(struct strbuf *sb, const char *sep, const char *fmt, va_list ap)
+{
+    char *s;
+
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom();
+    if (sep && sb->len)
+        sb_puts(sb, sep);
+    sb_puts(sb, s);
+    free(s);
+}
+
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
     va_list ap;
-    char *s;
 
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        oom();
+    sb_vappend(sb, NULL, fmt, ap);
     va_end(ap);
-    sb_puts(sb, s);
-    free(s);
 }
 
 void sb_list_printf(struct strbuf *sb, const char *sep, const char *fmt, ...)
 {
     va_list ap;
-    char *s;
 
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        oom();
+    sb_vappend(sb, sep, fmt, ap);
     va_end(ap);
-    if (sb->len)
-        sb_puts(sb, sep);
-    sb_puts(sb, s);
-    free(s);
 }
 
 char *sb_steal(struct strbuf *sb)
