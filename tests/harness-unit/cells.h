@@ -47,4 +47,15 @@ static inline void cell_add_run(struct cell_result *c, const char *path,
     assert_int_equal(l.count, 0);
 }
 
+/* A stress cell (no manifest) with a run per log, judged; NULL: a clean
+ * run. */
+static inline void stress_cell(struct cell_result *c, const char *const *logs,
+                               size_t n)
+{
+    cell_init(c, "prog", NULL, "tsan", 0);
+    for (size_t i = 0; i < n; i++)
+        cell_add_run(c, logs[i], 1.0, logs[i] ? 0.2 : -1, NULL, 0);
+    cell_judge(c);
+}
+
 #endif

@@ -9,16 +9,6 @@
 
 #define K(kind) (1u << (kind))
 
-/* A stress cell (no manifest) with a run per log; NULL: a clean run. */
-static void stress_cell(struct cell_result *c, const char *const *logs,
-                        size_t n)
-{
-    cell_init(c, "prog", NULL, "tsan", 0);
-    for (size_t i = 0; i < n; i++)
-        cell_add_run(c, logs[i], 1.0, logs[i] ? 0.2 : -1, NULL, 0);
-    cell_judge(c);
-}
-
 static void test_confidence_runs(void **state)
 {
     /* the example: rate 0.2 at 95% takes 14 clean runs */

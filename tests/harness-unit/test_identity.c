@@ -47,16 +47,6 @@ static char *slurp(const char *path)
     return s;
 }
 
-/* A stress cell whose runs are the captures LOGS (NULL: a clean run). */
-static void stress_cell(struct cell_result *c, const char *const *logs,
-                        size_t n)
-{
-    cell_init(c, "prog", NULL, "tsan", 0);
-    for (size_t i = 0; i < n; i++)
-        cell_add_run(c, logs[i], 1.0, logs[i] ? 0.2 : -1, NULL, 0);
-    cell_judge(c);
-}
-
 static void test_baseline_file_small_sorted_relative(void **state)
 {
     const char *const logs[] = {DATA("tsan-race_paths-miss.log"),
