@@ -42,7 +42,13 @@ static void say(char *err, size_t n, const char *fmt, ...)
 #define CHAOS_SET_INT(f, x, u)  ((f) = (int)(u))
 #define CHAOS_SET_REAL(f, x, u) ((f) = (double)(x))
 #define CHAOS_SET_WORD(f, x, u) ((f) = (int)(u))
-#define CHAOS_SET_TEXT(f, x, u) ((void)(f))     /* the one TEXT key: force */
+#define CHAOS_SET_TEXT(f, x, u) ((void)(f))     /* set by its text (below) */
+/* Per type: the characters of a TEXT field, NULL for the others. */
+#define CHAOS_CHARS_U64(f)  ((void)(f), (char *)NULL)
+#define CHAOS_CHARS_INT(f)  ((void)(f), (char *)NULL)
+#define CHAOS_CHARS_REAL(f) ((void)(f), (char *)NULL)
+#define CHAOS_CHARS_WORD(f) ((void)(f), (char *)NULL)
+#define CHAOS_CHARS_TEXT(f) ((f).s)
 
 static void set_defaults(struct chaos_config *c)
 {
@@ -123,8 +129,15 @@ static int set_value(struct chaos_config *out, int k, const char *v,
         return -1;
     }
     if (!strcmp(ki->type, "TEXT")) {
-        if (*v && strspn(v, "0123456789@,") == strlen(v) && strlen(v) < sizeof out->force.s) {
-            memcpy(out->force.s, v, strlen(v) + 1);     /* fits: checked */
+        char *dst = NULL;
+#define CHAOS_X_(name, strat, type, min, max, def, meta, help) \
+        if (k == CHAOS_KEY_##name)                              \
+            dst = CHAOS_CHARS_##type(out->name);
+        CHAOS_KEYS(CHAOS_X_)
+#undef CHAOS_X_
+        if (dst && *v && strspn(v, "0123456789@,") == strlen(v) &&
+            strlen(v) < sizeof(chaos_text)) {
+            memcpy(dst, v, strlen(v) + 1);      /* fits: checked */
             return 0;
         }
         say(err, errlen, "%s=%s: expected %s", ki->name, v, ki->meta);

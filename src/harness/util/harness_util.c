@@ -95,6 +95,9 @@ void sb_puts(struct strbuf *sb, const char *s)
 
 /* Appends FMT's text, after SEP unless SB is empty or SEP is NULL. */
 static void sb_vappend(struct strbuf *sb, const char *sep, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void sb_vappend(struct strbuf *sb, const char *sep, const char *fmt, va_list ap)
 {
     char *s;
 
