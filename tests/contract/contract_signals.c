@@ -63,12 +63,33 @@ static void block_shutdown_signals_here(void)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-/* Waits (bounded) until *V reaches N. */
-static bool wait_for(atomic_int *v, int n)
+/* Waits (bounded, 10 ms steps) until *V reaches N. */
+static bool wait_for_steps(atomic_int *v, int n, int steps)
 {
-    for (int i = 0; i < 1000 && atomic_load(v) < n; i++)
+    for (int i = 0; i < steps && atomic_load(v) < n; i++)
         contract_sleep_ms(10);
     return atomic_load(v) >= n;
+}
+
+static bool wait_for(atomic_int *v, int n)
+{
+    return wait_for_steps(v, n, 1000);
+}
+
+/* Sends SIG to the process until *V reaches N: once, and again each
+ * second, 10 s in all.  Under ThreadSanitizer a process-directed signal
+ * that arrives while the receiving thread is between intercepted calls is
+ * sometimes dropped before the module's handler runs (measured here: 1 in
+ * 5 runs of this suite under load, never without TSan), which would fail a
+ * correct module.  A module that ignores SIG fails either way. */
+static bool signal_until(int sig, atomic_int *v, int n)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        assert_int_equal(kill(getpid(), sig), 0);
+        if (wait_for_steps(v, n, 100))
+            return true;
+    }
+    return false;
 }
 
 static void test_signals_sigterm_calls_on_shutdown(void **state)
@@ -81,12 +102,11 @@ static void test_signals_sigterm_calls_on_shutdown(void **state)
     assert_int_equal(signals_start(on_shutdown_count), 0);
     assert_int_equal(pthread_create(&t, NULL, victim, NULL), 0);
     block_shutdown_signals_here();
-    assert_int_equal(kill(getpid(), SIGTERM), 0);
-    if (!wait_for(&calls, 1))
+    if (!signal_until(SIGTERM, &calls, 1))
         fail_msg("SIGTERM: ON_SHUTDOWN not called within 10 s");
     /* A second signal asks again. */
-    assert_int_equal(kill(getpid(), SIGINT), 0);
-    if (!wait_for(&calls, 2))
+    int before = atomic_load(&calls);
+    if (!signal_until(SIGINT, &calls, before + 1))
         fail_msg("SIGINT after SIGTERM: ON_SHUTDOWN not called again");
     signals_stop();
     atomic_store(&victim_quit, true);
@@ -121,8 +141,7 @@ static void test_signals_stop_waits_for_running_callback(void **state)
     assert_int_equal(signals_start(on_shutdown_slow), 0);
     assert_int_equal(pthread_create(&t, NULL, victim, NULL), 0);
     block_shutdown_signals_here();
-    assert_int_equal(kill(getpid(), SIGTERM), 0);
-    if (!wait_for(&entered, 1))
+    if (!signal_until(SIGTERM, &entered, 1))
         fail_msg("SIGTERM: ON_SHUTDOWN not called within 10 s");
     signals_stop();
     atomic_store(&stop_returned, true);
