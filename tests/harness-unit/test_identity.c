@@ -338,6 +338,148 @@ static void test_read_json_folds_at_new_depth(void **state)
     cell_result_free(&c);
 }
 
+/* DATA() for a name known at run time. */
+static const char *DATA_PATH(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", RACELAB_UNIT_DATA, name);
+    return buf[k];
+}
+
+/* The racing memory, by name or by where it was allocated, the same from
+ * TSan, Helgrind and DRD (DRD names no global). */
+static void test_object_from_every_tool(void **state)
+{
+    static const struct {
+        const char *file, *tool, *object;
+        size_t sites;
+    } cases[] = {
+        {"tsan-race_object-clock1.log", "tsan", "global now", 2},
+        {"tsan-race_object-heap1.log", "tsan",
+         "heap block from conn_alloc@race_object.c", 2},
+        {"tsan-race_paths-get.log", "tsan", "global hits", 2},
+        {"helgrind-race_object-clock1.xml", "helgrind", "global now", 2},
+        {"helgrind-race_object-heap1.xml", "helgrind",
+         "heap block from conn_alloc@race_object.c", 2},
+        {"drd-race_object-clock1.xml", "drd", NULL, 1},
+        {"drd-race_object-heap1.xml", "drd",
+         "heap block from conn_alloc@race_object.c", 1},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct finding_list l;
+        struct finding_site *sites;
+        char obj[600];
+        const char *got;
+
+        finding_list_init(&l);
+        if (strcmp(cases[i].tool, "tsan") == 0)
+            assert_true(parse_tsan(DATA_PATH(cases[i].file), &l) > 0);
+        else
+            assert_true(parse_vg(DATA_PATH(cases[i].file), cases[i].tool, &l) > 0);
+        got = finding_object(&l.items[0], obj, sizeof obj);
+        if (cases[i].object)
+            assert_string_equal(got ? got : "(none)", cases[i].object);
+        else
+            assert_null(got);
+        /* the allocation stack is background, never a racing site
+         * (DRD shows one access: the conflicting one is a segment) */
+        assert_int_equal(finding_sites(&l.items[0], NULL, &sites),
+                         cases[i].sites);
+        free(sites);
+        finding_list_free(&l);
+    }
+}
+
+/* A stress cell named "prog" whose one run found LOG's race. */
+static void object_cell(struct cell_result *c, const char *log)
+{
+    const char *const logs[] = {log};
+
+    stress_cell(c, logs, 1);
+    assert_int_equal(c->nfindings, 1);
+}
+
+/* The gate: a pair of a family in the baseline makes the family's other
+ * pairs known (same object, one function shared), under the default
+ * --baseline-match object only; a new object stays new. */
+static void test_gate_known_by_object(void **state)
+{
+    struct cell_result base[2], c;
+    static const struct {
+        const char *base_log, *log;
+        bool known_by_object;
+    } cases[] = {
+        {"tsan-race_object-clock1.log", "tsan-race_object-clock2.log", true},
+        {"tsan-race_object-heap1.log", "tsan-race_object-heap2.log", true},
+        {"tsan-race_object-clock1.log", "tsan-race_object-counter.log", false},
+        {"tsan-race_object-heap1.log", "tsan-race_object-clock2.log", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int mode = 0; mode < 2; mode++) {
+            const bool want_known = cases[i].known_by_object && mode == 0;
+
+            object_cell(&base[0], DATA_PATH(cases[i].base_log));
+            object_cell(&c, DATA_PATH(cases[i].log));
+            assert_string_not_equal(c.findings[0].finding.fingerprint,
+                                    base[0].findings[0].finding.fingerprint);
+            baseline_set_match(mode == 0 ? BASELINE_MATCH_OBJECT
+                                         : BASELINE_MATCH_EXACT);
+            cell_apply_baseline(&c, base, 1);
+            assert_int_equal(c.baseline_new, want_known ? 0 : 1);
+            assert_int_equal(c.baseline_known, want_known ? 1 : 0);
+            assert_int_equal(c.baseline_related, want_known ? 1 : 0);
+            if (want_known) {
+                assert_string_equal(c.findings[0].baseline_related,
+                                    base[0].findings[0].finding.fingerprint);
+                assert_int_equal(c.status, CELL_PASS);
+                assert_non_null(strstr(c.verdict, "(1 by object)"));
+            } else {
+                assert_string_equal(c.findings[0].baseline_related, "");
+                assert_int_equal(c.status, CELL_FAIL);
+            }
+            cell_result_free(&c);
+            cell_result_free(&base[0]);
+        }
+    }
+    baseline_set_match(BASELINE_MATCH_OBJECT);
+}
+
+/* The object goes into the baseline file and comes back from it: a gate
+ * against the file knows the family as it did against the cells. */
+static void test_baseline_file_keeps_object(void **state)
+{
+    struct cell_result base, c, *back = NULL;
+    size_t n = 0, races = 0;
+    char err[512], *text;
+    bool old = true;
+
+    (void)state;
+    object_cell(&base, DATA_PATH("tsan-race_object-heap1.log"));
+    assert_int_equal(baseline_file_write(tmp("obj.json"), &base, 1, NULL, NULL,
+                                         &races, err, sizeof err), 0);
+    text = slurp(tmp("obj.json"));
+    assert_non_null(strstr(text,
+        "\"object\":\"heap block from conn_alloc@race_object.c\""));
+    free(text);
+    assert_int_equal(baseline_file_read(tmp("obj.json"), &back, &n, &old, err,
+                                        sizeof err), 0);
+    assert_false(old);
+    object_cell(&c, DATA_PATH("tsan-race_object-heap2.log"));
+    cell_apply_baseline(&c, back, n);
+    assert_int_equal(c.baseline_new, 0);
+    assert_int_equal(c.baseline_related, 1);
+    for (size_t i = 0; i < n; i++)
+        cell_result_free(&back[i]);
+    free(back);
+    cell_result_free(&c);
+    cell_result_free(&base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +492,9 @@ int main(void)
         cmocka_unit_test(test_tool_none_guarantee),
         cmocka_unit_test(test_sarif_primary_never_libc),
         cmocka_unit_test(test_read_json_folds_at_new_depth),
+        cmocka_unit_test(test_object_from_every_tool),
+        cmocka_unit_test(test_gate_known_by_object),
+        cmocka_unit_test(test_baseline_file_keeps_object),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -147,6 +147,11 @@ enum opt_kind {
       "", "a baseline (racelab baseline update, --write-baseline) or an "       \
       "earlier --json: its races are known and do not fail; new ones do; the "  \
       "ones gone are counted fixed")                                             \
+    X(BASELINE_MATCH, "baseline-match", NULL, "HOW", C_RMSM, K_STR,              \
+      gate.baseline_match, 0, 0, "*=object", "exact: a race is known by its "   \
+      "fingerprint alone; object: also when a baseline race touches the same "  \
+      "object (a named global, heap from the same allocation site) in one of "  \
+      "the same two functions")                                                \
     X(WRITE_BASELINE, "write-baseline", NULL, "FILE", C_RMSM, K_OUTPUT,          \
       gate.write_baseline, 0, 0, "", "write this run's races as a baseline "    \
       "(one a line, paths relative to --source-root)")                           \

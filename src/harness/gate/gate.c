@@ -39,6 +39,14 @@ int gate_prepare(struct gate_opts *g)
                "--confidence 0.95)");
         return EXIT_USAGE;
     }
+    if (g->baseline_match && strcmp(g->baseline_match, "object") != 0 &&
+        strcmp(g->baseline_match, "exact") != 0) {
+        errorf("--baseline-match %s: expected exact or object",
+               g->baseline_match);
+        return EXIT_USAGE;
+    }
+    baseline_set_match(g->baseline_match && !strcmp(g->baseline_match, "exact")
+                       ? BASELINE_MATCH_EXACT : BASELINE_MATCH_OBJECT);
     if (g->suppressions && access(g->suppressions, R_OK) != 0) {
         errorf("--suppressions %s: %s", g->suppressions, strerror(errno));
         return EXIT_ENV;

@@ -15,6 +15,7 @@
 
 struct gate_opts {
     const char *baseline, *write_baseline, *suppressions, *source_root;
+    const char *baseline_match;     /* "object" (NULL) or "exact" */
     long shard_i, shard_n;          /* --shard I/N (matrix, stress); 1/1 */
     double min_rate, confidence;
     struct cell_result *base;       /* the baseline's cells */

@@ -4,6 +4,7 @@
 #include "result.h"
 #include "report_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,57 @@ static const struct cell_result *base_cell(const struct cell_result *c,
     return NULL;
 }
 
+static enum baseline_match match_mode = BASELINE_MATCH_OBJECT;
+
+void baseline_set_match(enum baseline_match m)
+{
+    match_mode = m;
+}
+
+enum baseline_match baseline_get_match(void)
+{
+    return match_mode;
+}
+
+/* Whether A and B share a racing site (the same function and file; an
+ * atomic access is its own site). */
+static bool share_site(const struct finding *a, const struct finding *b)
+{
+    struct finding_site *sa, *sb;
+    size_t na = finding_sites(a, NULL, &sa), nb = finding_sites(b, NULL, &sb);
+    bool shared = false;
+
+    for (size_t i = 0; i < na && !shared; i++)
+        for (size_t k = 0; k < nb && !shared; k++)
+            shared = strcmp(sa[i].key, sb[k].key) == 0;
+    free(sa);
+    free(sb);
+    return shared;
+}
+
+/* The baseline race of B that F, a data race not in B by fingerprint,
+ * repeats: the same object, and one of its two racing functions.  An
+ * access that takes no lock races with every other access to its object,
+ * so one unsynchronized statement shows as a family of pairs, most of
+ * them rare; the family has one member in the baseline.  NULL if none. */
+static const struct finding *related_race(const struct cell_result *b,
+                                          const struct finding *f)
+{
+    char fo[600], bo[600];
+
+    if (!b || match_mode != BASELINE_MATCH_OBJECT ||
+        f->kind != FINDING_DATA_RACE || !finding_object(f, fo, sizeof fo))
+        return NULL;
+    for (size_t i = 0; i < b->nfindings; i++) {
+        const struct finding *r = &b->findings[i].finding;
+
+        if (r->kind == FINDING_DATA_RACE && finding_object(r, bo, sizeof bo) &&
+            strcmp(fo, bo) == 0 && share_site(f, r))
+            return r;
+    }
+    return NULL;
+}
+
 static bool has_fingerprint(const struct cell_result *c, const char *fp)
 {
     for (size_t i = 0; c && i < c->nfindings; i++)
@@ -48,6 +100,7 @@ static int finding_copy(struct finding *dst, const struct finding *f)
     dst->tool = rl_strdup(f->tool);
     dst->kind = f->kind;
     dst->summary = rl_strdup(f->summary);
+    dst->object = rl_strdup(f->object);
     memcpy(dst->fingerprint, f->fingerprint, sizeof dst->fingerprint);
     dst->stacks = calloc(f->nstacks + 1, sizeof *dst->stacks);
     if (!dst->stacks)
@@ -85,13 +138,22 @@ void cell_apply_baseline(struct cell_result *c, const struct cell_result *base,
     free(c->fixed_findings);
     c->fixed_findings = NULL;
     c->baseline_new = c->baseline_known = c->baseline_fixed = 0;
+    c->baseline_related = 0;
     c->baseline_used = true;
     for (size_t i = 0; i < c->nfindings; i++) {
         struct unique_finding *u = &c->findings[i];
+        const struct finding *r = NULL;
 
-        if (has_fingerprint(b, u->finding.fingerprint)) {
+        u->baseline_related[0] = '\0';
+        if (has_fingerprint(b, u->finding.fingerprint) ||
+            (r = related_race(b, &u->finding))) {
             u->baseline = BASELINE_KNOWN;
             c->baseline_known++;
+            if (r) {
+                snprintf(u->baseline_related, sizeof u->baseline_related,
+                         "%s", r->fingerprint);
+                c->baseline_related++;
+            }
         } else {
             u->baseline = BASELINE_NEW;
             c->baseline_new++;

@@ -19,6 +19,7 @@ struct entry {
     char fingerprint[17];
     char *kind;
     json_t *sites;          /* array of strings, owned */
+    char *object;           /* finding_object(), may be NULL */
     char first_seen[16];
     char *sortkey;          /* cell, then kind and sites */
 };
@@ -35,6 +36,7 @@ static void entries_free(struct entries *e)
         free(e->v[i].variant);
         free(e->v[i].tool);
         free(e->v[i].kind);
+        free(e->v[i].object);
         free(e->v[i].sortkey);
         json_decref(e->v[i].sites);
     }
@@ -61,7 +63,8 @@ static struct entry *entries_find(struct entries *e, const char *scenario,
 /* Appends an entry (strings copied, SITES taken).  0 or -1. */
 static int entries_add(struct entries *e, const char *scenario,
                        const char *variant, const char *tool, const char *fp,
-                       const char *kind, json_t *sites, const char *first_seen)
+                       const char *kind, json_t *sites, const char *object,
+                       const char *first_seen)
 {
     struct entry *x;
     char *dumped;
@@ -78,6 +81,7 @@ static int entries_add(struct entries *e, const char *scenario,
     snprintf(x->fingerprint, sizeof x->fingerprint, "%s", fp);
     x->kind = rl_strdup(kind);
     x->sites = sites;
+    x->object = rl_strdup(object);
     snprintf(x->first_seen, sizeof x->first_seen, "%s", first_seen);
     dumped = json_dumps(sites, JSON_COMPACT);
     if (asprintf(&x->sortkey, "%s\t%s\t%s\t%s\t%s\t%s", scenario ? scenario : "",
@@ -124,7 +128,7 @@ static void today(char out[16])
 static int entries_from_cells(struct entries *e, const struct cell_result *cells,
                               size_t n, const char *root)
 {
-    char date[16];
+    char date[16], object[600];
 
     today(date);
     for (size_t i = 0; i < n; i++) {
@@ -137,7 +141,7 @@ static int entries_from_cells(struct entries *e, const struct cell_result *cells
                 continue;
             if (entries_add(e, c->scenario, c->variant, c->tool, f->fingerprint,
                             finding_kind_name(f->kind), sites_json(f, root),
-                            date) < 0)
+                            finding_object(f, object, sizeof object), date) < 0)
                 return -1;
         }
     }
@@ -163,6 +167,7 @@ static int read_cell_entries(json_t *jc, struct entries *e, const char *path,
         const char *fp = json_string_value(json_object_get(jr, "fingerprint"));
         const char *kind = json_string_value(json_object_get(jr, "kind"));
         const char *seen = json_string_value(json_object_get(jr, "first_seen"));
+        const char *object = json_string_value(json_object_get(jr, "object"));
         json_t *sites = json_object_get(jr, "sites");
 
         if (!fp || strlen(fp) != 16 || !kind || finding_kind_from_name(kind) < 0
@@ -173,7 +178,7 @@ static int read_cell_entries(json_t *jc, struct entries *e, const char *path,
             return -1;
         }
         if (entries_add(e, scenario, variant, tool, fp, kind,
-                        json_incref(sites), seen ? seen : "unknown") < 0) {
+                        json_incref(sites), object, seen ? seen : "unknown") < 0) {
             rl_seterr(err, errlen, "%s: out of memory", path);
             return -1;
         }
@@ -318,6 +323,7 @@ static int add_entry_finding(struct cell_result *c, const struct entry *x)
     f->tool = rl_strdup(x->tool);
     f->kind = (enum finding_kind)finding_kind_from_name(x->kind);
     snprintf(f->fingerprint, sizeof f->fingerprint, "%s", x->fingerprint);
+    f->object = rl_strdup(x->object);
     f->stacks = calloc(json_array_size(x->sites) + 1, sizeof *f->stacks);
     if (!f->stacks)
         return -1;
@@ -374,9 +380,10 @@ static int entries_print(FILE *f, struct entries *e)
             !same(x->variant, e->v[i - 1].variant) || !same(x->tool, e->v[i - 1].tool);
         json_t *cell = json_pack("{s:s, s:s?, s:s}", "scenario", x->scenario,
                                  "variant", x->variant, "tool", x->tool);
-        json_t *race = json_pack("{s:s, s:s, s:O, s:s}", "fingerprint",
+        json_t *race = json_pack("{s:s, s:s, s:O, s:s?, s:s}", "fingerprint",
                                  x->fingerprint, "kind", x->kind, "sites",
-                                 x->sites, "first_seen", x->first_seen);
+                                 x->sites, "object", x->object,
+                                 "first_seen", x->first_seen);
         char *cs = cell ? json_dumps(cell, JSON_PRESERVE_ORDER) : NULL;
         char *rs = race ? json_dumps(race, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 

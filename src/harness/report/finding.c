@@ -80,6 +80,7 @@ void finding_free(struct finding *f)
         return;
     free(f->tool);
     free(f->summary);
+    free(f->object);
     for (size_t i = 0; i < f->nstacks; i++)
         stack_free(&f->stacks[i]);
     free(f->stacks);
@@ -302,6 +303,32 @@ void finding_fingerprint(struct finding *f)
     free(sites);
     snprintf(f->fingerprint, sizeof f->fingerprint, "%016llx",
              (unsigned long long)h);
+}
+
+const char *finding_object(const struct finding *f, char *buf, size_t len)
+{
+    if (f->object && f->object[0]) {
+        snprintf(buf, len, "%s", f->object);
+        return buf;
+    }
+    for (size_t i = 0; i < f->nstacks; i++) {
+        const struct stack *s = &f->stacks[i];
+
+        if (!s->context || !s->role || strcmp(s->role, "heap block allocated"))
+            continue;
+        for (size_t k = 0; k < s->nframes; k++) {
+            const struct frame *fr = &s->frames[k];
+
+            if (is_thread_entry(fr->function))
+                break;
+            if (frame_is_program(fr) && fr->function) {
+                snprintf(buf, len, "heap block from %s@%s", fr->function,
+                         basename_of(fr->file));
+                return buf;
+            }
+        }
+    }
+    return NULL;
 }
 
 static const char *label_kind(enum finding_kind k)

@@ -67,6 +67,10 @@ struct finding {
     struct stack *stacks;
     size_t nstacks;
     char fingerprint[17];   /* 16 hex digits: kind + top frames, see below */
+    char *object;           /* the racing memory as the tool named it:
+                               "global counter"; NULL when it named none
+                               (a heap block is named by its allocation
+                               stack instead: finding_object()) */
 };
 
 /* A list of findings, in report order. */
@@ -97,6 +101,13 @@ void finding_free(struct finding *f);
 void finding_fingerprint(struct finding *f);
 void finding_set_fingerprint_depth(int depth);
 int finding_get_fingerprint_depth(void);
+
+/* What a race's accesses touch, as a key that a real program keeps
+ * across runs, into BUF (returned): "global NAME" (TSan's "Location is
+ * global", Helgrind's "data symbol"), "heap block from fn@base.c" (the
+ * innermost program frame of the allocation stack), or NULL when the
+ * tool said neither (a stack or TLS location, DRD's globals). */
+const char *finding_object(const struct finding *f, char *buf, size_t len);
 
 /* One site of a finding, in canonical order. */
 struct finding_site {

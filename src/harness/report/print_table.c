@@ -120,6 +120,13 @@ static void print_finding(FILE *out, const struct cell_result *c,
             finding_kind_name(u->finding.kind), finding_class(c, u),
             u->runs_seen, c->nruns, c->nruns == 1 ? "" : "s",
             label + strcspn(label, ":") + 1, u->finding.fingerprint);
+    if (u->baseline_related[0]) {
+        char object[600];
+
+        fprintf(out, "    known by its object (%s) and a racing function "
+                "of baseline race [%s]\n", finding_object(&u->finding, object, sizeof object),
+                u->baseline_related);
+    }
     rl_finding_sites(&u->finding, &a, &b);
     if (a)
         print_site(out, "    ", a);

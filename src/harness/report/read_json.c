@@ -103,6 +103,7 @@ static int finding_from_json(json_t *jf, struct finding *f, char *err,
     f->kind = (enum finding_kind)k;
     f->tool = dup_str(jf, "tool");
     f->summary = dup_str(jf, "summary");
+    f->object = dup_str(jf, "object");
     if (json_array_size(stacks)) {
         f->stacks = calloc(json_array_size(stacks), sizeof *f->stacks);
         if (!f->stacks)

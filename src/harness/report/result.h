@@ -111,6 +111,10 @@ struct unique_finding {
     bool true_positive;         /* matched the manifest's locations */
     bool expected_false_positive;   /* the manifest documents it as a trap */
     enum baseline_state baseline;   /* BASELINE_NONE without --baseline */
+    char baseline_related[17];  /* known not by its own fingerprint but by
+                                   this baseline race's object and one of
+                                   its functions (cell_apply_baseline); ""
+                                   otherwise */
     unsigned long first_seed;   /* seed of the run it was first seen in */
 };
 
@@ -198,6 +202,7 @@ struct cell_result {
      * --baseline (cell_apply_baseline): findings[].baseline, the counts
      * of findings new / known and of baseline findings not seen. */
     size_t baseline_new, baseline_known, baseline_fixed;
+    size_t baseline_related;    /* of the known: by object (baseline_related) */
     bool baseline_used;                 /* cell_apply_baseline() ran */
     struct finding *fixed_findings;     /* the baseline_fixed ones */
     /* --min-rate/--confidence (0 when not asked): the guarantee's terms. */
@@ -282,10 +287,23 @@ void wilson_interval(size_t k, size_t n, double *lo, double *hi);
 int read_json(const char *path, struct cell_result **cells, size_t *n,
               char *err, size_t errlen);
 
+/* How a finding not in the baseline by fingerprint may still be known
+ * (--baseline-match): BASELINE_MATCH_OBJECT (the default) also takes a
+ * data race as known when a baseline race of the same cell touches the
+ * same object (finding_object: a named global, or heap from the same
+ * allocation site) and shares one of its two racing functions: another
+ * pair of the same unsynchronized access.  BASELINE_MATCH_EXACT: by
+ * fingerprint alone. */
+enum baseline_match { BASELINE_MATCH_OBJECT, BASELINE_MATCH_EXACT };
+void baseline_set_match(enum baseline_match m);
+enum baseline_match baseline_get_match(void);
+
 /* Compares the findings of cell C with BASE (cells read from an earlier
  * --json): the baseline cell with C's scenario (under `stress`: the
  * program's base name), variant and tool.  Each unique finding becomes
- * BASELINE_KNOWN (its fingerprint is in that cell) or BASELINE_NEW; the
+ * BASELINE_KNOWN (its fingerprint is in that cell, or, under
+ * BASELINE_MATCH_OBJECT, its object and one racing function are:
+ * baseline_related names that race) or BASELINE_NEW; the
  * baseline's findings not seen are copied into fixed_findings; the counts
  * are filled and baseline_used is set.  Then it calls cell_judge(), whose
  * phase 2 decides what the states mean for the verdict. */

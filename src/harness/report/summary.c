@@ -772,8 +772,13 @@ static void judge_baseline(struct cell_result *c)
                     "(was: %s)", bad_new, was ? was : "pass");
         free(was);
     }
-    note(c, " ", "[baseline: %zu new, %zu known, %zu fixed]", c->baseline_new,
-         c->baseline_known, c->baseline_fixed);
+    if (c->baseline_related)
+        note(c, " ", "[baseline: %zu new, %zu known (%zu by object), "
+             "%zu fixed]", c->baseline_new, c->baseline_known,
+             c->baseline_related, c->baseline_fixed);
+    else
+        note(c, " ", "[baseline: %zu new, %zu known, %zu fixed]",
+             c->baseline_new, c->baseline_known, c->baseline_fixed);
 }
 
 /* Phase 4 (racelab merge --allow-partial): a shard missing or given twice

@@ -364,8 +364,23 @@ static void parse_line(struct parser *p, const char *line, size_t len)
         parse_frame(p, line, len);
         return;
     }
-    /* Stack headers end in ':'; other lines ("Location is global ...",
-     * "Cycle in lock order graph", "Hint: ...") carry no stack. */
+    /* "Location is global 'current_time' of size 4 at 0x.. (prog+0x..)":
+     * the racing memory, by name. */
+    if (len > indent + 20 &&
+        strncmp(line + indent, "Location is global '", 20) == 0 && !p->cur.object) {
+        const char *name = line + indent + 20;
+        const char *q = memchr(name, '\'', len - indent - 20);
+        char obj[300];
+
+        /* "global '??' at 0x7fff.. ([stack]+..)": not a name */
+        if (q && q > name && strncmp(name, "??", 2) != 0) {
+            snprintf(obj, sizeof obj, "global %.*s", (int)(q - name), name);
+            p->cur.object = strdup(obj);
+        }
+        return;
+    }
+    /* Stack headers end in ':'; other lines ("Cycle in lock order graph",
+     * "Hint: ...") carry no stack. */
     if (indent > 0 && len > indent + 1 && line[len - 1] == ':' &&
         strncmp(line + indent, "Hint:", 5) != 0)
         parse_header(p, line + indent, len - indent - 1);

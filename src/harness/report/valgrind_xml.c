@@ -131,6 +131,14 @@ static char *role_from_text(const char *t, bool *context)
         {"destroy", "destroy", false},
         {"Destroying", "destroy", false},
         {"was created", "thread created", true},
+        /* where the racing heap block came from (Helgrind: "Address 0x..
+         * is 4 bytes inside a block of size 16 alloc'd", DRD: "Address
+         * 0x.. is at offset 4 from 0x..", older: "Allocation context:"):
+         * background, as TSan's "Location is heap block";
+         * finding_object() names the block by it */
+        {"alloc'd", "heap block allocated", true},
+        {"is at offset", "heap block allocated", true},
+        {"Allocation context", "heap block allocated", true},
     };
 
     *context = false;
@@ -158,6 +166,19 @@ static void set_pending(struct vg_parser *p, const char *text, bool main_what)
         free(p->pending_lock);
         p->pending_lock = lock_from_text(text);
         return;
+    }
+    /* Helgrind: 'Address 0x10c030 is 0 bytes inside data symbol "counter"'
+     * (older Valgrind: 'global var "counter"'): the racing memory. */
+    const char *sym = strstr(text, "data symbol \"");
+    if (!sym && (sym = strstr(text, "global var \"")))
+        sym += 12;
+    else if (sym)
+        sym += 13;
+    if (sym && !p->cur.object) {
+        char obj[300];
+
+        snprintf(obj, sizeof obj, "global %.*s", (int)strcspn(sym, "\""), sym);
+        p->cur.object = strdup(obj);
     }
     if (main_what && p->what && p->pending_role)
         return;     /* PthAPIerror's <what> only adds the error code */

@@ -44,16 +44,17 @@ static json_t *json_stack(const struct stack *s)
 static json_t *json_finding(const struct finding *f)
 {
     json_t *stacks = json_array();
-    char name[1024];
+    char name[1024], object[600];
 
     for (size_t i = 0; i < f->nstacks; i++)
         json_array_append_new(stacks, json_stack(&f->stacks[i]));
-    return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o}",
+    return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o}",
                      "kind", finding_kind_name(f->kind),
                      "tool", str_or_null(f->tool),
                      "summary", str_or_null(f->summary),
                      "fingerprint", f->fingerprint,
                      "name", finding_label(f, name, sizeof name),
+                     "object", str_or_null(finding_object(f, object, sizeof object)),
                      "stacks", stacks);
 }
 
@@ -79,6 +80,9 @@ static json_t *json_unique(const struct cell_result *c,
     if (u->baseline != BASELINE_NONE)
         json_object_set_new(o, "baseline",
                             json_string(baseline_state_name(u->baseline)));
+    if (u->baseline_related[0])     /* known by its object and writer */
+        json_object_set_new(o, "baseline_related",
+                            json_string(u->baseline_related));
     return o;
 }
 

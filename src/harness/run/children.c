@@ -1,6 +1,7 @@
 /* children.c - the stuck-child oracle (see children.h). */
 #include "children.h"
 #include "harness_util.h"
+#include "watchdog.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -161,6 +162,11 @@ char *children_stuck(struct children_watch *w, double now, double stuck,
             continue;
         /* Still there, still our child, still the parent's image? */
         if (ppid_of(c->pid) != w->parent || !same_image(w, c->pid))
+            continue;
+        /* And asleep on a lock: a child that sleeps, computes or serves
+         * (a pre-forked worker) is not stuck. */
+        struct thread_sample ts;
+        if (!thread_sample(c->pid, &ts) || !thread_sample_blocked(&ts, false, false))
             continue;
         if (count++ < 5)
             sb_printf(&sb, "%spid %d (%.1f s)", count > 1 ? ", " : "", (int)c->pid,

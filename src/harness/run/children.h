@@ -6,7 +6,7 @@
  * The watch scans /proc for children of the server's process and
  * remembers when each appeared.  One still running the parent's image
  * (same /proc/PID/exe and cmdline: it never exec'd) STUCK seconds after it
- * was first seen is stuck. */
+ * was first seen, and asleep on a lock (futex), is stuck. */
 #ifndef RACELAB_CHILDREN_H
 #define RACELAB_CHILDREN_H
 
@@ -35,8 +35,9 @@ void children_watch_init(struct children_watch *w, pid_t parent);
  * runner's 100 ms watch loop. */
 void children_scan(struct children_watch *w, double now);
 
-/* The children alive now that never exec'd and were first seen at least
- * STUCK seconds before NOW, as text ("2 children of pid 123 never exec'd:
+/* The children alive now that never exec'd, were first seen at least
+ * STUCK seconds before NOW and are asleep in futex() (every thread: a
+ * lock; a child that sleeps, computes or serves is not stuck), as text ("2 children of pid 123 never exec'd:
  * pid 130 (18.2 s) in __lll_lock_wait < pthread_mutex_lock <
  * accesslog_close < ..."), with the first one's stack from gdb when
  * WITH_STACK; NULL when there are none.  Malloc'd. */

@@ -66,6 +66,28 @@ for m in get set miss; do
     done
 done
 
+# One unsynchronized access as a family of racing pairs, on a named
+# global and on a heap block (race_object.c), one capture per mode.
+clang -fsanitize=thread -g -O1 -pthread -o "$build/race_object.tsan" "$here/race_object.c"
+gcc -g -O1 -pthread -o "$build/race_object.vg" "$here/race_object.c"
+for m in clock1 clock2 heap1 heap2 counter; do
+    rm -f "$build/ro".*
+    TSAN_OPTIONS="log_path=$build/ro" "$build/race_object.tsan" "$m" \
+        >/dev/null 2>&1 || true
+    if ! grep -qs 'WARNING: ThreadSanitizer' "$build/ro".*; then
+        rm -f "$build/ro".*
+        TSAN_OPTIONS="log_path=$build/ro" setarch -R \
+            "$build/race_object.tsan" "$m" >/dev/null 2>&1 || true
+    fi
+    cp "$(ls "$build/ro".* | head -n 1)" "$data/tsan-race_object-$m.log"
+done
+for t in helgrind drd; do
+    for m in clock1 heap1; do
+        valgrind --tool=$t --xml=yes --xml-file="$data/$t-race_object-$m.xml" \
+            "$build/race_object.vg" "$m" >/dev/null 2>&1 || true
+    done
+done
+
 # A report cut short, as from a killed process: the first complete error
 # plus part of the next.
 xml=$data/helgrind-race.xml
