@@ -24,6 +24,22 @@
 #include <time.h>
 #include <unistd.h>
 
+/* CONTRACT_UNDER_TSAN: built with -fsanitize=thread, where every access
+ * costs tens of times more.  A suite that repeats an operation many times
+ * to catch a rare wrong interleaving (a logic error, not a data race)
+ * repeats it fewer times there: TSan reports an unsynchronized access the
+ * first time it happens, and the plain build runs the full count. */
+#if defined(__SANITIZE_THREAD__)
+#define CONTRACT_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CONTRACT_UNDER_TSAN 1
+#endif
+#endif
+#ifndef CONTRACT_UNDER_TSAN
+#define CONTRACT_UNDER_TSAN 0
+#endif
+
 /* ASSERT_EQ in libuv's spirit: both sides printed, never compiled out. */
 #define CONTRACT_EQ(a, b)                                                   \
     do {                                                                    \

@@ -691,6 +691,43 @@ static void test_run_scenario_buggy_fixed(void **state)
     assert_clean_after();
 }
 
+/* --runs beyond one chunk of jobs (cmd_stress.c makes, runs and folds 256
+ * at a time): every run is counted once, seeds run on, the clean runs keep
+ * no repeat command; --min-rate's extra runs stay skipped in later chunks
+ * once the first run found something. */
+static void test_stress_runs_in_chunks(void **state)
+{
+    const char *json = path_in("chunks.json");
+    struct rl r = RL("stress", "--tool", "none", "--runs", "600", "--seed", "5",
+                     "--json", json, "--", "/bin/true");
+    EXPECT_STATUS(r, 0);
+    rl_free(&r);
+
+    json_t *doc = load_json(json);
+    json_t *cell = first_cell(doc);
+    json_t *runs = json_object_get(cell, "runs_detail");
+    assert_int_equal(json_integer_value(json_object_get(cell, "runs")), 600);
+    assert_int_equal(json_array_size(runs), 600);
+    for (size_t i = 0; i < json_array_size(runs); i++) {
+        json_t *run = json_array_get(runs, i);
+        assert_string_equal(json_string_value(json_object_get(run, "outcome")), "clean");
+        assert_int_equal(json_integer_value(json_object_get(run, "seed")), 5 + (long)i);
+    }
+    json_decref(doc);
+
+    /* 459 runs owed for 1% at 99%, and the first run fails */
+    r = RL("stress", "--tool", "none", "--runs", "1", "--min-rate", "0.01",
+           "--confidence", "0.99", "--json", json, "--", "/bin/false");
+    EXPECT_STATUS(r, 1);
+    rl_free(&r);
+    doc = load_json(json);
+    cell = first_cell(doc);
+    size_t n = json_array_size(json_object_get(cell, "runs_detail"));
+    assert_true(n >= 1 && n <= 8);
+    json_decref(doc);
+    assert_clean_after();
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +745,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_stress_no_leftovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigint_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_scenario_buggy_fixed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stress_runs_in_chunks, setup, teardown),
     };
     char filter[128];
     int failed;

@@ -66,8 +66,9 @@ int outputs_write(const struct outputs *o, const struct cell_result *cells,
 /* Creates the session temp dir (mkdtemp under $TMPDIR or /tmp). */
 char *session_create(void);
 /* Folds the runs of cell number CELL among JOBS[0..NJOBS) (skipped extra
- * runs left out) into C, moving records and findings out of the jobs, and
- * summarizes it. */
+ * runs left out) into C, after the runs it has (jobs may come in chunks),
+ * moving records and findings out of the jobs, and summarizes it.  A
+ * clean run keeps its record without its repeat command and schedule. */
 void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
                   size_t cell);
 /* "racelab run x --tool tsan" for the report files. */

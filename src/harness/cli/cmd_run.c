@@ -400,7 +400,7 @@ static int run_plan(struct runcmd *R)
 static int run_execute(struct runcmd *R, int argc, char **argv)
 {
     progress_start(R->njobs, R->o.quiet);
-    run_jobs(R->jobv, R->njobs, (int)R->o.jobs, R->cells);
+    run_jobs(R->jobv, R->njobs, (int)R->o.jobs, R->cells, NULL);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");

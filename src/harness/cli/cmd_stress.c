@@ -47,9 +47,14 @@ struct stress {
     char *program, *preload, *session;
     bool sched;                 /* built by racelab cc (src/sched) */
     struct cell_result *cells;
+    int *cell_tool;             /* the tool of each cell */
     size_t ncells, njobs;
-    struct job *jobv;
+    struct job *jobv;           /* the chunk of jobs running now */
 };
+
+/* Jobs made, run and folded into their cells at a time: memory stays that
+ * of one chunk whatever --runs is (a clean run keeps only its record). */
+#define STRESS_CHUNK 256
 
 /* Phase 1: the options.  0, 1 (--help printed) or -1 (usage error). */
 static int stress_parse(struct stress *st, int argc, char **argv)
@@ -227,7 +232,8 @@ static int stress_check(struct stress *st)
     return 0;
 }
 
-/* Phase 3: one cell per tool, --runs jobs per cell. */
+/* Phase 3: one cell per tool; its --runs jobs are made a chunk at a time
+ * (stress_job). */
 static void stress_plan(struct stress *st)
 {
     struct cli_opts *o = &st->o;
@@ -250,10 +256,11 @@ static void stress_plan(struct stress *st)
         sv_free(&m);
     }
     st->cells = xcalloc(TOOL_COUNT, sizeof *st->cells);
-    st->jobv = xcalloc((size_t)TOOL_COUNT * (size_t)st->per + 1, sizeof *st->jobv);
+    st->cell_tool = xcalloc(TOOL_COUNT, sizeof *st->cell_tool);
     for (int t = 0; t < TOOL_COUNT; t++) {
         if (!o->tools[t])
             continue;
+        st->cell_tool[st->ncells] = t;
         struct cell_result *c = &st->cells[st->ncells++];
         c->scenario = xstrdup(base);
         c->tool = xstrdup(tool_names[t]);
@@ -262,70 +269,106 @@ static void stress_plan(struct stress *st)
             c->shard = (struct cell_shard){o->gate.shard_i, o->gate.shard_n,
                                            (unsigned long)o->seed, (size_t)st->per,
                                            (size_t)o->runs};
-        for (long k = 0; k < st->per; k++) {
-            long r = gate_shard_run(&o->gate, k);
-            st->jobv[st->njobs].cell = st->ncells - 1;
-            /* --min-rate: every run after the first is only needed while
-             * nothing was found */
-            st->jobv[st->njobs].extra = o->gate.min_rate > 0 && k > 0;
-            struct run_spec *sp = &st->jobv[st->njobs++].spec;
-            sp->label = xasprintf("%s %s #%ld", base, tool_names[t], r + 1);
-            sp->tool = t;
-            sv_init(&sp->argv);
-            sv_push(&sp->argv, st->program);
-            for (int i = 1; i < st->prog_argc; i++)
-                sv_push(&sp->argv, st->prog_argv[i]);
-            sv_init(&sp->http_paths);
-            for (size_t i = 0; i < o->http.n; i++)
-                sv_push(&sp->http_paths, o->http.v[i]);
-            sp->profile = o->http.n ? "paths" : NULL;
-            sp->load_cmd = o->load_cmd;
-            sp->clients = (int)o->clients;
-            sp->duration = o->duration;
-            sp->timeout = o->timeout;
-            sp->seed = (unsigned long)o->seed + (unsigned long)r;
-            sp->repro = gate_stress_repro(&(struct stress_repro){
-                .tool = tool_names[t], .seed = sp->seed, .http = &o->http,
-                .load_cmd = o->load_cmd, .chaos = o->chaos,
-                .suppressions = o->gate.suppressions, .clients = o->clients,
-                .expect_exit = o->expect_exit, .duration = o->duration,
-                .timeout = o->timeout, .hang_window = o->hang_window,
-                .prog = st->prog_argv, .nprog = st->prog_argc});
-            sp->suppressions = o->gate.suppressions;
-            sp->chaos = o->chaos;
-            sp->chaos_preload = st->preload;
-            sp->sched = st->sched;
-            sp->slow_ms = 1e12;             /* strangers' latency is theirs */
-            sp->memory_growth_mb = 1e12;    /* no memory oracle on strangers */
-            sp->hang_seconds = tool_hang_seconds(t, 0);
-            sp->block_window = o->hang_window;
-            sp->expect_exit = (int)o->expect_exit;
-            sp->early_stop = o->early && detectors[t]->reports;
-            sp->source = st->paths->source;
-            sp->session = st->session;
-            sp->nfiles = DOCROOT_MIN_FILES;
-            sp->index = (int)st->njobs;
-            sp->keep_tmp = o->keep;
-        }
     }
 }
 
-/* Phase 4: run, fold, score (once, in the report library), report. */
+/* Job G of the plan (cell G / per, its run G % per) into J. */
+static void stress_job(struct stress *st, struct job *j, size_t g)
+{
+    struct cli_opts *o = &st->o;
+    const char *base = strrchr(st->program, '/') ? strrchr(st->program, '/') + 1
+                                                 : st->program;
+    size_t ci = g / (size_t)st->per;
+    long k = (long)(g % (size_t)st->per), r = gate_shard_run(&o->gate, k);
+    int t = st->cell_tool[ci];
+    struct run_spec *sp = &j->spec;
+
+    memset(j, 0, sizeof *j);
+    j->cell = ci;
+    /* --min-rate: every run after the first is only needed while
+     * nothing was found */
+    j->extra = o->gate.min_rate > 0 && k > 0;
+    sp->label = xasprintf("%s %s #%ld", base, tool_names[t], r + 1);
+    sp->tool = t;
+    sv_init(&sp->argv);
+    sv_push(&sp->argv, st->program);
+    for (int i = 1; i < st->prog_argc; i++)
+        sv_push(&sp->argv, st->prog_argv[i]);
+    sv_init(&sp->http_paths);
+    for (size_t i = 0; i < o->http.n; i++)
+        sv_push(&sp->http_paths, o->http.v[i]);
+    sp->profile = o->http.n ? "paths" : NULL;
+    sp->load_cmd = o->load_cmd;
+    sp->clients = (int)o->clients;
+    sp->duration = o->duration;
+    sp->timeout = o->timeout;
+    sp->seed = (unsigned long)o->seed + (unsigned long)r;
+    sp->repro = gate_stress_repro(&(struct stress_repro){
+        .tool = tool_names[t], .seed = sp->seed, .http = &o->http,
+        .load_cmd = o->load_cmd, .chaos = o->chaos,
+        .suppressions = o->gate.suppressions, .clients = o->clients,
+        .expect_exit = o->expect_exit, .duration = o->duration,
+        .timeout = o->timeout, .hang_window = o->hang_window,
+        .prog = st->prog_argv, .nprog = st->prog_argc});
+    sp->suppressions = o->gate.suppressions;
+    sp->chaos = o->chaos;
+    sp->chaos_preload = st->preload;
+    sp->sched = st->sched;
+    sp->slow_ms = 1e12;             /* strangers' latency is theirs */
+    sp->memory_growth_mb = 1e12;    /* no memory oracle on strangers */
+    sp->hang_seconds = tool_hang_seconds(t, 0);
+    sp->block_window = o->hang_window;
+    sp->expect_exit = (int)o->expect_exit;
+    sp->early_stop = o->early && detectors[t]->reports;
+    sp->source = st->paths->source;
+    sp->session = st->session;
+    sp->nfiles = DOCROOT_MIN_FILES;
+    sp->index = (int)g;
+    sp->keep_tmp = o->keep;
+}
+
+/* The chunk's jobs (their outputs were moved into the cells). */
+static void stress_jobs_free(struct stress *st)
+{
+    for (size_t i = 0; i < st->njobs; i++) {
+        free((char *)st->jobv[i].spec.label);
+        free((char *)st->jobv[i].spec.repro);
+        sv_free(&st->jobv[i].spec.argv);
+        sv_free(&st->jobv[i].spec.http_paths);
+        run_output_free(&st->jobv[i].out);
+    }
+    st->njobs = 0;
+}
+
+/* Phase 4: run a chunk of jobs at a time and fold each into its cell,
+ * score (once, in the report library), report. */
 static int stress_execute(struct stress *st, int argc, char **argv)
 {
     struct cli_opts *o = &st->o;
     int status;
     char *cmd;
 
-    progress_start(st->njobs, o->quiet);
-    run_jobs(st->jobv, st->njobs, (int)o->jobs, st->cells);
+    size_t total = st->ncells * (size_t)st->per;
+    bool *decided = xcalloc(st->ncells + 1, sizeof *decided);
+
+    progress_start(total, o->quiet);
+    st->jobv = xcalloc(STRESS_CHUNK, sizeof *st->jobv);
+    for (size_t from = 0; from < total && !proc_interrupted(); from += STRESS_CHUNK) {
+        st->njobs = total - from < STRESS_CHUNK ? total - from : STRESS_CHUNK;
+        for (size_t i = 0; i < st->njobs; i++)
+            stress_job(st, &st->jobv[i], from + i);
+        run_jobs(st->jobv, st->njobs, (int)o->jobs, st->cells, decided);
+        if (!proc_interrupted())
+            for (size_t ci = 0; ci < st->ncells; ci++)
+                cell_collect(&st->cells[ci], st->jobv, st->njobs, ci);
+        stress_jobs_free(st);
+    }
+    free(decided);
     progress_finish();
     if (proc_interrupted()) {
         errorf("interrupted: every process stopped, temp files removed");
         return EXIT_INTERRUPTED;
     }
-    for (size_t ci = 0; ci < st->ncells; ci++)
-        cell_collect(&st->cells[ci], st->jobv, st->njobs, ci);
     cmd = command_line(argc, argv, "stress");
     if (gate_finish(&o->gate, st->cells, st->ncells, cmd) != EXIT_OK) {
         free(cmd);
@@ -344,14 +387,9 @@ static int stress_execute(struct stress *st, int argc, char **argv)
 
 static void stress_free(struct stress *st)
 {
-    for (size_t i = 0; i < st->njobs; i++) {
-        free((char *)st->jobv[i].spec.label);
-        free((char *)st->jobv[i].spec.repro);
-        sv_free(&st->jobv[i].spec.argv);
-        sv_free(&st->jobv[i].spec.http_paths);
-        run_output_free(&st->jobv[i].out);
-    }
+    stress_jobs_free(st);
     free(st->jobv);
+    free(st->cell_tool);
     for (size_t i = 0; i < st->ncells; i++)
         cell_result_free(&st->cells[i]);
     free(st->cells);

@@ -130,8 +130,7 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
 
     for (size_t i = 0; i < njobs; i++)
         count += jobs[i].cell == cell && !jobs[i].skipped;
-    c->runs = xcalloc(count + 1, sizeof *c->runs);
-    c->nruns = 0;
+    c->runs = xrealloc(c->runs, (c->nruns + count + 1) * sizeof *c->runs);
     for (size_t i = 0; i < njobs; i++) {
         struct run_output *o = &jobs[i].out;
         const struct run_spec *sp = &jobs[i].spec;
@@ -149,6 +148,14 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
                                                 : RUNNER_MATCH_DEPTH) < 0) {
             errorf("out of memory collecting findings");
             abort();
+        }
+        /* A clean run is kept as its record: the command that repeats it
+         * and the scheduler's decisions serve only runs that found
+         * something, and --runs 100000 must not keep 100000 of them. */
+        if (o->rec.outcome == RUN_CLEAN && !o->rec.symptom && !o->rec.oracles) {
+            free(o->rec.repro);
+            free(o->rec.schedule);
+            o->rec.repro = o->rec.schedule = NULL;
         }
         c->runs[c->nruns++] = o->rec;       /* moved: strings now the cell's */
         memset(&o->rec, 0, sizeof o->rec);

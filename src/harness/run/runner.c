@@ -1301,16 +1301,17 @@ static void *pool_worker(void *arg)
 }
 
 void run_jobs(struct job *jobs, size_t n, int parallel,
-              const struct cell_result *cells)
+              const struct cell_result *cells, bool *decided)
 {
-    struct pool p = {jobs, cells, n, 0, NULL, PTHREAD_MUTEX_INITIALIZER};
+    struct pool p = {jobs, cells, n, 0, decided, PTHREAD_MUTEX_INITIALIZER};
     size_t ncells = 0;
     pthread_t *t;
 
     for (size_t i = 0; i < n; i++)
         if (jobs[i].cell + 1 > ncells)
             ncells = jobs[i].cell + 1;
-    p.decided = xcalloc(ncells + 1, sizeof *p.decided);
+    if (!decided)
+        p.decided = xcalloc(ncells + 1, sizeof *p.decided);
     if (parallel < 1)
         parallel = 1;
     if ((size_t)parallel > n)
@@ -1329,5 +1330,6 @@ void run_jobs(struct job *jobs, size_t n, int parallel,
     for (int i = 0; i < parallel; i++)
         pthread_join(t[i], NULL);   /* threads we started: cannot fail */
     free(t);
-    free(p.decided);
+    if (!decided)
+        free(p.decided);
 }

@@ -100,9 +100,11 @@ struct job {
 /* Runs the N JOBS on PARALLEL threads.  CELLS (indexed by job.cell, read
  * only while the jobs run) are the cells the jobs belong to, with their
  * expectations: once the judge says a run detected what its cell looks
- * for (cell_run_detects), the cell's extra runs are skipped. */
+ * for (cell_run_detects), DECIDED[cell] is set and the cell's extra runs
+ * are skipped.  DECIDED (indexed by job.cell) carries that from one call
+ * to the next when the jobs come in chunks; NULL: this call's own. */
 void run_jobs(struct job *jobs, size_t n, int parallel,
-              const struct cell_result *cells);
+              const struct cell_result *cells, bool *decided);
 
 
 #endif
