@@ -13,7 +13,7 @@
 #include <string.h>
 
 const char *const opt_cmd_names[OC_COUNT] = {
-    "run", "matrix", "stress", "merge", "check", "grade"};
+    "run", "matrix", "stress", "merge", "check", "grade", "baseline"};
 
 const struct opt_info opt_table[OPT_COUNT] = {
 #define OPT_X_(id, name, alias, meta, cmds, kind, field, min, max, defs, help) \

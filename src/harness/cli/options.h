@@ -18,7 +18,8 @@
 #include "manifest.h"
 
 /* The commands that parse through the table. */
-enum opt_cmd { OC_RUN, OC_MATRIX, OC_STRESS, OC_MERGE, OC_CHECK, OC_GRADE, OC_COUNT };
+enum opt_cmd { OC_RUN, OC_MATRIX, OC_STRESS, OC_MERGE, OC_CHECK, OC_GRADE,
+               OC_BASELINE, OC_COUNT };
 extern const char *const opt_cmd_names[OC_COUNT];
 
 #define C_RUN    (1u << OC_RUN)
@@ -27,6 +28,7 @@ extern const char *const opt_cmd_names[OC_COUNT];
 #define C_MERGE  (1u << OC_MERGE)
 #define C_CHECK  (1u << OC_CHECK)
 #define C_GRADE  (1u << OC_GRADE)
+#define C_BASELINE (1u << OC_BASELINE)  /* racelab baseline update */
 #define C_RM     (C_RUN | C_MATRIX)
 #define C_RMS    (C_RUN | C_MATRIX | C_STRESS)
 #define C_RMSM   (C_RMS | C_MERGE)
@@ -155,16 +157,20 @@ enum opt_kind {
     X(WRITE_BASELINE, "write-baseline", NULL, "FILE", C_RMSM, K_OUTPUT,          \
       gate.write_baseline, 0, 0, "", "write this run's races as a baseline "    \
       "(one a line, paths relative to --source-root)")                           \
-    X(FINGERPRINT_DEPTH, "fingerprint-depth", NULL, "N", C_RMSM, K_LONG,         \
+    X(FINGERPRINT_DEPTH, "fingerprint-depth", NULL, "N", C_RMSM | C_BASELINE, K_LONG, \
       fingerprint_depth, 1, 16, "*=1: the racing functions, whatever called "    \
       "them", "a finding's identity: the innermost N program frames of each "   \
       "racing access")                                                           \
     X(SUPPRESSIONS, "suppressions", NULL, "FILE", C_RMSM, K_STR,                 \
       gate.suppressions, 0, 0, "", "TSan or Valgrind suppressions; suppressed "  \
       "reports are counted")                                                     \
-    X(SOURCE_ROOT, "source-root", NULL, "DIR", C_RMSM, K_STR, gate.source_root,  \
-      0, 0, "*=$GITHUB_WORKSPACE, $CI_PROJECT_DIR, else .",                      \
-      "SARIF paths relative to DIR")                                             \
+    X(SOURCE_ROOT, "source-root", NULL, "DIR", C_RMSM | C_BASELINE, K_STR,        \
+      gate.source_root, 0, 0, "*=$GITHUB_WORKSPACE, $CI_PROJECT_DIR, else .",    \
+      "%{run,matrix,stress,merge:SARIF }%{baseline:the baseline's }paths "      \
+      "relative to DIR")                                                         \
+    X(OUTPUT, "output", NULL, "FILE", C_BASELINE, K_STR, baseline_output, 0, 0,  \
+      "*=racelab-baseline.json", "the baseline to write: created, or merged "    \
+      "into (its races and their first_seen kept)")                              \
     X(MIN_RATE, "min-rate", NULL, "R", C_RMS, K_FRACTION, gate.min_rate, 0, 0,  \
       "", "with --confidence C: run until a race of per-run rate >= R would "    \
       "have shown with probability C, stopping at the first finding")            \
@@ -181,7 +187,7 @@ enum opt_kind {
       "keep the temp dirs (debugging)")                                          \
     X(QUIET, "quiet", NULL, NULL, C_ALL, K_FLAG, quiet, 0, 0, "",                \
       "%{run,matrix,stress,check,grade:no progress on stderr}%{merge:no "    \
-      "table on stdout}")                       \
+      "table on stdout}%{baseline:no summary line on stdout}")                 \
     X(SOURCE_DIR, "source-dir", NULL, "DIR", C_RMS | C_CHECK | C_GRADE, K_STR,   \
       source_dir, 0, 0, "*=the build's, or $RACELAB_SOURCE_DIR",                 \
       "the racelab source tree")                                                 \
@@ -223,6 +229,7 @@ struct cli_opts {
     double duration, timeout, hang_window, check_timeout;
     const char *chaos, *load_cmd, *gradescope, *name, *out_dir, *cache_dir;
     const char *source_dir, *build_dir;
+    const char *baseline_output;    /* baseline update --output */
     bool early, no_early, exact_runs, strict, keep, quiet, help, allow_partial, share;
     struct outputs out;
     struct gate_opts gate;      /* --baseline ... --shard I/N */

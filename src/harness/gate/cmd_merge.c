@@ -7,7 +7,6 @@
 #include "options.h"
 #include "shards.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +26,21 @@ static const char merge_tail[] =
 "3 an input cannot be read, an output cannot be written, a shard is\n"
 "missing or doubled (without --allow-partial), or a cell is an error.\n";
 
-static const char baseline_usage[] =
-"usage: racelab baseline update [--output FILE] [--source-root DIR]\n"
-"                               [--fingerprint-depth N] RESULTS.json...\n"
+static const char baseline_head[] =
+"usage: racelab baseline update [options] RESULTS.json...\n"
 "Adds the races of the results to the baseline FILE (default\n"
 "racelab-baseline.json; created when missing, its races and their\n"
 "first_seen kept when present) for `racelab stress|run|matrix|merge\n"
 "--baseline FILE`: the races in it are known and no longer fail the gate.\n"
 "One race per line, sorted, paths relative to DIR (default\n"
 "$GITHUB_WORKSPACE, $CI_PROJECT_DIR, else the current directory).\n"
-"`--write-baseline FILE` on those commands writes one from one run.\n";
+"`--write-baseline FILE` on those commands writes one from one run.\n"
+"\n";
 
-enum { M_HELP = 256, M_OUTPUT, M_SOURCE_ROOT, M_FINGERPRINT_DEPTH };
+static const char baseline_tail[] =
+"Exit: 0 written, 2 usage, 3 a results file cannot be read or the\n"
+"baseline cannot be written.\n";
+
 
 /* Every shard of each merged cell once?  Without ALLOW_PARTIAL a missing
  * or doubled shard is exit 3; with it, the cell's merge_partial says so
@@ -159,22 +161,19 @@ out:
 
 int cmd_baseline(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, 0, M_OUTPUT},
-        {"help", no_argument, 0, M_HELP},
-        {"source-root", required_argument, 0, M_SOURCE_ROOT},
-        {"fingerprint-depth", required_argument, 0, M_FINGERPRINT_DEPTH},
-        {0, 0, 0, 0}};
-    const char *output = "racelab-baseline.json", *source_root = NULL;
+    struct cli_opts opt;
     struct cell_result *cells = NULL;
     size_t ncells = 0, nf = 0;
     struct outputs out = {0};
-    int o, status = EXIT_USAGE;
+    const char *output;
+    int status = EXIT_USAGE, rc;
     char err[512];
 
     if (argc < 2 || strcmp(argv[1], "update") != 0) {
         if (argc >= 2 && !strcmp(argv[1], "--help")) {
-            fputs(baseline_usage, stdout);
+            fputs(baseline_head, stdout);
+            options_help(stdout, OC_BASELINE);
+            fputs(baseline_tail, stdout);
             return EXIT_OK;
         }
         errorf("baseline: expected 'update' (racelab baseline update "
@@ -182,38 +181,23 @@ int cmd_baseline(int argc, char **argv)
         return EXIT_USAGE;
     }
     argc--, argv++;
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
-        switch (o) {
-        case 'o':
-        case M_OUTPUT: output = optarg; break;
-        case M_HELP:
-            fputs(baseline_usage, stdout);
-            return EXIT_OK;
-        case M_SOURCE_ROOT: source_root = optarg; break;
-        case M_FINGERPRINT_DEPTH: {
-            long d;
-            if (!opt_long("--fingerprint-depth", optarg, 1, 16, &d))
-                return EXIT_USAGE;
-            finding_set_fingerprint_depth((int)d);
-            break;
-        }
-        case ':':
-            errorf("baseline update: option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
-        default:
-            errorf("baseline update: unknown option '%s'", argv[optind - 1]);
-            return EXIT_USAGE;
-        }
+    options_init(&opt);
+    rc = options_parse(OC_BASELINE, argc, argv, &opt, false, baseline_head,
+                       baseline_tail);
+    if (rc != 0) {
+        status = rc > 0 ? EXIT_OK : EXIT_USAGE;
+        goto out;
     }
     if (optind >= argc) {
         errorf("baseline update: from which results? (an earlier --json)");
-        return EXIT_USAGE;
+        goto out;
     }
+    output = opt.baseline_output ? opt.baseline_output : "racelab-baseline.json";
     out.json = output;
-    if (outputs_check(&out) < 0)
-        return EXIT_ENV;
+    if (outputs_check(&out) < 0) {
+        status = EXIT_ENV;
+        goto out;
+    }
     if ((status = load_all(argv + optind, argc - optind, &cells, &ncells,
                            true)) != EXIT_OK)
         goto out;
@@ -221,14 +205,16 @@ int cmd_baseline(int argc, char **argv)
      * stay, the results' new ones are added. */
     if (baseline_file_write(output, cells, ncells,
                             access(output, F_OK) == 0 ? output : NULL,
-                            source_root, &nf, err, sizeof err) < 0) {
+                            opt.gate.source_root, &nf, err, sizeof err) < 0) {
         errorf("--output %s: %s", output, err);
         status = EXIT_ENV;
         goto out;
     }
-    printf("baseline %s: %zu known race(s)\n", output, nf);
+    if (!opt.quiet)
+        printf("baseline %s: %zu known race(s)\n", output, nf);
     status = EXIT_OK;
 out:
     free_cells(cells, ncells);
+    options_free(&opt);
     return status;
 }
