@@ -334,7 +334,8 @@ void rl_html_finding(FILE *f, const struct cell_result *c,
     fprintf(f, "<div class=\"finding%s\"><p>%s<b class=\"%s\">%s</b> "
             "&middot; <code>", u->baseline == BASELINE_NEW ? " new" : "",
             u->baseline == BASELINE_NEW ? "<span class=\"newmark\">NEW</span> "
-            : u->baseline == BASELINE_KNOWN ? "<span class=\"small\">known"
+            : u->baseline_related[0] ? "<span class=\"small\">known by object"
+            "</span> " : u->baseline == BASELINE_KNOWN ? "<span class=\"small\">known"
             "</span> " : "", cls, finding_kind_name(u->finding.kind));
     H(f, finding_label(&u->finding, label, sizeof label));
     fprintf(f, "</code>%s%s &middot; fingerprint <code>%s</code> &middot; seen in "

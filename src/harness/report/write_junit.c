@@ -19,8 +19,9 @@ static void junit_details(FILE *f, const struct cell_result *c)
 
         if ((u->baseline == BASELINE_NEW) != (k < c->nfindings))
             continue;
-        fputs(u->baseline == BASELINE_NEW ? "NEW " : u->baseline ==
-              BASELINE_KNOWN ? "known " : "", f);
+        fputs(u->baseline == BASELINE_NEW ? "NEW " : u->baseline_related[0]
+              ? "known by object " : u->baseline == BASELINE_KNOWN ? "known "
+              : "", f);
         rl_xml_escape(f, finding_label(&u->finding, label, sizeof label));
         fprintf(f, " [%s] %s (%zu runs)%s: ", u->finding.fingerprint,
                 finding_kind_name(u->finding.kind), u->runs_seen,
