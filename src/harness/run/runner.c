@@ -641,6 +641,9 @@ static int phase_load(struct run *r)
     char err[512], portbuf[16];
 
     snprintf(portbuf, sizeof portbuf, "%d", r->port);
+    /* threads-lost's base: the idle server's threads, before any request
+     * (a thread-per-connection server has handlers alive once it starts) */
+    r->th_base = spec->server ? proc_threads(r->prog.pid) : -1;
     if (spec->profile) {
         struct strvec la;
         sv_init(&la);
@@ -722,7 +725,6 @@ static void phase_watch(struct run *r)
                                                           : RUNNER_BLOCK_WINDOW);
     r->vm_base = r->vm_end = -1;
     children_watch_init(&r->kids, r->prog.pid);
-    r->th_base = spec->server ? proc_threads(r->prog.pid) : -1;
     for (;;) {
         wait_events(r, 0.1);
         drain_prog(r);
@@ -1075,7 +1077,7 @@ static void phase_load_oracles(struct run *r)
         fire(r, "wrong-response", "%lld wrong, %lld failed of %lld: %s",
              lr->wrong, lr->errors, lr->requests, lr->first_error);
     if (r->th_base > 0 && r->th_end > 0 && r->th_end < r->th_base)
-        fire(r, "threads-lost", "the server had %ld threads when the load began "
+        fire(r, "threads-lost", "the server had %ld threads before the load "
              "and %ld at its end", r->th_base, r->th_end);
     if (r->vm_base > 0 && r->vm_end > 0 &&
         (double)(r->vm_end - r->vm_base) / 1024.0 > spec->memory_growth_mb)
