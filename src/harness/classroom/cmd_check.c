@@ -576,6 +576,8 @@ struct func_load {
     int stats_ok;               /* /-/stats answered */
     char err[256];
     atomic_long *completed;     /* shared: requests answered, any client */
+    atomic_long *in_flight;     /* shared: requests sent, not yet answered
+                                   nor failed */
     atomic_bool *stop;          /* shared: the check gave up on the server */
 };
 
@@ -601,8 +603,11 @@ static void *func_client(void *arg)
         }
         int len = stats ? snprintf(req, sizeof req, "GET /-/stats HTTP/1.1\r\nHost: x\r\n\r\n")
                         : snprintf(req, sizeof req, "GET /f/%u.html HTTP/1.1\r\nHost: x\r\n\r\n", n);
-        if (http_send(&c, req, (size_t)len, err, sizeof err) != HTTP_OK ||
-            http_read(&c, false, &r, err, sizeof err) != HTTP_OK) {
+        atomic_fetch_add(l->in_flight, 1);
+        bool answered = http_send(&c, req, (size_t)len, err, sizeof err) == HTTP_OK &&
+                        http_read(&c, false, &r, err, sizeof err) == HTTP_OK;
+        atomic_fetch_sub(l->in_flight, 1);
+        if (!answered) {
             snprintf(l->err, sizeof l->err, "GET /f/%u.html: %.200s", n, err);
             l->errors++;
             http_resp_free(&r);
@@ -809,10 +814,12 @@ static void stall_diagnose(const struct fserver *fs, const char *srcdir, struct 
 /* Load with a watchdog: no request answered for 2 s while some are
  * outstanding is a stall; with the CPU clock still and threads waiting on
  * futexes it is stuck (the wait-for cycle from gdb goes in EV), else
- * slow or busy.  True when the load ran to its end. */
+ * slow or busy.  A pause with nothing outstanding is the clients' own (a
+ * loaded machine), never the server's.  True when the load ran to its
+ * end. */
 static bool load_watch(struct fserver *fs, struct func_load *load, int clients,
-                       atomic_long *completed, atomic_bool *stop, const char *srcdir,
-                       struct strbuf *ev)
+                       atomic_long *completed, atomic_long *in_flight,
+                       atomic_bool *stop, const char *srcdir, struct strbuf *ev)
 {
     pthread_t th[clients];
     long last = 0;
@@ -831,7 +838,7 @@ static bool load_watch(struct fserver *fs, struct func_load *load, int clients,
             break;
         long c = atomic_load(completed);
         double now = now_mono();
-        if (c != last) {
+        if (c != last || atomic_load(in_flight) == 0) {
             last = c;
             last_at = now;
             have_a = false;
@@ -868,7 +875,7 @@ static bool server_load(struct fserver *fs, const struct scenario *s, const char
     long long r1, r2, r3, h2, h3, e2, e3;
     char err[512] = "";
     struct func_load load[CLIENTS];
-    atomic_long completed = 0;
+    atomic_long completed = 0, in_flight = 0;
     atomic_bool stop = false;
 
     if (!stats_get(fs->port, &r1, &h2, &e2, err, sizeof err) ||
@@ -883,10 +890,11 @@ static bool server_load(struct fserver *fs, const struct scenario *s, const char
         load[i].port = fs->port;
         load[i].requests = PER;
         load[i].completed = &completed;
+        load[i].in_flight = &in_flight;
         load[i].stop = &stop;
         load[i].stats_every = i == 0 ? 4 : 0;
     }
-    bool ran = load_watch(fs, load, CLIENTS, &completed, &stop, srcdir, ev);
+    bool ran = load_watch(fs, load, CLIENTS, &completed, &in_flight, &stop, srcdir, ev);
     int ok = 0, errors = 0, stats_ok = 0;
     const char *first_err = NULL;
     for (int i = 0; i < CLIENTS; i++) {
