@@ -822,18 +822,25 @@ static bool load_watch(struct fserver *fs, struct func_load *load, int clients,
                        atomic_bool *stop, const char *srcdir, struct strbuf *ev)
 {
     pthread_t th[clients];
+    bool joined[clients];       /* a joined thread's id may be reused: never
+                                   join it twice */
     long last = 0;
     double last_at = now_mono();
     struct thread_sample a = {0}, b;
     bool have_a = false, stuck = false;
 
-    for (int i = 0; i < clients; i++)
+    for (int i = 0; i < clients; i++) {
+        joined[i] = false;
         pthread_create(&th[i], NULL, func_client, &load[i]);
+    }
     for (int alive = clients; alive > 0;) {
         usleep(250000);
         alive = 0;
-        for (int i = 0; i < clients; i++)
-            alive += pthread_tryjoin_np(th[i], NULL) == EBUSY;
+        for (int i = 0; i < clients; i++) {
+            if (!joined[i])     /* EBUSY: still running; anything else: gone */
+                joined[i] = pthread_tryjoin_np(th[i], NULL) != EBUSY;
+            alive += !joined[i];
+        }
         if (alive == 0)
             break;
         long c = atomic_load(completed);
@@ -858,11 +865,10 @@ static bool load_watch(struct fserver *fs, struct func_load *load, int clients,
         kill(-fs->pid, SIGKILL);
         kill(fs->pid, SIGKILL);
         for (int i = 0; i < clients; i++)
-            pthread_join(th[i], NULL);
+            if (!joined[i])
+                pthread_join(th[i], NULL);
         return false;
     }
-    for (int i = 0; i < clients; i++)
-        pthread_join(th[i], NULL);
     return true;
 }
 
