@@ -47,21 +47,31 @@ echo "building memcached (TSan) in $work"
 build "$work/plain"
 build "$work/counter" counter
 
-gate() {    # gate BUILD RUNS OUT [racelab options]
+gate() {    # gate BUILD RUNS OUT [racelab options]: the cell's baseline counts
     b=$1 runs=$2 out=$3
     shift 3
+    st=0
     "$racelab" stress --tool tsan --runs "$runs" --jobs 2 \
         --load "python3 $here/memcached_load.py {port} 3" \
         --source-root "$work/plain" --baseline-match "$match" "$@" \
-        -- "$work/$b/memcached" -u root -U 0 -p '{port}' -t 4 > "$out" 2>&1 || true
+        -- "$work/$b/memcached" -u root -U 0 -p '{port}' -t 4 > "$out" 2>&1 || st=$?
+    # 0 (green) and 1 (a finding) are verdicts; anything else means the
+    # runs did not look (tool error, no load answered, usage): stop
+    if [ "$st" -gt 1 ]; then
+        echo "racelab stress exited $st (not a verdict):" >&2
+        tail -n 20 "$out" >&2
+        exit 1
+    fi
     grep -o 'baseline: [0-9]* new[^]]*' "$out" | head -n 1 || true
 }
 
 gate plain "$baseline_runs" "$work/baseline.out" --write-baseline "$work/baseline.json"
+[ -s "$work/baseline.json" ] || { echo "no baseline was written" >&2; exit 1; }
 echo "baseline: $baseline_runs runs, $(grep -c '"fingerprint"' "$work/baseline.json") races, $(wc -c < "$work/baseline.json") bytes"
 i=1
 while [ "$i" -le "$gates" ]; do
-    echo "unchanged gate $i: $(gate plain "$gate_runs" "$work/plain-$i.out" --baseline "$work/baseline.json")"
+    r=$(gate plain "$gate_runs" "$work/plain-$i.out" --baseline "$work/baseline.json")
+    echo "unchanged gate $i: $r"
     i=$((i + 1))
 done
 i=1

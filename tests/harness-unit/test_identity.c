@@ -25,14 +25,20 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static const char *tmp(const char *name)
+/* DIR/NAME in one of four rotating buffers (a call may use several). */
+static const char *in_dir(const char *dir, const char *name)
 {
-    static char buf[4][256];
+    static char buf[4][512];
     static int k;
 
     k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
     return buf[k];
+}
+
+static const char *tmp(const char *name)
+{
+    return in_dir(tmpdir, name);
 }
 
 static char *slurp(const char *path)
@@ -341,12 +347,7 @@ static void test_read_json_folds_at_new_depth(void **state)
 /* DATA() for a name known at run time. */
 static const char *DATA_PATH(const char *name)
 {
-    static char buf[4][512];
-    static int k;
-
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", RACELAB_UNIT_DATA, name);
-    return buf[k];
+    return in_dir(RACELAB_UNIT_DATA, name);
 }
 
 /* The racing memory, by name or by where it was allocated, the same from

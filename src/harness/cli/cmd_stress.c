@@ -232,13 +232,20 @@ static int stress_check(struct stress *st)
     return 0;
 }
 
+/* PROGRAM's base name: the cell's scenario and the runs' labels. */
+static const char *program_name(const struct stress *st)
+{
+    const char *slash = strrchr(st->program, '/');
+
+    return slash ? slash + 1 : st->program;
+}
+
 /* Phase 3: one cell per tool; its --runs jobs are made a chunk at a time
  * (stress_job). */
 static void stress_plan(struct stress *st)
 {
     struct cli_opts *o = &st->o;
-    const char *base = strrchr(st->program, '/') ? strrchr(st->program, '/') + 1
-                                                 : st->program;
+    const char *base = program_name(st);
 
     if (!o->given[OPT_SEED])
         o->seed = (long)(((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
@@ -276,8 +283,7 @@ static void stress_plan(struct stress *st)
 static void stress_job(struct stress *st, struct job *j, size_t g)
 {
     struct cli_opts *o = &st->o;
-    const char *base = strrchr(st->program, '/') ? strrchr(st->program, '/') + 1
-                                                 : st->program;
+    const char *base = program_name(st);
     size_t ci = g / (size_t)st->per;
     long k = (long)(g % (size_t)st->per), r = gate_shard_run(&o->gate, k);
     int t = st->cell_tool[ci];

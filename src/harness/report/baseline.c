@@ -41,23 +41,18 @@ void baseline_set_match(enum baseline_match m)
     match_mode = m;
 }
 
-enum baseline_match baseline_get_match(void)
+/* Whether B has one of the racing sites SA[0..NA) (the same function
+ * and file; an atomic access is its own site). */
+static bool has_site(const struct finding *b, const struct finding_site *sa,
+                     size_t na)
 {
-    return match_mode;
-}
-
-/* Whether A and B share a racing site (the same function and file; an
- * atomic access is its own site). */
-static bool share_site(const struct finding *a, const struct finding *b)
-{
-    struct finding_site *sa, *sb;
-    size_t na = finding_sites(a, NULL, &sa), nb = finding_sites(b, NULL, &sb);
+    struct finding_site *sb;
+    size_t nb = finding_sites(b, NULL, &sb);
     bool shared = false;
 
     for (size_t i = 0; i < na && !shared; i++)
         for (size_t k = 0; k < nb && !shared; k++)
             shared = strcmp(sa[i].key, sb[k].key) == 0;
-    free(sa);
     free(sb);
     return shared;
 }
@@ -71,18 +66,23 @@ static const struct finding *related_race(const struct cell_result *b,
                                           const struct finding *f)
 {
     char fo[600], bo[600];
+    const struct finding *found = NULL;
+    struct finding_site *fs;
+    size_t nf;
 
     if (!b || match_mode != BASELINE_MATCH_OBJECT ||
         f->kind != FINDING_DATA_RACE || !finding_object(f, fo, sizeof fo))
         return NULL;
-    for (size_t i = 0; i < b->nfindings; i++) {
+    nf = finding_sites(f, NULL, &fs);
+    for (size_t i = 0; i < b->nfindings && !found; i++) {
         const struct finding *r = &b->findings[i].finding;
 
         if (r->kind == FINDING_DATA_RACE && finding_object(r, bo, sizeof bo) &&
-            strcmp(fo, bo) == 0 && share_site(f, r))
-            return r;
+            strcmp(fo, bo) == 0 && has_site(r, fs, nf))
+            found = r;
     }
-    return NULL;
+    free(fs);
+    return found;
 }
 
 static bool has_fingerprint(const struct cell_result *c, const char *fp)

@@ -296,7 +296,6 @@ int read_json(const char *path, struct cell_result **cells, size_t *n,
  * fingerprint alone. */
 enum baseline_match { BASELINE_MATCH_OBJECT, BASELINE_MATCH_EXACT };
 void baseline_set_match(enum baseline_match m);
-enum baseline_match baseline_get_match(void);
 
 /* Compares the findings of cell C with BASE (cells read from an earlier
  * --json): the baseline cell with C's scenario (under `stress`: the

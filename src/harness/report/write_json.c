@@ -80,7 +80,7 @@ static json_t *json_unique(const struct cell_result *c,
     if (u->baseline != BASELINE_NONE)
         json_object_set_new(o, "baseline",
                             json_string(baseline_state_name(u->baseline)));
-    if (u->baseline_related[0])     /* known by its object and writer */
+    if (u->baseline_related[0])     /* known by its object */
         json_object_set_new(o, "baseline_related",
                             json_string(u->baseline_related));
     return o;

@@ -37,7 +37,8 @@ void children_scan(struct children_watch *w, double now);
 
 /* The children alive now that never exec'd, were first seen at least
  * STUCK seconds before NOW and are asleep in futex() (every thread: a
- * lock; a child that sleeps, computes or serves is not stuck), as text ("2 children of pid 123 never exec'd:
+ * lock; a child that sleeps, computes or serves is not stuck), as text
+ * ("2 children of pid 123 never exec'd:
  * pid 130 (18.2 s) in __lll_lock_wait < pthread_mutex_lock <
  * accesslog_close < ..."), with the first one's stack from gdb when
  * WITH_STACK; NULL when there are none.  Malloc'd. */

@@ -21,19 +21,23 @@ done
 # TSan of clang 14 cannot map its shadow with some high-entropy ASLR
 # layouts; then setarch -R turns randomization off for the child only.
 # Without it, two captures differ in addresses as well as pids.
-tsan() {    # tsan PROG OUTNAME
-    rm -f "$build/$2".*
-    TSAN_OPTIONS="log_path=$build/$2" "$build/$1.tsan" >/dev/null 2>&1 || true
-    if ! grep -qs 'WARNING: ThreadSanitizer' "$build/$2".*; then
-        rm -f "$build/$2".*
-        TSAN_OPTIONS="log_path=$build/$2" setarch -R "$build/$1.tsan" \
+tsan() {    # tsan PROG OUTNAME [ARGS...]
+    prog=$1 out=$2
+    shift 2
+    rm -f "$build/$out".*
+    TSAN_OPTIONS="log_path=$build/$out" "$build/$prog.tsan" "$@" >/dev/null 2>&1 || true
+    if ! grep -qs 'WARNING: ThreadSanitizer' "$build/$out".*; then
+        rm -f "$build/$out".*
+        TSAN_OPTIONS="log_path=$build/$out" setarch -R "$build/$prog.tsan" "$@" \
             >/dev/null 2>&1 || true
     fi
-    cp "$(ls "$build/$2".* | head -n 1)" "$data/$2.log"
+    cp "$(ls "$build/$out".* | head -n 1)" "$data/$out.log"
 }
-vg() {      # vg TOOL PROG OUTNAME
-    valgrind --tool="$1" --xml=yes --xml-file="$data/$3.xml" \
-        "$build/$2.vg" >/dev/null 2>&1 || true
+vg() {      # vg TOOL PROG OUTNAME [ARGS...]
+    tool=$1 prog=$2 out=$3
+    shift 3
+    valgrind --tool="$tool" --xml=yes --xml-file="$data/$out.xml" \
+        "$build/$prog.vg" "$@" >/dev/null 2>&1 || true
 }
 
 for p in $progs; do
@@ -51,19 +55,9 @@ vg drd race drd-race-2
 clang -fsanitize=thread -g -O1 -pthread -o "$build/race_paths.tsan" "$here/race_paths.c"
 gcc -g -O1 -pthread -o "$build/race_paths.vg" "$here/race_paths.c"
 for m in get set miss; do
-    rm -f "$build/rp".*
-    TSAN_OPTIONS="log_path=$build/rp" "$build/race_paths.tsan" "$m" \
-        >/dev/null 2>&1 || true
-    if ! grep -qs 'WARNING: ThreadSanitizer' "$build/rp".*; then
-        rm -f "$build/rp".*
-        TSAN_OPTIONS="log_path=$build/rp" setarch -R \
-            "$build/race_paths.tsan" "$m" >/dev/null 2>&1 || true
-    fi
-    cp "$(ls "$build/rp".* | head -n 1)" "$data/tsan-race_paths-$m.log"
-    for t in helgrind drd; do
-        valgrind --tool=$t --xml=yes --xml-file="$data/$t-race_paths-$m.xml" \
-            "$build/race_paths.vg" "$m" >/dev/null 2>&1 || true
-    done
+    tsan race_paths "tsan-race_paths-$m" "$m"
+    vg helgrind race_paths "helgrind-race_paths-$m" "$m"
+    vg drd race_paths "drd-race_paths-$m" "$m"
 done
 
 # One unsynchronized access as a family of racing pairs, on a named
@@ -71,21 +65,11 @@ done
 clang -fsanitize=thread -g -O1 -pthread -o "$build/race_object.tsan" "$here/race_object.c"
 gcc -g -O1 -pthread -o "$build/race_object.vg" "$here/race_object.c"
 for m in clock1 clock2 heap1 heap2 counter; do
-    rm -f "$build/ro".*
-    TSAN_OPTIONS="log_path=$build/ro" "$build/race_object.tsan" "$m" \
-        >/dev/null 2>&1 || true
-    if ! grep -qs 'WARNING: ThreadSanitizer' "$build/ro".*; then
-        rm -f "$build/ro".*
-        TSAN_OPTIONS="log_path=$build/ro" setarch -R \
-            "$build/race_object.tsan" "$m" >/dev/null 2>&1 || true
-    fi
-    cp "$(ls "$build/ro".* | head -n 1)" "$data/tsan-race_object-$m.log"
+    tsan race_object "tsan-race_object-$m" "$m"
 done
-for t in helgrind drd; do
-    for m in clock1 heap1; do
-        valgrind --tool=$t --xml=yes --xml-file="$data/$t-race_object-$m.xml" \
-            "$build/race_object.vg" "$m" >/dev/null 2>&1 || true
-    done
+for m in clock1 heap1; do
+    vg helgrind race_object "helgrind-race_object-$m" "$m"
+    vg drd race_object "drd-race_object-$m" "$m"
 done
 
 # A report cut short, as from a killed process: the first complete error
