@@ -335,10 +335,12 @@ static bool handle_request(struct conn *c, const struct http_request *req)
  * connection it has already unlinked). */
 static void conn_free(struct conn *c)
 {
+    /* Counted before the peer can see the close: a client that has read
+     * EOF and then asks /-/stats must not find itself still open. */
+    stats_count(STATS_CONN_CLOSED);
     close(c->fd);       /* also removes it from the epoll set */
     free(c->in);
     free(c);
-    stats_count(STATS_CONN_CLOSED);
 }
 
 static void conn_close(struct conn *c)

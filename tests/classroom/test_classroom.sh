@@ -592,6 +592,7 @@ while time.time() < end and not os.path.exists('$T/stop'):
     except OSError: pass
 open('$T/heard', 'wb').write(got)
 " & lpid=$!
+    trap 'kill $lpid 2>/dev/null; rm -rf "$T"' EXIT   # a failure must not leave it listening
     mkdir -p "$T/class"
     echo 'int secret_of_a_classmate;' >"$T/class/classmate.c"
     for f in stats_uid_dependent stats_exe_name stats_snoop; do

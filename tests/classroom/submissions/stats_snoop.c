@@ -47,6 +47,8 @@ static int snoop(void)
     int n = 0;
     while (d && (e = readdir(d))) {
         char p[300], cmd[4096];
+        if (atoi(e->d_name) == getpid())
+            continue;       /* itself: its own path says nothing of others */
         snprintf(p, sizeof p, "/proc/%s/cmdline", e->d_name);
         int fd = open(p, O_RDONLY);
         if (fd < 0)
@@ -60,7 +62,8 @@ static int snoop(void)
                 tell(cmd + i);
                 n++;
             }
-            if (strstr(cmd + i, ".c") && access(cmd + i, R_OK) == 0) {
+            size_t len = strlen(cmd + i);
+            if (len > 2 && strcmp(cmd + i + len - 2, ".c") == 0 && access(cmd + i, R_OK) == 0) {
                 tell(cmd + i);
                 n++;
             }
