@@ -13,7 +13,11 @@
  * with at most P preemptions is walked breadth-first by preemption count
  * (iterative preemption bounding, as CHESS): all schedules with 0, then
  * with 1, ... so the first failure found has the fewest preemptions there
- * are.  No partial-order reduction: schedules that differ only in the order
+ * are.  Within a preemption count, schedules that start a thread twin of
+ * another choice (not yet run, same function and argument: one of 100
+ * identical workers) run after all the others, so that a bug a few
+ * distinct threads make is not found only after every twin was tried.
+ * No partial-order reduction: schedules that differ only in the order
  * of independent steps are all run.
  *
  * Each schedule is one run: the driver (this process, stopped in rl_init
@@ -53,6 +57,9 @@ struct node {
     uint32_t point;
     uint32_t tid;
     uint32_t cost;              /* preemptions (delays) of the whole schedule */
+    uint32_t twin;              /* 1: its thread had not started and an earlier
+                                   choice at the point (or the default) starts
+                                   a thread of the same function and argument */
 };
 
 
@@ -149,6 +156,25 @@ static uint32_t cost_of(struct rl_thread **t, size_t n, struct rl_thread *me,
     return c;
 }
 
+/* Threads that have not run yet and will run the same function on the same
+ * argument (100 identical workers): starting one or another of them is
+ * usually the same schedule up to their names.  Not pruned, only run later
+ * (explore()'s second pass): a program may still tell them apart. */
+static bool same_start(const struct rl_thread *a, const struct rl_thread *b)
+{
+    return !a->started && !b->started && a->fn && a->fn == b->fn && a->arg == b->arg;
+}
+
+static bool twin_choice(struct rl_thread **t, size_t i, struct rl_thread *d)
+{
+    if (same_start(t[i], d))
+        return true;
+    for (size_t j = 0; j < i; j++)
+        if (rl_eligible(t[j]) && same_start(t[i], t[j]))
+            return true;
+    return false;
+}
+
 static void add_alternatives(struct rl_thread **t, size_t n, struct rl_thread *me,
                              bool me_ok, struct rl_thread *d, uint32_t point)
 {
@@ -158,13 +184,14 @@ static void add_alternatives(struct rl_thread **t, size_t n, struct rl_thread *m
         uint32_t c = x.cost + cost_of(t, n, me, me_ok, d, t[i]);
         if (c > (uint32_t)x.spec.preemptions)
             continue;
+        uint32_t twin = twin_choice(t, i, d);
         uint32_t k = __atomic_fetch_add(&x.sh->nnodes, 1, __ATOMIC_RELAXED);
         if (k >= NODE_MAX) {
             x.sh->full = 1;
             x.sh->nnodes = NODE_MAX;
             return;
         }
-        x.sh->nodes[k] = (struct node){ x.node, point, (uint32_t)t[i]->id, c };
+        x.sh->nodes[k] = (struct node){ x.node, point, (uint32_t)t[i]->id, c, twin };
     }
 }
 
@@ -414,13 +441,16 @@ static void explore(const char *races_path)
 {
     uint64_t runs = 0;
     int st;
-    x.sh->nodes[0] = (struct node){ UINT32_MAX, 0, 0, 0 };
+    x.sh->nodes[0] = (struct node){ UINT32_MAX, 0, 0, 0, 0 };
     x.sh->nnodes = 1;
     signal(SIGTERM, on_stop);   /* a timeout: say how far it got */
     signal(SIGINT, on_stop);
-    for (uint32_t c = 0; c <= (uint32_t)x.spec.preemptions; c++) {
+    /* Each cost level in two passes: first the schedules that start no
+     * twin (see twin_choice), then the twins; every one of them is run. */
+    for (uint32_t level = 0; level <= 2u * (uint32_t)x.spec.preemptions + 1; level++) {
+        uint32_t c = level / 2, twins = level % 2;
         for (uint32_t i = 0; i < x.sh->nnodes; i++) {
-            if (x.sh->nodes[i].cost != c)
+            if (x.sh->nodes[i].cost != c || x.sh->nodes[i].twin != twins)
                 continue;
             if (runs >= x.spec.max) {
                 rl_print("rlsched: dfs: stopped after %llu schedules (max=%llu) at %u %s: "

@@ -60,6 +60,7 @@ struct rl_thread {
     struct rl_thread *pending_next;
     void *(*fn)(void *);
     void *arg;
+    bool started;               /* has had the baton (main: from the start) */
     uint32_t *vc;               /* races.c: vector clock (detection runs) */
 };
 

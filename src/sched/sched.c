@@ -519,6 +519,7 @@ void rl_init(void)
         return;
     m->id = g.next_id++;
     m->state = RL_RUNNABLE;
+    m->started = true;
     m->priority = new_priority();
     m->handle = (unsigned long)pthread_self();
     list_add(m);
@@ -717,6 +718,7 @@ static void take(struct rl_thread *me)
     __atomic_store_n(&me->go, 0, __ATOMIC_RELAXED);   /* only we write it now */
     rl_steps++;             /* getting the baton is a step: no empty segments */
     me->run_start = rl_steps;
+    me->started = true;
     rl_mode = 2;
 }
 

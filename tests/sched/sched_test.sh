@@ -303,6 +303,22 @@ explore)
     "$racelab" stress --chaos dfs --runs 1 -- /bin/true > "$tmp/t.out" 2>&1 || st=$?
     [ "$st" = 2 ] && grep -q "racelab cc" "$tmp/t.out" || fail "dfs on a plain program: exit $st"
     ;;
+twins)
+    # 30 identical loaders and one validator: dfs runs the schedules that
+    # start a distinct thread before those that start a twin loader, so the
+    # one-preemption bug is found in the first 300 schedules (in creation
+    # order it is schedule ~1,100); the repro fails again
+    build loaders_buggy
+    st=$(stress loaders_buggy --chaos dfs:preemptions=1:max=300 --runs 1 --json "$tmp/t.json")
+    v=$(json_field "$tmp/t.json" "c['verdict']")
+    echo "loaders_buggy dfs max=300: racelab exit $st: $v"
+    [ "$st" = 1 ] || fail "dfs did not find the loaders' bug in 300 schedules (exit $st): $v"
+    echo "$v" | grep -q "with 1 preemptions, the fewest" || fail "no fewest-preemptions verdict: $v"
+    repro=$(echo "$v" | sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p')
+    RACELAB_CHAOS=$repro "$tmp/loaders_buggy" > /dev/null 2> "$tmp/rep.err" \
+        && fail "the repro $repro passed"
+    grep -q "loaders: version 7 with checksum 0" "$tmp/rep.err" || fail "the repro failed otherwise: $(cat "$tmp/rep.err")"
+    ;;
 usage)
     build account_fixed
     nm "$tmp/account_fixed" | grep -q racelab_sched_runtime || fail "no racelab_sched_runtime mark"
