@@ -1,9 +1,13 @@
 # racelab - a thin front for CMake presets (see CMakePresets.json).
 #
 #   make            build the release flavor (build/release/)
-#   make test       run the test suite on the release, tsan and asan flavors
-#                   (every feature, tool and verdict state; not the detection
-#                   matrix's re-measurement of ground truth)
+#   make test       the test suite (every feature, tool and verdict state):
+#                   racelab built plainly, the servers of every flavor its
+#                   tools run; not the detection matrix's re-measurement of
+#                   ground truth, nor racelab's own code under sanitizers
+#   make test-sanitized
+#                   the suite again on racelab itself built with TSan and
+#                   with ASan+UBSan (CI runs it after make test)
 #   make test-detection
 #                   every scenario under every tool it has a manifest
 #                   expectation for, judged against the manifest (ground truth
@@ -36,8 +40,9 @@ DEPS_STAMP := build/.deps-ok
 PREFIX ?= /usr/local
 INSTALL_BUILD ?= $(CURDIR)/build/install
 
-.PHONY: all release test test-detection tsan helgrind drd matrix asan bench clean deps install \
-        $(addprefix build-,$(PRESETS)) $(addprefix test-,$(PRESETS))
+.PHONY: all release test test-sanitized test-detection tsan helgrind drd matrix asan bench clean deps install \
+        $(addprefix build-,$(PRESETS)) $(addprefix servers-,$(PRESETS)) \
+        $(addprefix test-,$(PRESETS))
 
 all: release
 release: build-release
@@ -55,21 +60,29 @@ $(addprefix build/,$(addsuffix /CMakeCache.txt,$(PRESETS))): build/%/CMakeCache.
 $(addprefix build-,$(PRESETS)): build-%: build/%/CMakeCache.txt
 	cmake --build --preset $*
 
+# Only a flavor's servers (target `servers`, cmake/racelab.cmake): what the
+# release suite and the matrix run of the tsan, valgrind and asan flavors.
+$(addprefix servers-,$(PRESETS)): servers-%: build/%/CMakeCache.txt
+	cmake --build --preset $* --target servers
+
 $(addprefix test-,$(PRESETS)): test-%: build-%
 	ctest --preset $* $(CTEST_ARGS)
 
-# The release suite runs the tsan and valgrind flavors' executables too
-# (verdicts, harness, classroom), so every flavor is built before any test.
-# The asan flavor runs the suite too (and the parser fuzz smoke), so racelab
-# itself and the server are checked by ASan+UBSan on every run.
-test: build-release build-tsan build-valgrind build-asan
+# The release suite runs the servers of the tsan, valgrind and asan flavors
+# (one per tool), so those are built before any test; the rest of those
+# flavors (racelab itself, the unit tests) is test-sanitized's.
+test: build-release servers-tsan servers-valgrind servers-asan
 	ctest --preset release $(CTEST_ARGS)
+
+# The suite on the tsan and asan flavors: racelab, the server and the unit
+# tests under TSan and under ASan+UBSan (and the parser fuzz smoke).
+test-sanitized: build-release build-tsan build-valgrind build-asan
 	ctest --preset tsan $(CTEST_ARGS)
 	ctest --preset asan $(CTEST_ARGS)
 
 # Ground truth re-measured: each scenario x tool cell against its manifest
 # (tests/detection/detect.sh).  Serialized: the cells drive load.
-test-detection: build-release build-tsan build-valgrind build-asan
+test-detection: build-release servers-tsan servers-valgrind servers-asan
 	ctest --preset release $(DETECTION_ARGS)
 
 # Each matrix also leaves build/matrix-<tools>.{html,json,xml,sarif}: the
@@ -77,16 +90,16 @@ test-detection: build-release build-tsan build-valgrind build-asan
 REPORTS = --html build/matrix-$(1).html --json build/matrix-$(1).json \
           --junit build/matrix-$(1).xml --sarif build/matrix-$(1).sarif
 
-tsan: build-release build-tsan
+tsan: build-release servers-tsan
 	build/release/racelab matrix --tools tsan $(call REPORTS,tsan) $(MATRIX_ARGS)
 
-helgrind: build-release build-valgrind
+helgrind: build-release servers-valgrind
 	build/release/racelab matrix --tools helgrind $(call REPORTS,helgrind) $(MATRIX_ARGS)
 
-drd: build-release build-valgrind
+drd: build-release servers-valgrind
 	build/release/racelab matrix --tools drd $(call REPORTS,drd) $(MATRIX_ARGS)
 
-matrix: build-release build-tsan build-valgrind
+matrix: build-release servers-tsan servers-valgrind
 	build/release/racelab matrix --tools tsan,helgrind,drd,none $(call REPORTS,all) $(MATRIX_ARGS)
 
 asan: test-asan

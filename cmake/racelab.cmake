@@ -26,6 +26,12 @@ function(racelab_add_server)
     endif()
   endforeach()
   add_executable(${ARG_NAME} ${objs} ${ARG_SOURCE})
+  # `servers`: every server of this flavor and nothing else, what another
+  # flavor's suite needs of this one (the Makefile's test target)
+  if(NOT TARGET servers)
+    add_custom_target(servers)
+  endif()
+  add_dependencies(servers ${ARG_NAME})
   target_include_directories(${ARG_NAME} PRIVATE ${CMAKE_SOURCE_DIR}/src/server)
   # racelab_chaos wraps the sync points (-Wl,--wrap) for --chaos runs; in
   # the sched flavor the controlled scheduler (racelab cc) takes its place.
