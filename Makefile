@@ -62,7 +62,10 @@ $(addprefix build-,$(PRESETS)): build-%: build/%/CMakeCache.txt
 
 # Only a flavor's servers (target `servers`, cmake/racelab.cmake): what the
 # release suite and the matrix run of the tsan, valgrind and asan flavors.
+# (cmake_check_build_system first: a tree configured before the target
+# existed learns of it)
 $(addprefix servers-,$(PRESETS)): servers-%: build/%/CMakeCache.txt
+	@$(MAKE) -s -C build/$* cmake_check_build_system >/dev/null
 	cmake --build --preset $* --target servers
 
 $(addprefix test-,$(PRESETS)): test-%: build-%
