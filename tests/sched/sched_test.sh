@@ -245,9 +245,6 @@ explore)
     # in the table and the JSON, the printed repro fails again 5/5, the
     # failing schedule is printed as per-thread columns (text and HTML)
     build account_buggy
-    build account_fixed
-    build wronglock_fixed
-    build deadlock_abba
     st=$(stress account_buggy --chaos dfs:preemptions=2 --runs 1 --json "$tmp/x.json")
     v=$(json_field "$tmp/x.json" "c['verdict']")
     echo "account_buggy dfs: racelab exit $st: $v"
@@ -268,6 +265,14 @@ explore)
     grep -q "account_buggy.c:[0-9]* deposit" "$tmp/cols.err" || fail "no source lines in the columns"
     grep -q "<table>" "$tmp/s.html" && grep -q "account_buggy.c:" "$tmp/s.html" \
         || fail "no HTML schedule"
+    ;;
+explore_proof)
+    # dfs on correct programs: every schedule of the bound run, the verdict
+    # says so in the run and the cell; a deadlock is found; a timeout says
+    # how far it got
+    build account_fixed
+    build wronglock_fixed
+    build deadlock_abba
     for prog in account_fixed wronglock_fixed; do
         st=$(stress $prog --chaos dfs:preemptions=2 --runs 1 --json "$tmp/y.json")
         v=$(json_field "$tmp/y.json" "c['verdict']")
@@ -288,11 +293,15 @@ explore)
         > /dev/null 2> "$tmp/term.err" || st=$?
     [ "$st" = 124 ] && grep -q "stopped by signal 15 after [0-9]* schedules.*not exhausted" \
         "$tmp/term.err" || fail "dfs under SIGTERM: exit $st: $(cat "$tmp/term.err")"
+    ;;
+explore_more)
+    # --minimise, race-directed PCT, and specs refused with a clear error
+    build account_buggy
+    build account_fixed
     st=$(stress account_buggy --minimise --json "$tmp/m.json")
     v=$(json_field "$tmp/m.json" "c['verdict']")
     [ "$st" = 1 ] && echo "$v" | grep -q "with 1 preemptions, the fewest" \
         || fail "--minimise: exit $st, verdict $v"
-    # race-directed PCT, and specs refused with a clear error
     build reorder_buggy
     st=$(stress reorder_buggy --chaos pct:points=races --runs 20 --seed 1)
     echo "reorder_buggy pct:points=races: racelab exit $st"
