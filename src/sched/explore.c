@@ -167,7 +167,7 @@ static bool same_start(const struct rl_thread *a, const struct rl_thread *b)
 
 static bool twin_choice(struct rl_thread **t, size_t i, struct rl_thread *d)
 {
-    if (same_start(t[i], d))
+    if (d && same_start(t[i], d))
         return true;
     for (size_t j = 0; j < i; j++)
         if (rl_eligible(t[j]) && same_start(t[i], t[j]))
