@@ -623,6 +623,27 @@ open('$T/heard', 'wb').write(got)
     no_sandbox_procs
 }
 
+# --check-timeout: a check that runs past it stops, with nothing left
+# running, and the verdict is a timed-out rejection (what grade gives).
+t_check_timeout_rejects() {
+    run "$R" check stats-counter "$(reffix stats-counter)" --tool none --runs 1 --duration 0.5 \
+        --check-timeout 3 --json "$T/v.json"
+    expect_rc 1
+    has "$out" "REJECTED, score 0/100"
+    has "$out" "check timed out after 3 s (--check-timeout): score 0"
+    has "$out" "stopped while it ran (--check-timeout or a signal): no result"
+    hasnt "$out" "shutdown hangs"
+    [ "$(jq -r '.verdict + " " + (.score|tostring)' "$T/v.json")" = "rejected 0" ] ||
+        fail "json: $(jq -c '{verdict, score, reason}' "$T/v.json")"
+    # a result is never "stopped": every criterion either ran to its end
+    # before the limit or says it has no result
+    [ "$(jq '[.criteria[] | select(.state == "pass" or .state == "fail")
+              | select(.evidence | test("stopped while"))] | length' "$T/v.json")" = 0 ] ||
+        fail "a stopped criterion with a result: $(jq -c .criteria "$T/v.json")"
+    tmp_clean
+    no_sandbox_procs
+}
+
 t_check_crash_at_start() {
     sed 's/^int stats_init(void)$/int stats_init(void)\n{\n    *(volatile int *)0 = 1;\n    return 0;\n}\nstatic int unused_init(void)/' \
         "$(reffix stats-counter)" >"$T/crash.c"

@@ -167,8 +167,9 @@ static char *core_build(const char *cache, const char *source, int fl)
     int status = -1;
     char *out = proc_capture(argv, 300, &status);
     if (status != 0) {
-        errorf("check: building the server core (%s) failed:\n%s", flavor_names[fl],
-               out ? out : "");
+        if (!proc_interrupted())    /* else stopped: the verdict says why */
+            errorf("check: building the server core (%s) failed:\n%s", flavor_names[fl],
+                   out ? out : "");
         free(out);
         rm_rf(tmp);
         free(dir);
@@ -1635,7 +1636,7 @@ int check_prepare(const struct paths *p, const char *cache, const bool need[3])
 struct check_opts {
     bool tools[TOOL_COUNT], tools_set, keep, share;
     long runs, jobs, seed;
-    double duration, timeout;
+    double duration, timeout, check_timeout;
     const char *json, *junit, *gs, *html, *name, *cache_flag;
     const char *scen_arg, *file;
 };
@@ -1653,6 +1654,7 @@ static int check_parse(int argc, char **argv, struct paths *p, struct check_opts
     opt.jobs = 1;
     opt.seed = 1;
     opt.duration = 2;
+    opt.check_timeout = 900;
     prc = options_parse(OC_CHECK, argc, argv, &opt, false, usage_head, usage_tail);
     if (prc != 0) {
         options_free(&opt);
@@ -1670,6 +1672,7 @@ static int check_parse(int argc, char **argv, struct paths *p, struct check_opts
     o->tools_set = opt.given[OPT_TOOL];
     o->keep = opt.keep;
     o->share = opt.share;
+    o->check_timeout = opt.check_timeout;
     quiet = opt.quiet;
     o->runs = opt.runs;
     o->jobs = opt.jobs;
@@ -1769,19 +1772,74 @@ static void statistical_note(struct strbuf *ev, long runs, bool pass)
                   "clear it)");
 }
 
+/* The detector each run criterion runs under. */
+static const int tool_of[CR_COUNT] = {[CR_ORACLES] = TOOL_NONE, [CR_TSAN] = TOOL_TSAN,
+                                      [CR_HELGRIND] = TOOL_HELGRIND, [CR_DRD] = TOOL_DRD};
+
+/* The check was stopped (--check-timeout, a signal) while criterion C ran:
+ * what it saw is what stopping it did (a server "hanging" at shutdown, a
+ * suite cut short), so it has no result; the later ones were not run. */
+static void stopped_at(struct verdict *v, struct strbuf ev[], int c, const bool tools[])
+{
+    v->cr[c].state = CR_NA;
+    sb_free(&ev[c]);
+    sb_init(&ev[c]);
+    sb_puts(&ev[c], "stopped while it ran (--check-timeout or a signal): no result");
+    for (int k = c + 1; k < CR_COUNT; k++) {
+        if (k >= CR_ORACLES && !tools[tool_of[k]])
+            continue;       /* "not asked for" / "not installed" already */
+        v->cr[k].state = CR_NA;
+        sb_puts(&ev[k], "not run: the check was stopped before it");
+    }
+}
+
+/* A run criterion whose tool is not in this check: n/a, and why. */
+static void not_asked(struct verdict *v, struct strbuf ev[], const struct check_opts *o)
+{
+    for (int c = CR_ORACLES; c <= CR_DRD; c++)
+        if (!o->tools[tool_of[c]]) {
+            v->cr[c].state = CR_NA;
+            sb_printf(&ev[c], "not available: %s",
+                      o->tools_set ? "not asked for (--tool)" :
+                      tool_of[c] == TOOL_TSAN ? "clang is not installed"
+                                              : "valgrind is not installed");
+        }
+}
+
+/* --check-timeout fell while the server's objects or the submission were
+ * built: V is that verdict (check_judge did not finish it). */
+static void stopped_building(struct verdict *v, const struct check_opts *o)
+{
+    struct strbuf ev[CR_COUNT];
+    for (int i = 0; i < CR_COUNT; i++) {
+        sb_init(&ev[i]);
+        free(v->cr[i].evidence);
+        v->cr[i].evidence = NULL;
+    }
+    not_asked(v, ev, o);
+    stopped_at(v, ev, CR_BUILD, o->tools);
+    for (int i = 0; i < CR_COUNT; i++)
+        v->cr[i].evidence = sb_steal(&ev[i]);
+    v->accepted = false;
+    v->score = 0;
+}
+
 /* Every criterion but the build, on a submission that built. */
 static void judge_built(struct sandbox *sb, const struct check_opts *o, const struct paths *p,
                         const char *scen, const struct scenario *s, const struct build *b,
                         char *const core[FL_COUNT], struct verdict *v, struct strbuf ev[])
 {
-    static const int tool_of[] = {[CR_ORACLES] = TOOL_NONE, [CR_TSAN] = TOOL_TSAN,
-                                  [CR_HELGRIND] = TOOL_HELGRIND, [CR_DRD] = TOOL_DRD};
     bool fatal = false;
     int escaped = 0;
 
+    not_asked(v, ev, o);
     progress("functional check");
     v->cr[CR_FUNCTIONAL].state = functional_check(sb, b->exe, b->dir, s, &ev[CR_FUNCTIONAL],
                                                   &fatal, &escaped) ? CR_PASS : CR_FAIL;
+    if (proc_interrupted()) {
+        stopped_at(v, ev, CR_FUNCTIONAL, o->tools);
+        return;
+    }
     /* Zero, with the reason: a server that does not start or answer
      * (spins, crashes, deadlocks), or one that leaves processes behind. */
     if (escaped > 0)
@@ -1798,28 +1856,29 @@ static void judge_built(struct sandbox *sb, const struct check_opts *o, const st
         progress("contract tests");
         v->cr[CR_CONTRACT].state = contract_check(sb, p->source, s->module, b, core,
                                                   &ev[CR_CONTRACT]);
+        if (proc_interrupted()) {
+            stopped_at(v, ev, CR_CONTRACT, o->tools);
+            return;
+        }
         if (v->cr[CR_CONTRACT].state == CR_PASS)
             sb_puts(&ev[CR_CONTRACT], "\n(statistical where a test runs threads: one run "
                     "of the suite; a failure is proof)");
     }
     for (int c = CR_ORACLES; c <= CR_DRD; c++) {
         int t = tool_of[c];
-        if (!o->tools[t]) {
-            v->cr[c].state = CR_NA;
-            sb_printf(&ev[c], "not available: %s",
-                      o->tools_set ? "not asked for (--tool)" :
-                      t == TOOL_TSAN ? "clang is not installed" : "valgrind is not installed");
+        if (!o->tools[t])
             continue;
-        }
         if (fatal) {
             sb_puts(&ev[c], skip);
             continue;
         }
-        if (proc_interrupted())
-            break;
         v->cr[c].state = tool_check(sb, scen, s->module, s->symptom, tool_names[t], b->dir,
                                     o->runs, o->duration, o->timeout, o->jobs, o->seed, p,
                                     &ev[c]);
+        if (proc_interrupted()) {
+            stopped_at(v, ev, c, o->tools);
+            return;
+        }
         statistical_note(&ev[c], o->runs, v->cr[c].state == CR_PASS);
     }
 }
@@ -1974,13 +2033,27 @@ int cmd_check(int argc, char **argv, struct paths *p)
     cache = check_cache_dir(p, o.cache_flag);
     struct sandbox sb = {.uid = -1, .lock_fd = -1};
     struct verdict v = {.name = o.name ? o.name : o.file, .scenario = o.scen_arg, .file = o.file};
+    /* The whole check's limit (every wait inside is bounded too): what
+     * grade does to a check that runs too long, for a check alone. */
+    proc_deadline(o.check_timeout);
     if (check_stage(&sb, p, cache, need, core) != 0 ||
         check_judge(&sb, &o, p, cache, scen, &s, code, len, need, core, &v) != 0) {
-        sandbox_close(&sb);
-        goto out;
+        if (proc_interrupted() != SIGALRM) {
+            sandbox_close(&sb);
+            goto out;
+        }
+        stopped_building(&v, &o);  /* the limit fell while it built */
+    }
+    if (proc_interrupted() == SIGALRM) {
+        v.accepted = false;
+        v.score = 0;
+        free(v.reason);
+        v.reason = xasprintf("check timed out after %g s (--check-timeout): score 0",
+                             o.check_timeout);
     }
     print_verdict(&v, scen != o.scen_arg ? o.scen_arg : scen, o.file);
-    rc = proc_interrupted() ? EXIT_INTERRUPTED : v.accepted ? EXIT_OK : EXIT_FAILED;
+    rc = proc_interrupted() == SIGALRM ? EXIT_FAILED : proc_interrupted() ? EXIT_INTERRUPTED
+         : v.accepted ? EXIT_OK : EXIT_FAILED;
     if (!o.share)
         umask(077);     /* reports: the grader's and the student's only */
     if (write_reports(&v, o.json, o.junit, o.gs) < 0)

@@ -19,6 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A check stops itself at --check-timeout; grade kills one still running
+ * this much later (a check stuck in its own clean-up). */
+#define GRADE_GRACE 30.0
+
 static const char usage_head[] =
 "usage: racelab grade SCENARIO DIR --out OUT [options]\n"
 "Checks every submission in DIR (DIR/STUDENT.c or DIR/STUDENT/MODULE.c) with\n"
@@ -220,6 +224,12 @@ static bool grade_start(const struct grade_opts *g, const struct paths *p, const
     if (g->duration) { sv_push(&av, "--duration"); sv_push(&av, g->duration); }
     if (g->timeout) { sv_push(&av, "--timeout"); sv_push(&av, g->timeout); }
     if (g->seed) { sv_push(&av, "--seed"); sv_push(&av, g->seed); }
+    /* the check stops itself at the limit and says so in its report;
+     * grade kills it only GRADE_GRACE s later */
+    char limit[32];
+    snprintf(limit, sizeof limit, "%.3f", g->check_timeout);
+    sv_push(&av, "--check-timeout");
+    sv_push(&av, limit);
     if (g->share) sv_push(&av, "--share");
     int fd = open(u->txt, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, g->share ? 0644 : 0600);
     struct spawn_opts so = {.argv = av.v, .stdin_fd = SPAWN_DEVNULL,
@@ -258,7 +268,8 @@ static int grade_run(const struct grade_opts *g, const struct paths *p, const ch
             struct sub *u = &subs[i];
             if (!u->started || u->done)
                 continue;
-            if (!proc_poll(&u->proc) && now_mono() - u->started_at > g->check_timeout) {
+            if (!proc_poll(&u->proc) &&
+                now_mono() - u->started_at > g->check_timeout + GRADE_GRACE) {
                 u->killed = true;
                 proc_signal(&u->proc, SIGTERM);
                 proc_wait(&u->proc, 10);

@@ -138,8 +138,9 @@ enum opt_kind {
       "the submission's name in the reports")                                    \
     X(OUT, "out", NULL, "DIR", C_GRADE, K_STR, out_dir, 0, 0, "",                \
       "where the grades go (required)")                                          \
-    X(CHECK_TIMEOUT, "check-timeout", NULL, "S", C_GRADE, K_SECONDS,             \
-      check_timeout, 0, 0, "*=900", "wall-clock limit of one check")             \
+    X(CHECK_TIMEOUT, "check-timeout", NULL, "S", C_CHECK | C_GRADE, K_SECONDS,   \
+      check_timeout, 0, 0, "*=900", "wall-clock limit of one check (then: "     \
+      "rejected, score 0)")                                                      \
     X(CACHE_DIR, "cache-dir", NULL, "DIR", C_CHECK | C_GRADE, K_STR, cache_dir,  \
       0, 0, "*=$RACELAB_CACHE_DIR, else BUILD/check-cache",                      \
       "where built objects are kept between checks")                             \

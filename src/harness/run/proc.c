@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +67,23 @@ void proc_setup(void)
 int proc_interrupted(void)
 {
     return atomic_load(&interrupted);
+}
+
+void proc_deadline(double seconds)
+{
+    struct sigaction sa;
+    struct itimerval t = {0};
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);      /* valid signal and handler: cannot fail */
+    t.it_value.tv_sec = (time_t)seconds;
+    t.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+    if (t.it_value.tv_sec == 0 && t.it_value.tv_usec == 0)
+        t.it_value.tv_usec = 1;
+    if (setitimer(ITIMER_REAL, &t, NULL) < 0)
+        warnf("setitimer: %s; no wall-clock limit", strerror(errno));
 }
 
 static void group_add(pid_t pg)

@@ -39,6 +39,9 @@ struct proc {
 void proc_setup(void);
 /* True once racelab was asked to stop (the signal number, else 0). */
 int proc_interrupted(void);
+/* A wall-clock limit for the whole command: after SECONDS it stops as if
+ * interrupted, and proc_interrupted() says SIGALRM. */
+void proc_deadline(double seconds);
 
 /* Starts a child.  Returns 0, or -1 with ERR naming the failing call
  * (exec errors from the child are reported here too). */
