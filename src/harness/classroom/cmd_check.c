@@ -103,7 +103,9 @@ static void progress(const char *fmt, ...)
  * submission). */
 static char *flags_of(int fl, const char *inc)
 {
-    return xasprintf("-std=gnu11 -D_GNU_SOURCE -DRACELAB_FLAVOR='\"%s\"' -Wall -Wextra "
+    /* -pipe: no assembler file in $TMPDIR that a compiler killed by
+     * --check-timeout or ^C would leave behind */
+    return xasprintf("-pipe -std=gnu11 -D_GNU_SOURCE -DRACELAB_FLAVOR='\"%s\"' -Wall -Wextra "
                      "-Wno-unused-parameter %s -I'%s'", flavor_names[fl],
                      flavor_cflags[fl], inc);
 }
