@@ -82,8 +82,9 @@ test: build-release servers-tsan servers-valgrind servers-asan
 	ctest --preset release $(CTEST_ARGS)
 
 # The suite on the tsan and asan flavors: racelab, the server and the unit
-# tests under TSan and under ASan+UBSan (and the parser fuzz smoke).
-test-sanitized: build-release build-tsan build-valgrind build-asan
+# tests under TSan and under ASan+UBSan (and the parser fuzz smoke).  Of the
+# valgrind flavor they run only its server (tests/hostile).
+test-sanitized: build-release build-tsan servers-valgrind build-asan
 	ctest --preset tsan $(SANITIZED_ARGS)
 	ctest --preset asan $(SANITIZED_ARGS)
 

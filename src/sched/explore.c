@@ -167,6 +167,8 @@ static bool same_start(const struct rl_thread *a, const struct rl_thread *b)
 
 static bool twin_choice(struct rl_thread **t, size_t i, struct rl_thread *d)
 {
+    if (t[i]->started || !t[i]->fn)
+        return false;   /* only a thread yet to start has twins: no scan */
     if (d && same_start(t[i], d))
         return true;
     for (size_t j = 0; j < i; j++)

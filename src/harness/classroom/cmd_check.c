@@ -1809,7 +1809,8 @@ static void not_asked(struct verdict *v, struct strbuf ev[], const struct check_
 }
 
 /* --check-timeout fell while the server's objects or the submission were
- * built: V is that verdict (check_judge did not finish it). */
+ * built: V's criteria (check_judge did not finish them; cmd_check sets the
+ * timed-out verdict itself). */
 static void stopped_building(struct verdict *v, const struct check_opts *o)
 {
     struct strbuf ev[CR_COUNT];
@@ -1822,8 +1823,6 @@ static void stopped_building(struct verdict *v, const struct check_opts *o)
     stopped_at(v, ev, CR_BUILD, o->tools);
     for (int i = 0; i < CR_COUNT; i++)
         v->cr[i].evidence = sb_steal(&ev[i]);
-    v->accepted = false;
-    v->score = 0;
 }
 
 /* Every criterion but the build, on a submission that built. */
@@ -2038,15 +2037,16 @@ int cmd_check(int argc, char **argv, struct paths *p)
     /* The whole check's limit (every wait inside is bounded too): what
      * grade does to a check that runs too long, for a check alone. */
     proc_deadline(o.check_timeout);
-    if (check_stage(&sb, p, cache, need, core) != 0 ||
-        check_judge(&sb, &o, p, cache, scen, &s, code, len, need, core, &v) != 0) {
-        if (proc_interrupted() != SIGALRM) {
-            sandbox_close(&sb);
-            goto out;
-        }
-        stopped_building(&v, &o);  /* the limit fell while it built */
+    bool judged = check_stage(&sb, p, cache, need, core) == 0 &&
+                  check_judge(&sb, &o, p, cache, scen, &s, code, len, need, core, &v) == 0;
+    int stop = proc_interrupted();      /* read once: the verdict and rc agree */
+    if (!judged && stop != SIGALRM) {
+        sandbox_close(&sb);
+        goto out;
     }
-    if (proc_interrupted() == SIGALRM) {
+    if (!judged)
+        stopped_building(&v, &o);       /* the limit fell while it built */
+    if (stop == SIGALRM) {
         v.accepted = false;
         v.score = 0;
         free(v.reason);
@@ -2054,7 +2054,7 @@ int cmd_check(int argc, char **argv, struct paths *p)
                              o.check_timeout);
     }
     print_verdict(&v, scen != o.scen_arg ? o.scen_arg : scen, o.file);
-    rc = proc_interrupted() == SIGALRM ? EXIT_FAILED : proc_interrupted() ? EXIT_INTERRUPTED
+    rc = stop == SIGALRM ? EXIT_FAILED : stop ? EXIT_INTERRUPTED
          : v.accepted ? EXIT_OK : EXIT_FAILED;
     if (!o.share)
         umask(077);     /* reports: the grader's and the student's only */
