@@ -555,7 +555,8 @@ t_check_diagnosis_and_html() {
     ! grep -E '^ +(data-race|heap-use-after-free) at ' <<<"$tsan" | grep -q ' vs .* vs ' ||
         fail "a third party: $(grep ' vs .* vs ' <<<"$tsan" | head -2)"
     ! grep -qE ':0([^0-9]|$)' <<<"$tsan" || fail "a :0 line: $(grep -E ':0([^0-9]|$)' <<<"$tsan" | head -2)"
-    ! grep -qE '(^|[^0-9a-f])[0-9a-f]{16}([^0-9a-f]|$)' <<<"$out" || fail "a bare fingerprint"
+    ! grep -qE '(^|[^0-9a-f])[0-9a-f]{16}([^0-9a-f]|$)' <<<"$out" ||
+        fail "a bare fingerprint: $(grep -E '(^|[^0-9a-f])[0-9a-f]{16}([^0-9a-f]|$)' <<<"$out" | head -3)"
     hasnt "$out" "fixed variant"
     ! grep -qE '(^|[^a-z-])([a-z-]+): \2:' <<<"$out" || fail "a doubled prefix: $(grep -E '([a-z-]+): \1:' <<<"$out" | head -2)"
     hasnt "$out" "racelab-server-cache-race"

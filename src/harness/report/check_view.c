@@ -322,6 +322,45 @@ static void collapse_doubled(char *s)
     }
 }
 
+static bool is_source_name(const char *name, size_t n)
+{
+    static const char *const ext[] = {".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".S"};
+
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        size_t e = strlen(ext[i]);
+        if (n > e && !memcmp(name + n - e, ext[i], e))
+            return true;
+    }
+    return false;
+}
+
+/* "/x/build/check-cache/core-3ac6.../src/server/server.c:272" becomes
+ * "server.c:272": the directories a source file was built in are racelab's
+ * (its cache, a sandbox), never something a student can use. */
+static void source_paths_to_names(char *s)
+{
+    static const char stop[] = " \t\n()[]<>\"',;=";
+    char *p = s;
+
+    while (*p) {
+        size_t w = strcspn(p, stop);
+        if (w == 0) {
+            p++;
+            continue;
+        }
+        size_t name_end = strcspn(p, ":");
+        if (name_end > w)
+            name_end = w;
+        char *slash = memrchr(p, '/', name_end);
+        if (slash && is_source_name(slash + 1, (size_t)(p + name_end - slash - 1))) {
+            size_t cut = (size_t)(slash + 1 - p);
+            memmove(p, slash + 1, strlen(slash + 1) + 1);
+            w -= cut;
+        }
+        p += w;
+    }
+}
+
 char *check_view_scrub(const char *s, const struct check_view *v, const char *repl)
 {
     char *out = strdup(s ? s : "");
@@ -334,8 +373,10 @@ char *check_view_scrub(const char *s, const struct check_view *v, const char *re
         free(out);
         out = t;
     }
-    if (out)
+    if (out) {
+        source_paths_to_names(out);
         collapse_doubled(out);
+    }
     return out;
 }
 

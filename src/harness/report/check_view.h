@@ -43,8 +43,10 @@ char *check_view_hang_report(const char *rep, const struct cell_result *c,
 char *check_view_evidence(const struct cell_result *c, const struct check_view *v,
                           size_t max);
 
-/* S with every string of V->hide replaced by REPL, and "X: X: " doubled
- * prefixes collapsed.  Malloc'd. */
+/* S with every string of V->hide replaced by REPL, a source file's path
+ * cut to its name (".../check-cache/core-3ac6.../src/server/server.c:272"
+ * -> "server.c:272": racelab's own directories tell a student nothing), and
+ * "X: X: " doubled prefixes collapsed.  Malloc'd. */
 char *check_view_scrub(const char *s, const struct check_view *v, const char *repl);
 
 /* Up to MAX bytes of S cut at a line end, or else a word boundary, with
