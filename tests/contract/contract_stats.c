@@ -136,24 +136,55 @@ static void test_stats_buffer_too_small(void **state)
 
 #define COUNTERS 4
 #define INCREMENTS (CONTRACT_UNDER_TSAN ? 20000 : 200000)
+#define COUNT_MS 200
 
+static pthread_barrier_t count_start;
+static atomic_bool count_stop;
+
+struct counted {
+    uint64_t n;
+    char pad[56];       /* a cache line each: only the counter is shared */
+};
+
+/* At least INCREMENTS, and on until the main thread says stop: all of them
+ * count at once for COUNT_MS.  (A fixed count alone takes about 1 ms, so
+ * that on a loaded machine each thread could run it within its own time
+ * slice, one after the other, and a lost update could never happen.) */
 static void *count_requests(void *arg)
 {
-    (void)arg;
-    for (int i = 0; i < INCREMENTS; i++)
+    struct counted *c = arg;
+
+    pthread_barrier_wait(&count_start);
+    while (c->n < INCREMENTS || !atomic_load_explicit(&count_stop, memory_order_relaxed)) {
         stats_count(STATS_REQUEST);
+        c->n++;
+    }
     return NULL;
 }
 
 /* stats_count() is safe from any thread: no increment is lost. */
 static void test_stats_concurrent_counts_exact(void **state)
 {
-    char dummy[COUNTERS];
+    struct counted counted[COUNTERS];
+    pthread_t t[COUNTERS];
     struct snap a = snapshot(), b;
+    uint64_t want = 0;
 
-    contract_run_threads(COUNTERS, count_requests, dummy, 1);
+    memset(counted, 0, sizeof counted);
+    atomic_store(&count_stop, false);
+    assert_int_equal(pthread_barrier_init(&count_start, NULL, COUNTERS + 1), 0);
+    for (int i = 0; i < COUNTERS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, count_requests, &counted[i]), 0);
+    pthread_barrier_wait(&count_start);
+    usleep(COUNT_MS * 1000);
+    atomic_store(&count_stop, true);
+    for (int i = 0; i < COUNTERS; i++) {
+        pthread_join(t[i], NULL);
+        want += counted[i].n;
+    }
+    pthread_barrier_destroy(&count_start);
     b = snapshot();
-    CONTRACT_EQ(b.requests - a.requests, (uint64_t)COUNTERS * INCREMENTS);
+    CONTRACT_EQ(b.requests - a.requests, want);
 }
 
 /* Connections open and close on the workers while /-/stats is read: a
