@@ -114,6 +114,83 @@ static void test_baseline_keeps_crashes_failing(void **state)
     cell_result_free(&base);
 }
 
+/* A clean run of SECONDS (seed SEED) kept by the cell's own rule. */
+static void keep_clean(struct cell_result *c, double seconds, unsigned long seed)
+{
+    struct run_record r = {.outcome = RUN_CLEAN, .seconds = seconds,
+                           .first_finding_seconds = -1, .seed = seed};
+
+    assert_int_equal(cell_result_keep_run(c, &r), 0);
+}
+
+/* --runs 100000 must not keep 100000 records: past RUNS_KEPT records,
+ * consecutive clean runs fold into one, and every figure still counts
+ * every run (the first detection's number, the rate, the median), through
+ * write_json/read_json and merge. */
+static void test_clean_runs_fold(void **state)
+{
+    char dir[] = "/tmp/racelab-gate-XXXXXX", path[128], err[256];
+    struct cell_result c, *back, *merged = NULL;
+    struct finding_list l;
+    size_t n, m = 0;
+    unsigned long seed = 1;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    cell_init(&c, "prog", NULL, "tsan", 0);
+    for (int i = 0; i < 2000; i++)
+        keep_clean(&c, 0.01, seed++);
+    /* run 2001 finds a race */
+    struct run_record r = {.outcome = RUN_CLEAN, .seconds = 0.02,
+                           .first_finding_seconds = 0.01, .seed = seed++};
+    finding_list_init(&l);
+    parse_tsan(DATA("tsan-race.log"), &l);
+    assert_int_equal(cell_result_add_run(&c, &r, &l, NULL, 0, 3), 0);
+    assert_int_equal(cell_result_keep_run(&c, &r), 0);
+    for (int i = 0; i < 3000; i++)
+        keep_clean(&c, 0.03, seed++);
+    cell_judge(&c);
+
+    /* 1000 records, a fold of 1000, the finding's run, a fold of 3000 */
+    assert_int_equal(c.nruns, RUNS_KEPT + 3);
+    assert_int_equal(c.runs[RUNS_KEPT].folded, 999);
+    assert_int_equal(c.runs[RUNS_KEPT + 1].outcome, RUN_FINDING);
+    assert_int_equal(c.runs[RUNS_KEPT + 2].folded, 2999);
+    assert_int_equal(c.total_runs, 5001);
+    assert_int_equal(c.detected_runs, 1);
+    assert_int_equal(c.first_detection_run, 2001);
+    assert_true(fabs(c.first_detection_seconds - (2000 * 0.01 + 0.01)) < 1e-6);
+    assert_true(fabs(c.rate - 1.0 / 5001) < 1e-9);
+    /* 2000 at 0.01, one at 0.02, 3000 at 0.03: the 2501st is 0.03 */
+    assert_true(fabs(c.median_seconds - 0.03) < 1e-9);
+    assert_non_null(strstr(c.verdict, "in 1/5001 runs"));
+
+    assert_int_equal(write_json(path, &c, 1, "racelab stress", err, sizeof err), 0);
+    assert_int_equal(read_json(path, &back, &n, err, sizeof err), 0);
+    assert_int_equal(back[0].nruns, RUNS_KEPT + 3);
+    assert_int_equal(back[0].total_runs, 5001);
+    cell_judge(&back[0]);
+    assert_int_equal(back[0].first_detection_run, 2001);
+    assert_string_equal(back[0].verdict, c.verdict);
+
+    /* merged with a second shard of the same cell: 10002 runs */
+    assert_int_equal(cells_merge(&merged, &m, back, 1), 0);
+    assert_int_equal(read_json(path, &back, &n, err, sizeof err), 0);
+    assert_int_equal(cells_merge(&merged, &m, back, 1), 0);
+    assert_int_equal(m, 1);
+    cell_judge(&merged[0]);
+    assert_int_equal(merged[0].total_runs, 10002);
+    assert_int_equal(merged[0].detected_runs, 2);
+    assert_non_null(strstr(merged[0].verdict, "in 2/10002 runs"));
+
+    cell_result_free(&merged[0]);
+    free(merged);
+    cell_result_free(&c);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* write_json then read_json: runs and findings, stacks and frames. */
 static void test_json_round_trip(void **state)
 {
@@ -296,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_baseline_known_passes_new_fails),
         cmocka_unit_test(test_baseline_keeps_crashes_failing),
         cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_clean_runs_fold),
         cmocka_unit_test(test_merge_shards),
         cmocka_unit_test(test_sarif_baseline_states),
         cmocka_unit_test(test_suppressed_counts_parsed),

@@ -126,11 +126,6 @@ char *session_create(void)
 void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
                   size_t cell)
 {
-    size_t count = 0;
-
-    for (size_t i = 0; i < njobs; i++)
-        count += jobs[i].cell == cell && !jobs[i].skipped;
-    c->runs = xrealloc(c->runs, (c->nruns + count + 1) * sizeof *c->runs);
     for (size_t i = 0; i < njobs; i++) {
         struct run_output *o = &jobs[i].out;
         const struct run_spec *sp = &jobs[i].spec;
@@ -151,14 +146,17 @@ void cell_collect(struct cell_result *c, struct job *jobs, size_t njobs,
         }
         /* A clean run is kept as its record: the command that repeats it
          * and the scheduler's decisions serve only runs that found
-         * something, and --runs 100000 must not keep 100000 of them. */
+         * something; past RUNS_KEPT records, clean runs fold into one, so
+         * --runs 100000 does not keep 100000 of them. */
         if (o->rec.outcome == RUN_CLEAN && !o->rec.symptom && !o->rec.oracles) {
             free(o->rec.repro);
             free(o->rec.schedule);
             o->rec.repro = o->rec.schedule = NULL;
         }
-        c->runs[c->nruns++] = o->rec;       /* moved: strings now the cell's */
-        memset(&o->rec, 0, sizeof o->rec);
+        if (cell_result_keep_run(c, &o->rec) < 0) {  /* moved: strings now the cell's */
+            errorf("out of memory collecting runs");
+            abort();
+        }
         run_output_free(o);
     }
     cell_judge(c);

@@ -486,7 +486,7 @@ static void finding_text(FILE *m, const struct cell_result *c, const struct uniq
         fputs(" vs ", m);
         site_short(m, site_frame(b, v), v);
     }
-    fprintf(m, ", in %zu of %zu runs%s", u->runs_seen, c->nruns,
+    fprintf(m, ", in %zu of %zu runs%s", u->runs_seen, c->total_runs,
             u->expected_false_positive ? " (a documented false positive of this tool)" : "");
     if (a)
         site_long(m, b ? "A" : "at", a, v);
@@ -637,7 +637,7 @@ char *check_view_evidence(const struct cell_result *c, const struct check_view *
         hung += c->runs[i].outcome == RUN_HANG;
         symptom += c->runs[i].symptom;
     }
-    fprintf(m, "%s in %zu run%s: ", v->label, c->nruns, c->nruns == 1 ? "" : "s");
+    fprintf(m, "%s in %zu run%s: ", v->label, c->total_runs, c->total_runs == 1 ? "" : "s");
     if (crashes || hung || symptom) {
         fprintf(m, "%zu crash%s, %zu hang%s, the symptom in %zu", crashes,
                 crashes == 1 ? "" : "es", hung, hung == 1 ? "" : "s", symptom);

@@ -33,7 +33,8 @@ static int merge_into(struct cell_result *c, struct cell_result *m)
     c->runs = runs;
     memcpy(c->runs + c->nruns, m->runs, m->nruns * sizeof *runs);
     c->nruns += m->nruns;
-    m->nruns = 0;
+    c->total_runs += m->total_runs;
+    m->nruns = m->total_runs = 0;
     /* Stable enough: seeds are distinct per run of a cell (base + i). */
     if (c->nruns > 1)   /* no runs: no array (qsort(NULL) is UB) */
         qsort(c->runs, c->nruns, sizeof *c->runs, cmp_seed);

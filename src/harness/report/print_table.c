@@ -118,7 +118,7 @@ static void print_finding(FILE *out, const struct cell_result *c,
     fprintf(out, "  %s%s, %s, %zu/%zu run%s: %s [%s]\n",
             u->baseline == BASELINE_KNOWN ? "known " : "",
             finding_kind_name(u->finding.kind), finding_class(c, u),
-            u->runs_seen, c->nruns, c->nruns == 1 ? "" : "s",
+            u->runs_seen, c->total_runs, c->total_runs == 1 ? "" : "s",
             label + strcspn(label, ":") + 1, u->finding.fingerprint);
     if (u->baseline_related[0]) {
         char object[600];
@@ -199,7 +199,7 @@ static void print_new_finding(FILE *out, const struct cell_result *c,
             finding_label(&u->finding, label, sizeof label),
             c->scenario ? c->scenario : "-", c->variant ? c->variant : "-",
             c->tool ? c->tool : "-", finding_kind_name(u->finding.kind),
-            u->runs_seen, c->nruns, c->nruns == 1 ? "" : "s",
+            u->runs_seen, c->total_runs, c->total_runs == 1 ? "" : "s",
             u->finding.fingerprint);
     if (u->finding.summary)
         fprintf(out, "  %s\n", u->finding.summary);
@@ -354,7 +354,7 @@ void print_table(FILE *out, const struct cell_result *cells, size_t n)
         char det[32], ci[32], first[32];
 
         snprintf(det, sizeof det, "%zu/%zu", c->detected_runs,
-                 c->nruns - c->env_errors);
+                 c->total_runs - c->env_errors);
         snprintf(ci, sizeof ci, "[%.2f,%.2f]", c->rate_lo, c->rate_hi);
         if (c->first_detection_run > 0)
             snprintf(first, sizeof first, "#%ld %.1fs", c->first_detection_run,
@@ -364,7 +364,7 @@ void print_table(FILE *out, const struct cell_result *cells, size_t n)
         fprintf(out, "%-*s %-*s %-8s %5zu %9s %5.0f%% %-13s %9s %3zu %3zu %3zu"
                 "  %s  %s\n", wsc, c->scenario ? c->scenario : "-", wvar,
                 c->variant ? c->variant : "-", c->tool ? c->tool : "-",
-                c->nruns, det, 100.0 * c->rate, ci, first, c->tp, c->fp, c->fn,
+                c->total_runs, det, 100.0 * c->rate, ci, first, c->tp, c->fp, c->fn,
                 rl_status_upper(c->status), c->verdict ? c->verdict : "");
     }
     print_new_findings(out, cells, n);

@@ -149,6 +149,7 @@ static int read_run(json_t *jr, struct run_record *r, char *err, size_t errlen)
     r->true_positives = (size_t)get_int(jr, "true_positives", 0);
     r->false_positives = (size_t)get_int(jr, "false_positives", 0);
     r->suppressed = (size_t)get_int(jr, "suppressed", 0);
+    r->folded = (size_t)get_int(jr, "folded", 0);
     return 0;
 }
 
@@ -234,6 +235,7 @@ static int read_cell(json_t *jc, struct cell_result *c, char *err, size_t errlen
         if (read_run(json_array_get(runs, i), &c->runs[i], err, errlen) < 0)
             return -1;
         c->nruns++;
+        c->total_runs += 1 + c->runs[i].folded;
     }
     for (size_t i = 0; i < json_array_size(finds); i++) {
         json_t *jf = json_array_get(finds, i);

@@ -102,7 +102,16 @@ struct run_record {
     size_t suppressed;          /* reports the tool's suppressions hid
                                    (TSan "Matched N suppressions", Valgrind
                                    <suppcounts>) */
+    size_t folded;              /* more clean runs this record stands for
+                                   (cell_result_keep_run): 0, or N-1 when N
+                                   consecutive clean runs were folded into
+                                   it; then seconds and suppressed are
+                                   their sums, seed the first one's */
 };
+
+/* Records a cell keeps one by one; later clean runs are folded
+ * (cell_result_keep_run), so --runs 100000 does not grow with the runs. */
+enum { RUNS_KEPT = 1000 };
 
 /* A finding de-duplicated by fingerprint across the runs of a cell. */
 struct unique_finding {
@@ -159,8 +168,13 @@ struct cell_result {
     char *module, *bug_class;   /* from the manifest, may be NULL */
     struct cell_expect expect;
 
-    struct run_record *runs;
-    size_t nruns;
+    struct run_record *runs;    /* in run order; a record may stand for
+                                   more runs (run_record.folded) */
+    size_t nruns;               /* records in runs[]; the runs they stand
+                                   for: total_runs */
+    size_t total_runs;          /* nruns plus every record's folded, kept
+                                   by cell_result_keep_run, read_json and
+                                   merge */
 
     /* Aggregates, filled by cell_judge(). */
     size_t detected_runs;       /* runs with >= 1 true-positive finding
@@ -228,6 +242,13 @@ void cell_result_free(struct cell_result *c);
  * RUN_FINDING if it was RUN_CLEAN and something was found.  The findings
  * are moved out of FOUND, which is left empty.  RUN need not be in
  * c->runs yet.  Returns 0, or -1 on allocation failure. */
+/* Appends RUN (moved: its strings become C's) to C's records, or folds it
+ * into the last record when both are clean runs with nothing to tell (no
+ * finding, symptom, oracle, reason, hang or schedule verdict) and C keeps
+ * more than RUNS_KEPT records.  Returns -1 when out of memory (RUN is then
+ * left to the caller). */
+int cell_result_keep_run(struct cell_result *c, struct run_record *run);
+
 int cell_result_add_run(struct cell_result *c, struct run_record *run,
                         struct finding_list *found,
                         const struct location *locs, size_t nlocs,

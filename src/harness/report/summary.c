@@ -212,6 +212,40 @@ int cell_result_add_run(struct cell_result *c, struct run_record *run,
     return rc;
 }
 
+/* A run with nothing to tell but that it ran and how long. */
+static bool run_foldable(const struct run_record *r)
+{
+    return r->outcome == RUN_CLEAN && r->nfindings == 0 && !r->symptom &&
+           !r->symptom_detail && !r->hang_report && !r->sched_bound && !r->reason &&
+           !r->oracles;
+}
+
+int cell_result_keep_run(struct cell_result *c, struct run_record *run)
+{
+    struct run_record *last = c->nruns ? &c->runs[c->nruns - 1] : NULL;
+
+    if (c->nruns > RUNS_KEPT && last && run_foldable(last) && run_foldable(run)) {
+        last->folded += 1 + run->folded;
+        last->seconds += run->seconds;
+        last->suppressed += run->suppressed;
+        if (last->exit_status != run->exit_status)
+            last->exit_status = 0;      /* clean either way */
+        free(run->repro);
+        free(run->schedule);
+        memset(run, 0, sizeof *run);
+        c->total_runs++;
+        return 0;
+    }
+    struct run_record *runs = realloc(c->runs, (c->nruns + 1) * sizeof *runs);
+    if (!runs)
+        return -1;
+    c->runs = runs;
+    c->runs[c->nruns++] = *run;
+    c->total_runs += 1 + run->folded;
+    memset(run, 0, sizeof *run);
+    return 0;
+}
+
 /* --- aggregates --------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
@@ -227,6 +261,43 @@ static double median(double *v, size_t n)
         return -1.0;
     qsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+struct weighted {
+    double value;
+    size_t weight;
+};
+
+static int cmp_weighted(const void *a, const void *b)
+{
+    return cmp_double(&((const struct weighted *)a)->value, &((const struct weighted *)b)->value);
+}
+
+/* The median of N values of which V[i] stands for V[i].weight of them (a
+ * folded record: its runs' mean); the plain median when every weight is 1. */
+static double weighted_median(struct weighted *v, size_t n)
+{
+    size_t total = 0, below = 0;
+
+    for (size_t i = 0; i < n; i++)
+        total += v[i].weight;
+    if (total == 0)
+        return -1.0;
+    qsort(v, n, sizeof *v, cmp_weighted);
+    for (size_t i = 0; i < n; i++) {
+        /* the middle value(s): positions (total-1)/2 and total/2, 0-based */
+        if (below + v[i].weight > (total - 1) / 2) {
+            double lo = v[i].value;
+            size_t j = i;
+            while (below + v[j].weight <= total / 2) {
+                below += v[j].weight;
+                j++;
+            }
+            return (lo + v[j].value) / 2.0;
+        }
+        below += v[i].weight;
+    }
+    return v[n - 1].value;
 }
 
 /* A run that tested nothing: it could not run, or its tool failed before
@@ -268,11 +339,17 @@ bool cell_run_detects(const struct cell_result *c, const struct run_record *run,
     return run_detected(c, &r);
 }
 
-/* One run into the counters; ELAPSED is the wall time of the runs before. */
-static void count_run(struct cell_result *c, size_t i, double elapsed,
+/* One record into the counters; BEFORE and ELAPSED are the runs before it
+ * and their wall time. */
+static void count_run(struct cell_result *c, size_t i, size_t before, double elapsed,
                       double *det, size_t *ndet)
 {
     const struct run_record *r = &c->runs[i];
+
+    if (r->folded) {    /* clean runs (cell_result_keep_run): only these */
+        c->suppressed += r->suppressed;
+        return;
+    }
 
     c->finding_runs += r->nfindings > 0 || r->outcome == RUN_FINDING;
     c->symptom_runs += r->symptom;
@@ -286,7 +363,7 @@ static void count_run(struct cell_result *c, size_t i, double elapsed,
                                                   : r->seconds;
         c->detected_runs++;
         if (c->first_detection_run < 0) {
-            c->first_detection_run = (long)i + 1;
+            c->first_detection_run = (long)before + 1;
             /* cumulative: what it cost to get the first detection */
             c->first_detection_seconds = elapsed + at;
         }
@@ -297,9 +374,9 @@ static void count_run(struct cell_result *c, size_t i, double elapsed,
 
 static void count_runs(struct cell_result *c)
 {
-    double *all = calloc(c->nruns + 1, sizeof *all);
+    struct weighted *all = calloc(c->nruns + 1, sizeof *all);
     double *det = calloc(c->nruns + 1, sizeof *det);
-    size_t nall = 0, ndet = 0, valid;
+    size_t nall = 0, ndet = 0, valid, before = 0;
     double elapsed = 0.0;
 
     c->detected_runs = c->finding_runs = c->symptom_runs = 0;
@@ -308,16 +385,21 @@ static void count_runs(struct cell_result *c)
     c->first_detection_run = -1;
     c->first_detection_seconds = -1.0;
     for (size_t i = 0; i < c->nruns; i++) {
-        count_run(c, i, elapsed, det, &ndet);
+        const struct run_record *r = &c->runs[i];
+
+        count_run(c, i, before, elapsed, det, &ndet);
         if (all)    /* out of memory: no median, nothing else lost */
-            all[nall++] = c->runs[i].seconds;
-        elapsed += c->runs[i].seconds;
+            all[nall++] = (struct weighted){r->seconds / (double)(1 + r->folded),
+                                            1 + r->folded};
+        elapsed += r->seconds;
+        before += 1 + r->folded;
     }
+    c->total_runs = before;
     /* Runs that tested nothing (env errors) are not trials. */
-    valid = c->nruns - c->env_errors;
+    valid = c->total_runs - c->env_errors;
     c->rate = valid ? (double)c->detected_runs / (double)valid : 0.0;
     wilson_interval(c->detected_runs, valid, &c->rate_lo, &c->rate_hi);
-    c->median_seconds = nall ? median(all, nall) : 0.0;
+    c->median_seconds = nall ? weighted_median(all, nall) : 0.0;
     c->median_detection_seconds = median(det, ndet);
     free(all);
     free(det);
@@ -484,7 +566,7 @@ static unsigned broke_grounds(const struct cell_result *c)
 
 static void verdict_none(struct cell_result *c)
 {
-    size_t n = c->nruns - c->env_errors;
+    size_t n = c->total_runs - c->env_errors;
 
     if (rl_cell_is_fixed(c)) {
         size_t orc = c->symptom_runs > oracle_runs(c) ? c->symptom_runs
@@ -530,7 +612,7 @@ static void verdict_fixed(struct cell_result *c)
     char kinds[256];
     unsigned stray = found_kinds(c, false) &
                      (c->expect.false_positive ? ~c->expect.kinds : ~0u);
-    size_t n = c->nruns - c->env_errors;
+    size_t n = c->total_runs - c->env_errors;
 
     c->grounds |= broke_grounds(c) | (stray ? GROUND_FINDINGS : 0u) |
                   (oracle_runs(c) ? GROUND_ORACLES : 0u);
@@ -584,7 +666,7 @@ static void verdict_buggy(struct cell_result *c)
 {
     char want[256], got[256];
     unsigned missing;
-    size_t n = c->nruns - c->env_errors;
+    size_t n = c->total_runs - c->env_errors;
 
     kinds_text(c->expect.kinds, want, sizeof want);
     kinds_text(found_kinds(c, false), got, sizeof got);
@@ -618,7 +700,7 @@ static void verdict_buggy(struct cell_result *c)
 
 static void verdict_stress(struct cell_result *c)
 {
-    size_t n = c->nruns - c->env_errors;
+    size_t n = c->total_runs - c->env_errors;
     size_t orc = oracle_runs(c);
 
     c->grounds |= broke_grounds(c) | (c->nfindings ? GROUND_FINDINGS : 0u) |
@@ -681,8 +763,8 @@ static void judge_evidence(struct cell_result *c)
                 c->grounds |= c->runs[i].outcome == RUN_TOOL_ERROR
                               ? GROUND_TOOL_ERROR : GROUND_ENV_ERROR;
         set_verdict(c, CELL_ERROR, "%zu of %zu runs could not run: %s",
-                    c->env_errors, c->nruns, first_reason(c, run_void));
-    } else if (c->nruns == 0) {
+                    c->env_errors, c->total_runs, first_reason(c, run_void));
+    } else if (c->total_runs == 0) {
         set_verdict(c, CELL_ERROR, "no runs");
     } else if (!c->expect.known) {
         verdict_stress(c);
@@ -710,14 +792,14 @@ static void judge_tool_failure(struct cell_result *c)
     why = first_reason(c, tool_failed_after_findings);
     if (c->status == CELL_FAIL) {
         note(c, "; ", "the tool then failed in %zu of %zu runs: %s",
-             c->tool_failed_runs, c->nruns, why);
+             c->tool_failed_runs, c->total_runs, why);
         return;
     }
     before = c->verdict;
     c->verdict = NULL;
     set_verdict(c, CELL_ERROR, "the tool failed in %zu of %zu runs after its "
                 "findings (%s); before it failed: %s", c->tool_failed_runs,
-                c->nruns, why, before ? before : "");
+                c->total_runs, why, before ? before : "");
     free(before);
 }
 
@@ -762,7 +844,7 @@ static void judge_baseline(struct cell_result *c)
         c->grounds = (c->grounds & ~GROUND_FINDINGS) | GROUND_BASELINE_KNOWN;
         set_verdict(c, CELL_PASS, "only known findings: %zu unique, all in "
                     "the baseline, in %zu/%zu runs", c->nfindings,
-                    c->finding_runs, c->nruns - c->env_errors);
+                    c->finding_runs, c->total_runs - c->env_errors);
     } else if (c->status == CELL_PASS && bad_new) {
         char *was = c->verdict;
 
@@ -795,7 +877,7 @@ static void judge_partial(struct cell_result *c)
         c->verdict = NULL;
         set_verdict(c, CELL_INCONCLUSIVE, "partial merge (%s): %zu runs, not "
                     "every run the gate owed; would pass: %s", c->merge_partial,
-                    c->nruns, was ? was : "pass");
+                    c->total_runs, was ? was : "pass");
         free(was);
     } else {
         note(c, "; ", "partial merge (%s)", c->merge_partial);
@@ -811,7 +893,7 @@ static void percent(char *buf, size_t len, double p)
 /* Phase 5a: --min-rate/--confidence, the guarantee the clean runs give. */
 static void judge_guarantee(struct cell_result *c)
 {
-    size_t valid = c->nruns - c->env_errors, need, first = 0;
+    size_t valid = c->total_runs - c->env_errors, need, first = 0;
     char buf[512], pc[32];
     /* What the tool could have seen: without a detector (tool none) only a
      * crash or a hang shows, never a race. */
@@ -825,9 +907,9 @@ static void judge_guarantee(struct cell_result *c)
         return;
     need = runs_for_confidence(c->min_rate, c->confidence);
     percent(pc, sizeof pc, c->confidence);
-    while (first < c->nruns && c->runs[first].nfindings == 0 &&
-           c->runs[first].outcome != RUN_FINDING)
-        first++;
+    for (size_t i = 0; i < c->nruns && c->runs[i].nfindings == 0 &&
+                       c->runs[i].outcome != RUN_FINDING; i++)
+        first += 1 + c->runs[i].folded;     /* runs, not records */
     if (c->detected_runs || c->finding_runs) {
         snprintf(buf, sizeof buf, "found at run %zu of %zu: no guarantee "
                  "needed", first + 1, need);
@@ -870,7 +952,7 @@ static const struct unique_finding *next_intermittent(const struct cell_result *
 /* Phase 5b: intermittent findings, and the reports suppressions hid. */
 static void judge_notes(struct cell_result *c)
 {
-    size_t valid = c->nruns - c->env_errors;
+    size_t valid = c->total_runs - c->env_errors;
     const struct unique_finding *u = NULL;
 
     judge_guarantee(c);
@@ -892,7 +974,7 @@ static void judge_notes(struct cell_result *c)
 bool unique_finding_is_intermittent(const struct cell_result *c,
                                     const struct unique_finding *u)
 {
-    return u->runs_seen < c->nruns - c->env_errors;
+    return u->runs_seen < c->total_runs - c->env_errors;
 }
 
 const char *cell_ground_name(unsigned ground)

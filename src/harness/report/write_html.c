@@ -133,7 +133,7 @@ static void matrix_cell(FILE *f, const struct cell_result *cells, long i)
     fprintf(f, "<td class=\"%s\"><a href=\"#cell-%ld\"><b>%s</b></a> %zu/%zu"
             "<div class=\"verdict\">", cell_status_name(c->status), i,
             rl_status_upper(c->status), c->detected_runs,
-            c->nruns - c->env_errors);
+            c->total_runs - c->env_errors);
     H(f, c->verdict);
     fprintf(f, "</div><span class=\"small\">CI95 [%.2f, %.2f]", c->rate_lo,
             c->rate_hi);
@@ -173,10 +173,16 @@ static void matrix(FILE *f, const struct cell_result *c, size_t n)
 
 /* --- runs ------------------------------------------------------------- */
 
-static void run_row(FILE *f, size_t i, const struct run_record *r)
+/* Record R, the runs from number FIRST on (1-based; a folded record is
+ * the range of clean runs it stands for). */
+static void run_row(FILE *f, size_t first, const struct run_record *r)
 {
-    fprintf(f, "<tr class=\"run\"><td>%zu</td><td>%s", i + 1,
-            run_outcome_name(r->outcome));
+    if (r->folded)
+        fprintf(f, "<tr class=\"run\"><td>%zu&ndash;%zu</td><td>%s (%zu runs)", first,
+                first + r->folded, run_outcome_name(r->outcome), r->folded + 1);
+    else
+        fprintf(f, "<tr class=\"run\"><td>%zu</td><td>%s", first,
+                run_outcome_name(r->outcome));
     if (r->outcome == RUN_CRASH)
         fprintf(f, " (signal %d)", r->signal);
     fprintf(f, "</td><td>%lu</td><td>%.2f</td><td>", r->seed, r->seconds);
@@ -207,12 +213,15 @@ static void runs_table(FILE *f, const struct cell_result *c)
     fputs("<table class=\"runs\"><tr><th>run</th><th>outcome</th><th>seed</th>"
           "<th>seconds</th><th>first finding</th><th>findings</th>"
           "<th>oracles</th><th>reason</th></tr>\n", f);
-    for (size_t i = 0; i < shown; i++)
-        run_row(f, i, &c->runs[i]);
+    size_t first = 1;
+    for (size_t i = 0; i < shown; i++) {
+        run_row(f, first, &c->runs[i]);
+        first += 1 + c->runs[i].folded;
+    }
     fputs("</table>\n", f);
     if (shown < c->nruns)
         fprintf(f, "<p class=\"small\">&hellip; %zu more runs (see the JSON)"
-                "</p>\n", c->nruns - shown);
+                "</p>\n", c->total_runs - (first - 1));
 }
 
 /* --- stacks and source ------------------------------------------------ */
@@ -513,7 +522,7 @@ static void cell_html(FILE *f, const struct cell_result *c, size_t i)
     H(f, c->verdict);
     fputs("</p>\n<p class=\"small\">", f);
     fprintf(f, "%zu runs, %zu detecting, %zu with findings, %zu symptom, "
-            "%zu hangs, %zu crashes, %zu env errors", c->nruns,
+            "%zu hangs, %zu crashes, %zu env errors", c->total_runs,
             c->detected_runs, c->finding_runs, c->symptom_runs, c->hangs,
             c->crashes, c->env_errors);
     if (c->status == CELL_INCONCLUSIVE && c->runs_needed)

@@ -62,7 +62,7 @@ static json_t *json_unique(const struct cell_result *c,
                            const struct unique_finding *u)
 {
     json_t *o = json_finding(&u->finding);
-    size_t valid = c->nruns - c->env_errors;
+    size_t valid = c->total_runs - c->env_errors;
 
     json_object_set_new(o, "runs_seen", json_integer((json_int_t)u->runs_seen));
     json_object_set_new(o, "at_locations", json_boolean(u->true_positive));
@@ -114,6 +114,8 @@ static json_t *json_run_full(const struct run_record *r)
     json_object_set_new(o, "oracles", str_or_null(r->oracles));
     json_object_set_new(o, "schedule", str_or_null(r->schedule));
     json_object_set_new(o, "suppressed", json_integer((json_int_t)r->suppressed));
+    if (r->folded)      /* N clean runs in one record: seconds is their sum */
+        json_object_set_new(o, "folded", json_integer((json_int_t)r->folded));
     return o;
 }
 
@@ -156,7 +158,7 @@ static json_t *json_cell(const struct cell_result *c)
                   "executable", str_or_null(c->executable),
                   "module", str_or_null(c->module),
                   "bug_class", str_or_null(c->bug_class),
-                  "runs", (json_int_t)c->nruns,
+                  "runs", (json_int_t)c->total_runs,
                   "detected_runs", (json_int_t)c->detected_runs,
                   "finding_runs", (json_int_t)c->finding_runs,
                   "symptom_runs", (json_int_t)c->symptom_runs,

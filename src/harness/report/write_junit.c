@@ -8,7 +8,7 @@
 static void junit_details(FILE *f, const struct cell_result *c)
 {
     fprintf(f, "runs %zu, detected %zu, with findings %zu, symptom %zu, "
-            "hangs %zu, crashes %zu, env errors %zu\n", c->nruns,
+            "hangs %zu, crashes %zu, env errors %zu\n", c->total_runs,
             c->detected_runs, c->finding_runs, c->symptom_runs, c->hangs,
             c->crashes, c->env_errors);
     /* New findings (--baseline) first, marked NEW; then the others. */

@@ -231,7 +231,7 @@ static void describe(struct msgbuf *b,
 static void add_props(json_t *r, const struct cell_result *c,
                       const struct unique_finding *u)
 {
-    size_t valid = c->nruns - c->env_errors;
+    size_t valid = c->total_runs - c->env_errors;
     json_t *p = json_pack("{s:o, s:o, s:s, s:I, s:b, s:b, s:b, s:f}",
         "scenario", c->scenario ? json_string(c->scenario) : json_null(),
         "variant", c->variant ? json_string(c->variant) : json_null(),
