@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,34 @@ static inline void contract_watchdog(unsigned seconds)
 {
     signal(SIGALRM, contract_watchdog_fire);
     alarm(seconds);
+}
+
+/* Pins the calling thread to the I-th CPU (modulo their number) of those
+ * this process may use.  A suite that must see a lost update pins its
+ * racing threads to different CPUs: on a loaded machine the kernel may
+ * otherwise keep them on one CPU, taking turns, and a read-modify-write
+ * done in one instruction is then never interrupted.  Best effort: with
+ * one CPU there is nothing to pin. */
+static inline void contract_pin_to_cpu(int i)
+{
+#ifdef CPU_SETSIZE
+    cpu_set_t allowed, one;
+    int n = 0;
+
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2)
+        return;
+    i %= CPU_COUNT(&allowed);
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, &allowed) || n++ != i)
+            continue;
+        CPU_ZERO(&one);
+        CPU_SET(c, &one);
+        (void)pthread_setaffinity_np(pthread_self(), sizeof one, &one);  /* best effort */
+        return;
+    }
+#else
+    (void)i;
+#endif
 }
 
 /* Starts N threads running FN(ARG_i), ARGS an array of ARGSIZE-byte

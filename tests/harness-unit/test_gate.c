@@ -176,8 +176,12 @@ static void test_clean_runs_fold(void **state)
 
     /* merged with a second shard of the same cell: 10002 runs */
     assert_int_equal(cells_merge(&merged, &m, back, 1), 0);
+    cell_result_free(&back[0]);     /* left empty by the merge */
+    free(back);
     assert_int_equal(read_json(path, &back, &n, err, sizeof err), 0);
     assert_int_equal(cells_merge(&merged, &m, back, 1), 0);
+    cell_result_free(&back[0]);
+    free(back);
     assert_int_equal(m, 1);
     cell_judge(&merged[0]);
     assert_int_equal(merged[0].total_runs, 10002);
