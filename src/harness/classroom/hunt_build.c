@@ -89,7 +89,8 @@ static int copy_server(const char *source, const char *module, const char *dir, 
 /* "cc FLAGS" of flavor FL, paths under DIR shown as /racelab. */
 static char *compile_cmd(int fl, const char *dir)
 {
-    return xasprintf("%s -std=gnu11 -D_GNU_SOURCE -DRACELAB_FLAVOR='\"%s\"' -Wall "
+    /* -pipe: a compiler stopped by a signal leaves no assembler file in $TMPDIR */
+    return xasprintf("%s -pipe -std=gnu11 -D_GNU_SOURCE -DRACELAB_FLAVOR='\"%s\"' -Wall "
                      "-Wno-unused-parameter %s -ffile-prefix-map='%s'=/racelab -I'%s'",
                      cc_of[fl], hunt_flavor_names[fl], cflags_of[fl], dir, dir);
 }
