@@ -484,6 +484,32 @@ static void test_stress_race_found(void **state)
     assert_clean_after();
 }
 
+/* A race whose innermost frames are in a library's headers (std::map in
+ * libstdc++): the table names the program's own frame that called it, with
+ * its source line, and the HTML page quotes that line, not the header's. */
+static void test_stress_names_the_program_frame(void **state)
+{
+    const char *html = path_in("map.html");
+    char line[80];
+
+    if (!HI_RACE_MAP[0])
+        SKIP("clang++ is not installed");
+    struct rl r = RL("stress", "--tool", "tsan", "--runs", "1", "--html", html, "--",
+                     HI_RACE_MAP);
+    EXPECT_STATUS(r, 1);
+    if (!strstr(r.out, "called from worker(int)") || !strstr(r.out, "hi_race_map.cc:15") ||
+        !strstr(r.out, "| hits[\"k\" + std::to_string((i + id) % 7)]++;"))
+        fail_msg("the program's frame is not named:\n%s", r.out);
+    assert_non_null(strstr(r.out, "include/c++/"));   /* and the header's, first */
+    rl_free(&r);
+    char *page = slurp(html);
+    snprintf(line, sizeof line, "<mark class=\"hl\"><span class=\"ln\">15</span>");
+    if (!strstr(page, line))
+        fail_msg("the page does not quote hi_race_map.cc:15");
+    free(page);
+    assert_clean_after();
+}
+
 static void test_stress_norace_clean(void **state)
 {
     const char *json = path_in("norace.json");
@@ -746,6 +772,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_sigint_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_scenario_buggy_fixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stress_runs_in_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stress_names_the_program_frame, setup, teardown),
     };
     char filter[128];
     int failed;

@@ -92,6 +92,20 @@ static void print_site(FILE *out, const char *indent, const struct stack *s)
             fprintf(out, ":%d", fr->line);
     }
     fputc('\n', out);
+    /* inside a library or a system header (std::map, memcpy): also the
+     * program's own frame that called it, with its line */
+    const struct frame *mine = NULL;
+    for (size_t i = 0; !frame_is_program(fr) && i < s->nframes && !mine; i++)
+        if (frame_is_program(&s->frames[i]))
+            mine = &s->frames[i];
+    if (mine) {
+        fprintf(out, "%*scalled from %s  %s", 28, "", mine->function ? mine->function : "??",
+                rl_source_relative(mine->file));
+        if (mine->line > 0)
+            fprintf(out, ":%d", mine->line);
+        fputc('\n', out);
+        fr = mine;
+    }
     if (fr->file && rl_source_line(fr->file, fr->line, src, sizeof src) >= 0)
         print_source(out, 28, src);
 }

@@ -276,10 +276,15 @@ static void stack_head(FILE *f, const struct stack *s)
     }
 }
 
-/* The innermost frame of S that is not noise and has a line (an inlined
- * frame can have none), else rl_top_frame(S). */
+/* The innermost frame of S in the program (not a library or a system
+ * header: the std::map or memcpy a program called is not what to read)
+ * with a line; else the innermost that is not noise and has a line (an
+ * inlined frame can have none); else rl_top_frame(S). */
 static const struct frame *lined_top_frame(const struct stack *s)
 {
+    for (size_t i = 0; s && i < s->nframes; i++)
+        if (frame_is_program(&s->frames[i]) && s->frames[i].line > 0)
+            return &s->frames[i];
     for (size_t i = 0; s && i < s->nframes; i++)
         if (!frame_is_noise(&s->frames[i]) && s->frames[i].file && s->frames[i].line > 0)
             return &s->frames[i];
