@@ -165,6 +165,23 @@ static void test_clean_runs_fold(void **state)
     /* 2000 at 0.01, one at 0.02, 3000 at 0.03: the 2501st is 0.03 */
     assert_true(fabs(c.median_seconds - 0.03) < 1e-9);
     assert_non_null(strstr(c.verdict, "in 1/5001 runs"));
+    /* reports number runs, not records: the finding's run is run 2001 */
+    char junit[160], *xml;
+    size_t xl = 0;
+    FILE *jf;
+    snprintf(junit, sizeof junit, "%s/r.xml", dir);
+    c.runs[RUNS_KEPT + 1].reason = strdup("the tool then failed");
+    assert_int_equal(write_junit(junit, &c, 1, err, sizeof err), 0);
+    assert_non_null(jf = fopen(junit, "r"));
+    xml = calloc(1, 1 << 20);
+    assert_non_null(xml);
+    xl = fread(xml, 1, (1 << 20) - 1, jf);
+    fclose(jf);
+    xml[xl] = 0;
+    if (!strstr(xml, "run 2001 finding: the tool then failed"))
+        fail_msg("the run is not numbered 2001: %s", xml);
+    free(xml);
+    unlink(junit);
 
     assert_int_equal(write_json(path, &c, 1, "racelab stress", err, sizeof err), 0);
     assert_int_equal(read_json(path, &back, &n, err, sizeof err), 0);

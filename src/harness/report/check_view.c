@@ -651,11 +651,14 @@ char *check_view_evidence(const struct cell_result *c, const struct check_view *
     if (first)
         fputs(c->env_errors ? "no run could be made" : "nothing found", m);
     findings_text(m, c, v, max);
-    for (size_t i = 0; i < c->nruns; i++)
-        run_text(m, i, &c->runs[i], c->executable, v);
-    for (size_t i = 0; i < c->nruns && hangs < 2; i++)
+    /* run numbers, not record numbers: records fold clean runs */
+    size_t number = 0;
+    for (size_t i = 0; i < c->nruns; number += 1 + c->runs[i++].folded)
+        run_text(m, number, &c->runs[i], c->executable, v);
+    number = 0;
+    for (size_t i = 0; i < c->nruns && hangs < 2; number += 1 + c->runs[i++].folded)
         if (c->runs[i].hang_report) {
-            hang_text(m, i, c->runs[i].hang_report, v);
+            hang_text(m, number, c->runs[i].hang_report, v);
             hangs++;
         }
     fclose(m);

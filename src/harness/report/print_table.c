@@ -250,11 +250,11 @@ static void print_hang(FILE *out, const struct cell_result *c)
     size_t hung = 0, first = 0, k;
     const char *rep = NULL;
 
-    for (size_t i = 0; i < c->nruns; i++)
+    for (size_t i = 0, number = 0; i < c->nruns; number += 1 + c->runs[i++].folded)
         if (c->runs[i].hang_report) {
             if (!hung++) {
                 rep = c->runs[i].hang_report;
-                first = i;
+                first = number;     /* the run's, not the record's */
             }
         }
     if (!rep)
@@ -292,9 +292,11 @@ static bool cell_worth_showing(const struct cell_result *c)
  * error, or the crash. */
 static void print_reason(FILE *out, const struct cell_result *c)
 {
-    for (size_t i = 0; i < c->nruns; i++)
+    size_t number = 1;  /* the run's, not the record's: records fold runs */
+
+    for (size_t i = 0; i < c->nruns; number += 1 + c->runs[i++].folded)
         if (c->runs[i].reason) {
-            fprintf(out, "  run %zu, %s: %s\n", i + 1,
+            fprintf(out, "  run %zu, %s: %s\n", number,
                     run_outcome_name(c->runs[i].outcome), c->runs[i].reason);
             return;
         }

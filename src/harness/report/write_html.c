@@ -542,9 +542,10 @@ static void cell_html(FILE *f, const struct cell_result *c, size_t i)
     }
     fputs("</p>\n", f);
     runs_table(f, c);
-    for (size_t r = 0; r < c->nruns && hangs < MAX_HANGS; r++)
+    size_t number = 0;  /* the run's, not the record's: records fold runs */
+    for (size_t r = 0; r < c->nruns && hangs < MAX_HANGS; number += 1 + c->runs[r++].folded)
         if (c->runs[r].hang_report) {
-            rl_html_hang(f, i, r, c->runs[r].hang_report);
+            rl_html_hang(f, i, number, c->runs[r].hang_report);
             hangs++;
         }
     /* New findings first, every one of them; then the rest up to

@@ -37,12 +37,14 @@ static void junit_details(FILE *f, const struct cell_result *c)
         }
         fputc('\n', f);
     }
-    for (size_t i = 0; i < c->nruns; i++) {
+    size_t number = 1;  /* the run's, not the record's: records fold runs */
+
+    for (size_t i = 0; i < c->nruns; number += 1 + c->runs[i++].folded) {
         const struct run_record *r = &c->runs[i];
 
         if (!r->reason && !r->hang_report)
             continue;
-        fprintf(f, "run %zu %s: ", i + 1, run_outcome_name(r->outcome));
+        fprintf(f, "run %zu %s: ", number, run_outcome_name(r->outcome));
         rl_xml_escape(f, r->reason ? r->reason : r->hang_report);
         fputc('\n', f);
     }
