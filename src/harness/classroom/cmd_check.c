@@ -1306,15 +1306,18 @@ static bool detector_completed(const struct sandbox *sb, const char *tool, json_
     int complete = 0;
     bool vg = strcmp(tool, "tsan") != 0;
 
+    size_t number = 1;      /* a record may stand for more runs ("folded") */
     json_array_foreach(json_object_get(cell, "runs_detail"), i, r) {
         long sig = (long)json_integer_value(json_object_get(r, "signal"));
         long ex = (long)json_integer_value(json_object_get(r, "exit_status"));
+        long also = (long)json_integer_value(json_object_get(r, "folded"));
         if (!vg && sig == 0 && (ex == 0 || ex == 66))
-            complete++;
+            complete += 1 + (int)also;
         else if (!vg)
             sb_printf(ev, "\n  run %zu: no evidence TSan completed: the server ended by %s %ld, "
-                      "not through exit() (0, or 66 when TSan reported)", i + 1,
+                      "not through exit() (0, or 66 when TSan reported)", number,
                       sig ? "signal" : "exit status", sig ? sig : ex);
+        number += 1 + (size_t)also;
     }
     if (vg) {
         struct strvec v;
