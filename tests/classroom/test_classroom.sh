@@ -153,8 +153,9 @@ t_hunt_hides_identity() {
     declare -A seen
     norm_ref=""
     args_ref=""
-    # (12 seeds, not 40: each case is now built, a few seconds each)
-    for seed in $(seq 1 12); do
+    # (8 seeds, not 40: each case is built, a few seconds each; seeds 1-8
+    # pick 3 scenarios or more with the tests' key)
+    for seed in $(seq 1 8); do
         run "$R" hunt --seed "$seed"
         expect_rc 0
         id=$(case_of "$out")
@@ -182,7 +183,7 @@ t_hunt_hides_identity() {
         else [ "$norm" = "$norm_ref" ] || fail "case $id ($name) prints a different text: $(diff <(echo "$norm_ref") <(echo "$norm"))"
         fi
     done
-    [ "${#seen[@]}" -ge 3 ] || fail "12 seeds picked only ${!seen[*]}"
+    [ "${#seen[@]}" -ge 3 ] || fail "8 seeds picked only ${!seen[*]}"
 }
 
 # hunt_binary_neutral: the case's servers carry no scenario path or name
