@@ -95,9 +95,10 @@ static void print_site(FILE *out, const char *indent, const struct stack *s)
     /* inside a library or a system header (std::map, memcpy): also the
      * program's own frame that called it, with its line */
     const struct frame *mine = NULL;
-    for (size_t i = 0; !frame_is_program(fr) && i < s->nframes && !mine; i++)
-        if (frame_is_program(&s->frames[i]))
-            mine = &s->frames[i];
+    if (!frame_is_program(fr))
+        for (size_t i = 0; i < s->nframes && !mine; i++)
+            if (frame_is_program(&s->frames[i]))
+                mine = &s->frames[i];
     if (mine) {
         fprintf(out, "%*scalled from %s  %s", 28, "", mine->function ? mine->function : "??",
                 rl_source_relative(mine->file));

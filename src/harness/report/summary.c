@@ -340,16 +340,12 @@ bool cell_run_detects(const struct cell_result *c, const struct run_record *run,
 }
 
 /* One record into the counters; BEFORE and ELAPSED are the runs before it
- * and their wall time. */
+ * and their wall time.  A folded record is clean runs only
+ * (cell_result_keep_run): of its counters only suppressed moves. */
 static void count_run(struct cell_result *c, size_t i, size_t before, double elapsed,
                       double *det, size_t *ndet)
 {
     const struct run_record *r = &c->runs[i];
-
-    if (r->folded) {    /* clean runs (cell_result_keep_run): only these */
-        c->suppressed += r->suppressed;
-        return;
-    }
 
     c->finding_runs += r->nfindings > 0 || r->outcome == RUN_FINDING;
     c->symptom_runs += r->symptom;
