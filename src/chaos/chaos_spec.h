@@ -84,6 +84,9 @@ enum {
       "dfs: bound delays instead of preemptions")                            \
     X(max,   CHAOS_S(DFS),     U64,  1, UINT64_MAX, 100000, "N",             \
       "dfs: stop after N schedules")                                         \
+    X(jobs,  CHAOS_S(DFS),     INT,  1, 64,         1,     "N",              \
+      "dfs: run N schedules at once (the same schedules, order and "        \
+      "verdict as 1)")                                                       \
     X(force, CHAOS_S(DFS),     TEXT, 0, 0,          0,     "POINT@TID,...",  \
       "dfs: run the one schedule a failing run printed")
 

@@ -22,11 +22,14 @@
  *
  * Each schedule is one run: the driver (this process, stopped in rl_init
  * after start-up, before any constructor of the program or main) forks a
- * child per schedule, so a run costs a fork, not an exec.  Children add the
- * alternatives they pass to a node pool in shared memory (a node is its
- * parent node plus one forced decision), and record their thread switches
- * (for the report of a failing run).  The child's output goes to a memfd,
- * shown only if it fails.
+ * child per schedule, so a run costs a fork, not an exec.  jobs=N runs N
+ * children at once, each with a *slot* of its own in shared memory: the
+ * alternatives it passes (a node is its parent node plus one forced
+ * decision), its thread switches (for the report of a failing run) and two
+ * memfds for its output, shown only if it fails.  The driver commits a
+ * slot's alternatives to the node pool in the order the schedules started,
+ * and judges them in that order, so the pool, the schedule numbers, the
+ * failure reported and the verdict are those of jobs=1.
  */
 #include "rlsched.h"
 #include "chaos_spec.h"
@@ -48,6 +51,8 @@
 #define SWITCH_MAX 4096         /* switches kept for the failing run's report */
 #define RACY_MAX 65536
 #define FORCE_MAX 64
+#define JOBS_MAX 64
+#define ALT_MAX (1u << 20)      /* alternatives one schedule may add */
 
 bool rl_explore_active;
 bool rl_at_sync;
@@ -67,16 +72,25 @@ struct shared {
     uint32_t nnodes;
     uint32_t full;              /* the pool overflowed: not exhaustive */
     uint32_t drift;             /* runs whose forced thread could not run */
-    uint32_t nswitch;
     uint32_t nracy;
     uintptr_t racy[RACY_MAX];
-    struct xswitch sw[SWITCH_MAX];
     struct node nodes[];
+};
+
+/* What one running schedule leaves for the driver (shared memory). */
+struct slot {
+    uint32_t nalt;
+    uint32_t full;              /* more than ALT_MAX alternatives */
+    uint32_t nswitch;
+    struct xswitch sw[SWITCH_MAX];
+    struct node alt[ALT_MAX];   /* in the order the child passed them */
 };
 
 static struct {
     struct rl_spec spec;
     struct shared *sh;
+    struct slot *slots;         /* jobs of them */
+    struct slot *slot;          /* a child's own */
     uint32_t node;              /* the schedule this child runs */
     uint32_t cost;
     struct { uint32_t point, tid; } ov[FORCE_MAX];
@@ -105,6 +119,7 @@ void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out)
     out->preemptions = out->bound ? c->delays : c->preemptions;
     out->max = c->max;
     out->detect = c->detect;
+    out->jobs = c->jobs;
     snprintf(out->force, sizeof out->force, "%s", c->force.s);
 }
 
@@ -187,21 +202,20 @@ static void add_alternatives(struct rl_thread **t, size_t n, struct rl_thread *m
         if (c > (uint32_t)x.spec.preemptions)
             continue;
         uint32_t twin = twin_choice(t, i, d);
-        uint32_t k = __atomic_fetch_add(&x.sh->nnodes, 1, __ATOMIC_RELAXED);
-        if (k >= NODE_MAX) {
-            x.sh->full = 1;
-            x.sh->nnodes = NODE_MAX;
+        struct slot *s = x.slot;
+        if (s->nalt >= ALT_MAX) {
+            s->full = 1;
             return;
         }
-        x.sh->nodes[k] = (struct node){ x.node, point, (uint32_t)t[i]->id, c, twin };
+        s->alt[s->nalt++] = (struct node){ x.node, point, (uint32_t)t[i]->id, c, twin };
     }
 }
 
 static void note_switch(struct rl_thread *me, struct rl_thread *to, bool preempt)
 {
-    if (!x.sh || to == me || x.sh->nswitch >= SWITCH_MAX)
+    if (!x.slot || to == me || x.slot->nswitch >= SWITCH_MAX)
         return;
-    x.sh->sw[x.sh->nswitch++] = (struct xswitch){
+    x.slot->sw[x.slot->nswitch++] = (struct xswitch){
         rl_steps, me ? me->id : -1, to->id,
         rl_last_pc ? (uintptr_t)rl_last_pc - x.base : 0, preempt };
 }
@@ -240,7 +254,7 @@ struct rl_thread *rl_explore_choose(struct rl_thread *me)
         for (size_t i = 0; i < n; i++)
             if (rl_eligible(t[i]) && k++ == want)
                 pick = t[i];
-    } else if (x.sh && !x.detecting && point >= x.branch_from && !fair) {
+    } else if (x.slot && !x.detecting && point >= x.branch_from && !fair) {
         add_alternatives(t, n, me, me_ok, d, point);
     }
     note_switch(me, pick, me_ok && pick != me);
@@ -253,7 +267,7 @@ struct rl_thread *rl_explore_choose(struct rl_thread *me)
 
 /* --- the driver ------------------------------------------------------------------ */
 
-static int out_fd = -1, err_fd = -1, in_fd = -1;
+static int out_fd[JOBS_MAX], err_fd[JOBS_MAX], in_fd = -1;
 static volatile sig_atomic_t stop_sig;     /* the driver was asked to stop */
 
 static void on_stop(int sig) { stop_sig = sig; }
@@ -265,15 +279,18 @@ static void race_sink(uintptr_t off)
         x.sh->racy[k] = off;
 }
 
-/* Forks one run.  In the child: returns 0, output to the memfds, dies
- * with the driver.  In the driver: waits, returns 1 and the status. */
-static int run_one(int *status)
+/* Forks one run in slot J.  In the child: returns 0, with the slot's
+ * memfds as its output; it dies with the driver.  In the driver: returns
+ * the child's pid. */
+static pid_t spawn(int j)
 {
-    if (ftruncate(out_fd, 0) < 0 || ftruncate(err_fd, 0) < 0 ||
-        lseek(out_fd, 0, SEEK_SET) < 0 || lseek(err_fd, 0, SEEK_SET) < 0) {
+    if (ftruncate(out_fd[j], 0) < 0 || ftruncate(err_fd[j], 0) < 0 ||
+        lseek(out_fd[j], 0, SEEK_SET) < 0 || lseek(err_fd[j], 0, SEEK_SET) < 0) {
         rl_print("rlsched: dfs: resetting the output memfds: %s\n", strerror(errno));
         _exit(3);
     }
+    struct slot *s = &x.slots[j];
+    s->nalt = s->full = s->nswitch = 0;
     pid_t pid = fork();
     if (pid < 0) {
         rl_print("rlsched: dfs: fork: %s\n", strerror(errno));
@@ -294,12 +311,25 @@ static int run_one(int *status)
             close(fd);
             close(in_fd);
         }
-        dup2(out_fd, 1);
-        dup2(err_fd, 2);
-        close(out_fd);
-        close(err_fd);
+        dup2(out_fd[j], 1);
+        dup2(err_fd[j], 2);
+        for (int k = 0; k < x.spec.jobs; k++) {
+            close(out_fd[k]);
+            close(err_fd[k]);
+        }
+        x.slot = s;
         return 0;
     }
+    return pid;
+}
+
+/* One run at a time (the detection phase): in the child returns 0; in the
+ * driver waits, returns 1 and the status. */
+static int run_one(int *status)
+{
+    pid_t pid = spawn(0);
+    if (pid == 0)
+        return 0;
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
         ;
     return 1;
@@ -409,19 +439,20 @@ static const char *points_name(int p)
     return p == RL_POINTS_ALL ? "all" : p == RL_POINTS_RACES ? "races" : "sync";
 }
 
-static void report_failure(uint32_t node, int st, uint64_t runs, const char *races_path)
+static void report_failure(uint32_t node, int j, int st, uint64_t runs,
+                           const char *races_path)
 {
     char force[400], what[64];
     child_setup(node);
     rl_explore_active = false;
     print_force(force, sizeof force);
-    copy_out(out_fd, 1);
-    copy_out(err_fd, 2);
+    copy_out(out_fd[j], 1);
+    copy_out(err_fd[j], 2);
     if (WIFSIGNALED(st))
         snprintf(what, sizeof what, "signal %d", WTERMSIG(st));
     else
         snprintf(what, sizeof what, "exit status %d", WEXITSTATUS(st));
-    rl_schedule_report(x.sh->sw, x.sh->nswitch, x.base);
+    rl_schedule_report(x.slots[j].sw, x.slots[j].nswitch, x.base);
     rl_print("rlsched: dfs: schedule %llu failed (%s) with %u %s, the fewest of any "
              "failing schedule (all with fewer were explored); to repeat: "
              "RACELAB_CHAOS=dfs:points=%s:%s=%u:force=%s%s%s\n",
@@ -437,45 +468,161 @@ static void report_failure(uint32_t node, int st, uint64_t runs, const char *rac
     _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 
-/* Walks the tree by cost (iterative bounding); never returns in the
- * driver. */
+/* The schedules running at once, in the order they started: a ring over
+ * the slots, from HEAD, N of them. */
+struct job {
+    pid_t pid;
+    uint32_t node;
+    uint64_t run;               /* its number: the schedules started before it, + 1 */
+    int status;
+    bool done;
+};
+static struct job jobs[JOBS_MAX];
+static int head, running;
+
+static const char *bound_name(void)
+{
+    return x.spec.bound ? "delays" : "preemptions";
+}
+
+static void kill_running(void)
+{
+    for (int k = 0; k < running; k++) {
+        struct job *q = &jobs[(head + k) % x.spec.jobs];
+        if (!q->done) {
+            kill(q->pid, SIGKILL);
+            while (waitpid(q->pid, &q->status, 0) < 0 && errno == EINTR)
+                ;
+            q->done = true;
+        }
+    }
+}
+
+/* Waits for any running schedule to end (a stop signal kills them all). */
+static void wait_any(void)
+{
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, 0)) < 0) {
+        if (errno == EINTR && stop_sig) {
+            kill_running();
+            return;
+        }
+        if (errno != EINTR) {
+            rl_print("rlsched: dfs: waiting for a schedule: %s\n", strerror(errno));
+            _exit(3);
+        }
+    }
+    for (int k = 0; k < running; k++) {
+        struct job *q = &jobs[(head + k) % x.spec.jobs];
+        if (q->pid == pid && !q->done) {
+            q->status = st;
+            q->done = true;
+        }
+    }
+}
+
+/* The alternatives slot J's schedule passed, into the pool. */
+static void commit(int j)
+{
+    struct slot *s = &x.slots[j];
+    if (s->full)
+        x.sh->full = 1;
+    for (uint32_t k = 0; k < s->nalt; k++) {
+        if (x.sh->nnodes >= NODE_MAX) {
+            x.sh->full = 1;
+            return;
+        }
+        x.sh->nodes[x.sh->nnodes++] = s->alt[k];
+    }
+}
+
+/* Judges the finished schedules at the head of the ring, in the order they
+ * started: the first failing one is reported (never returns). */
+static void judge_finished(const char *races_path)
+{
+    while (running > 0 && jobs[head].done) {
+        struct job *q = &jobs[head];
+        commit(head);
+        if (failed(q->status) && !(stop_sig && WIFSIGNALED(q->status))) {
+            running--;
+            int j = head;
+            head = (head + 1) % x.spec.jobs;
+            kill_running();
+            report_failure(q->node, j, q->status, q->run, races_path);
+        }
+        head = (head + 1) % x.spec.jobs;
+        running--;
+    }
+}
+
+static void stopped(uint64_t runs, uint32_t c, bool by_max)
+{
+    /* every node in the pool is within the bound and runs once; at the last
+     * cost level the pool holds them all */
+    uint64_t left = x.sh->nnodes > runs ? x.sh->nnodes - runs : 0;
+    const char *least = c < (uint32_t)x.spec.preemptions || x.sh->full ? "at least " : "";
+    const char *full = x.sh->full ? "; the node pool is full, so no run can exhaust it" : "";
+    if (by_max)
+        rl_print("rlsched: dfs: stopped after %llu schedules (max=%llu) at %u %s: "
+                 "no failure, but the bound was not exhausted (%s%llu more schedules "
+                 "within it%s)\n", (unsigned long long)runs, (unsigned long long)x.spec.max,
+                 c, bound_name(), least, (unsigned long long)left, full);
+    else
+        rl_print("rlsched: dfs: stopped by signal %d after %llu schedules at %u %s: "
+                 "no failure, but the bound was not exhausted (%s%llu more schedules "
+                 "within it%s)\n", (int)stop_sig, (unsigned long long)runs, c, bound_name(),
+                 least, (unsigned long long)left, full);
+    _exit(by_max ? 0 : 128 + stop_sig);
+}
+
+/* Walks the tree by cost (iterative bounding), jobs=N schedules at once;
+ * returns only in a child. */
 static void explore(const char *races_path)
 {
     uint64_t runs = 0;
-    int st;
     x.sh->nodes[0] = (struct node){ UINT32_MAX, 0, 0, 0, 0 };
     x.sh->nnodes = 1;
-    signal(SIGTERM, on_stop);   /* a timeout: say how far it got */
-    signal(SIGINT, on_stop);
+    struct sigaction sa = { .sa_handler = on_stop };    /* no SA_RESTART */
+    sigaction(SIGTERM, &sa, NULL);     /* a timeout: say how far it got */
+    sigaction(SIGINT, &sa, NULL);
     /* Each cost level in two passes: first the schedules that start no
-     * twin (see twin_choice), then the twins; every one of them is run. */
+     * twin (see twin_choice), then the twins; every one of them is run.
+     * A schedule adds only nodes that cost more than its own, so a level's
+     * nodes are all in the pool when it begins. */
     for (uint32_t level = 0; level <= 2u * (uint32_t)x.spec.preemptions + 1; level++) {
         uint32_t c = level / 2, twins = level % 2;
-        for (uint32_t i = 0; i < x.sh->nnodes; i++) {
-            if (x.sh->nodes[i].cost != c || x.sh->nodes[i].twin != twins)
-                continue;
-            if (runs >= x.spec.max) {
-                rl_print("rlsched: dfs: stopped after %llu schedules (max=%llu) at %u %s: "
-                         "no failure, but the bound was not exhausted\n",
-                         (unsigned long long)runs, (unsigned long long)x.spec.max, c,
-                         x.spec.bound ? "delays" : "preemptions");
-                _exit(0);
+        bool capped = false;
+        for (uint32_t i = 0;;) {
+            while (running < x.spec.jobs && !stop_sig) {
+                while (i < x.sh->nnodes &&
+                       (x.sh->nodes[i].cost != c || x.sh->nodes[i].twin != twins))
+                    i++;
+                if (i >= x.sh->nnodes)
+                    break;
+                if (runs >= x.spec.max) {
+                    capped = true;
+                    break;
+                }
+                int j = (head + running) % x.spec.jobs;
+                pid_t pid = spawn(j);
+                if (pid == 0) {
+                    child_setup(i);
+                    return;
+                }
+                jobs[j] = (struct job){ pid, i, ++runs, 0, false };
+                running++;
+                i++;
             }
-            x.sh->nswitch = 0;
-            runs++;
-            if (run_one(&st) == 0) {
-                child_setup(i);
-                return;
-            }
-            if (failed(st) && !(stop_sig && WIFSIGNALED(st)))
-                report_failure(i, st, runs, races_path);
-            if (stop_sig) {
-                rl_print("rlsched: dfs: stopped by signal %d after %llu schedules at %u %s: "
-                         "no failure, but the bound was not exhausted\n", (int)stop_sig,
-                         (unsigned long long)runs, c, x.spec.bound ? "delays" : "preemptions");
-                _exit(128 + stop_sig);
-            }
+            if (running == 0)
+                break;
+            wait_any();
+            judge_finished(races_path);
         }
+        if (stop_sig)
+            stopped(runs, c, false);
+        if (capped)
+            stopped(runs, c, true);
     }
     char pts[96];
     if (x.spec.points == RL_POINTS_RACES)
@@ -530,16 +677,28 @@ void rl_explore_start(const struct rl_spec *spec, const char *races_path)
     }
     if (!need_races && !spec->dfs)
         return;
+    if (x.spec.jobs < 1 || x.spec.jobs > JOBS_MAX)
+        x.spec.jobs = 1;
+    int nslots = spec->dfs ? x.spec.jobs : 1;
     size_t size = sizeof(struct shared) + (spec->dfs ? NODE_MAX : 1) * sizeof(struct node);
+    size_t slots_size = (size_t)nslots * sizeof(struct slot);
     void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
                    MAP_NORESERVE, -1, 0);
-    out_fd = memfd_create("rlsched-out", 0);
-    err_fd = memfd_create("rlsched-err", 0);
-    if (m == MAP_FAILED || out_fd < 0 || err_fd < 0) {
+    void *sl = mmap(NULL, slots_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
+                    MAP_NORESERVE, -1, 0);
+    bool fds_ok = true;
+    for (int j = 0; j < nslots; j++) {
+        out_fd[j] = memfd_create("rlsched-out", 0);
+        err_fd[j] = memfd_create("rlsched-err", 0);
+        fds_ok = fds_ok && out_fd[j] >= 0 && err_fd[j] >= 0;
+    }
+    if (m == MAP_FAILED || sl == MAP_FAILED || !fds_ok) {
         rl_print("rlsched: dfs: cannot set up the driver: %s\n", strerror(errno));
         _exit(3);
     }
     x.sh = m;
+    x.slots = sl;
+    x.spec.jobs = nslots;
     keep_input();
     if (need_races) {
         detect_races(races_path);
@@ -548,9 +707,13 @@ void rl_explore_start(const struct rl_spec *spec, const char *races_path)
     }
     if (!spec->dfs || spec->force[0] || replaying) {
         munmap(m, size);
+        munmap(sl, slots_size);
         x.sh = NULL;
-        close(out_fd);
-        close(err_fd);
+        x.slots = NULL;
+        for (int j = 0; j < nslots; j++) {
+            close(out_fd[j]);
+            close(err_fd[j]);
+        }
         rl_points = spec->points;
         return;
     }

@@ -195,6 +195,7 @@ struct rl_spec {
     int preemptions;            /* dfs: the bound P */
     uint64_t max;               /* dfs: stop after this many schedules */
     int detect;                 /* runs of the race-detection phase */
+    int jobs;                   /* dfs: schedules run at once */
     char force[200];            /* dfs: one schedule, "POINT@TID,..." */
 };
 struct chaos_config;

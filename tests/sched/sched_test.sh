@@ -5,7 +5,8 @@
 #   sched_test.sh MODE RACELAB PROGRAMS_DIR
 #
 # MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
-# atomics | names | cxx | explore | usage | repeat_spec.
+# atomics | names | cxx | explore | explore_proof | explore_more | explore_jobs |
+# twins | usage | repeat_spec.
 # Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
 # k with one unperturbed run before the real ones (kept in a private
 # $TMPDIR), so every verdict here is a function of the code: a buggy
@@ -296,6 +297,44 @@ explore_proof)
         > /dev/null 2> "$tmp/term.err" || st=$?
     [ "$st" = 124 ] && grep -q "stopped by signal 15 after [0-9]* schedules.*not exhausted" \
         "$tmp/term.err" || fail "dfs under SIGTERM: exit $st: $(cat "$tmp/term.err")"
+    ;;
+explore_jobs)
+    # jobs=2 runs two schedules at once and answers exactly as jobs=1: the
+    # same failing schedule (number, preemptions, force= repro), the same
+    # count for a proof; a stop at max= says how many more schedules the
+    # bound holds, and that count is exact (max= plus it exhausts the
+    # bound); a stop by signal leaves no child behind
+    build account_buggy
+    build account_fixed
+    for j in 1 2; do
+        RACELAB_CHAOS=dfs:preemptions=2:jobs=$j "$tmp/account_buggy" > /dev/null 2> "$tmp/b$j.err" \
+            && fail "dfs jobs=$j passed account_buggy"
+        grep 'rlsched: dfs:' "$tmp/b$j.err" > "$tmp/b$j.line" || fail "jobs=$j: no dfs line"
+        RACELAB_CHAOS=dfs:preemptions=1:jobs=$j "$tmp/account_fixed" > /dev/null 2> "$tmp/c$j.err" \
+            || fail "dfs jobs=$j failed account_fixed: $(cat "$tmp/c$j.err")"
+        grep 'rlsched: dfs:' "$tmp/c$j.err" > "$tmp/c$j.line" || fail "jobs=$j: no dfs line"
+    done
+    cat "$tmp/b2.line" "$tmp/c2.line"
+    grep -q "schedule [0-9]* failed (signal 6) with 1 preemptions.*force=[0-9]*@" "$tmp/b2.line" \
+        || fail "jobs=2: no fewest-preemptions failure: $(cat "$tmp/b2.line")"
+    cmp -s "$tmp/b1.line" "$tmp/b2.line" || fail "jobs=2 reported another failure than jobs=1: $(cat "$tmp/b1.line")"
+    cmp -s "$tmp/c1.line" "$tmp/c2.line" || fail "jobs=2 proved another bound than jobs=1: $(cat "$tmp/c1.line")"
+    grep -q "account: balance" "$tmp/b2.err" || fail "jobs=2 lost the failing schedule's output"
+    grep -q "| thread 1 " "$tmp/b2.err" || fail "jobs=2 lost the failing schedule's columns"
+    total=$(sed -n 's/.*all \([0-9]*\) schedules.*/\1/p' "$tmp/c1.line")
+    RACELAB_CHAOS=dfs:preemptions=1:jobs=2:max=50 "$tmp/account_fixed" > /dev/null 2> "$tmp/m.err" \
+        || fail "dfs max=50: $(cat "$tmp/m.err")"
+    more=$(sed -n 's/.*stopped after 50 schedules (max=50) at 1 preemptions.*(\([0-9]*\) more schedules within it).*/\1/p' "$tmp/m.err")
+    echo "account_fixed P=1: $total schedules; stopped at max=50: $more more"
+    [ -n "$more" ] && [ $((50 + more)) = "$total" ] || fail "max=50 said $more more of $total: $(cat "$tmp/m.err")"
+    st=0
+    timeout -s TERM 2 env RACELAB_CHAOS=dfs:preemptions=8:jobs=2 "$tmp/account_fixed" \
+        > /dev/null 2> "$tmp/term.err" || st=$?
+    [ "$st" = 124 ] && grep -q "stopped by signal 15 after [0-9]* schedules.*not exhausted (at least [0-9]* more" \
+        "$tmp/term.err" || fail "dfs jobs=2 under SIGTERM: exit $st: $(cat "$tmp/term.err")"
+    sleep 0.2
+    left=$(pgrep -f "$tmp/account_fixed" || true)
+    [ -z "$left" ] || fail "dfs jobs=2 left processes behind: $left"
     ;;
 explore_more)
     # --minimise, race-directed PCT, and specs refused with a clear error
