@@ -494,20 +494,34 @@ static void finding_text(FILE *m, const struct cell_result *c, const struct uniq
         site_long(m, "B", b, v);
 }
 
-/* The distinct findings of C: the same kind at the same two sites once. */
+/* A race where one side held a lock and the other held none: the usual
+ * lesson (a missing lock), so check shows these first. */
+static bool one_side_locked(const struct finding *f)
+{
+    const struct stack *a, *b;
+
+    if (f->kind != FINDING_DATA_RACE)
+        return false;
+    sites_of(f, &a, &b);
+    return a && b && (a->nlocks > 0) != (b->nlocks > 0);
+}
+
+/* The distinct findings of C (the same kind at the same two sites once),
+ * up to MAX: first the races with one side locked and the other not, then
+ * the rest, each in report order. */
 static void findings_text(FILE *m, const struct cell_result *c, const struct check_view *v,
                           size_t max)
 {
     char (*seen)[512] = calloc(c->nfindings + 1, sizeof *seen);
-    size_t shown = 0, more = 0;
+    bool *dup = calloc(c->nfindings + 1, sizeof *dup);
+    size_t shown = 0, more = 0, keyed = 0;
 
-    for (size_t i = 0; seen && i < c->nfindings; i++) {
+    for (size_t i = 0; seen && dup && i < c->nfindings; i++, keyed++) {
         const struct unique_finding *u = &c->findings[i];
         const struct stack *a, *b;
         char *key = NULL;
         size_t kl = 0;
         FILE *k = open_memstream(&key, &kl);
-        bool dup = false;
 
         if (!k)
             break;
@@ -518,20 +532,24 @@ static void findings_text(FILE *m, const struct cell_result *c, const struct che
         fclose(k);
         snprintf(seen[i], sizeof seen[i], "%s", key ? key : "");
         free(key);
-        for (size_t j = 0; j < i && !dup; j++)
-            dup = strcmp(seen[j], seen[i]) == 0;
-        if (dup)
-            continue;
-        if (shown < max) {
-            finding_text(m, c, u, v);
-            shown++;
-        } else
-            more++;
+        for (size_t j = 0; j < i && !dup[i]; j++)
+            dup[i] = strcmp(seen[j], seen[i]) == 0;
     }
+    for (int lesson = 1; lesson >= 0; lesson--)
+        for (size_t i = 0; i < keyed; i++) {
+            if (dup[i] || one_side_locked(&c->findings[i].finding) != (lesson == 1))
+                continue;
+            if (shown < max) {
+                finding_text(m, c, &c->findings[i], v);
+                shown++;
+            } else
+                more++;
+        }
     if (more)
         fprintf(m, "\n  ... and %zu more finding%s at other sites (--html FILE shows "
                 "every one)", more, more == 1 ? "" : "s");
     free(seen);
+    free(dup);
 }
 
 static void hang_text(FILE *m, size_t run, const char *rep, const struct check_view *v)
