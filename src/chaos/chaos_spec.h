@@ -87,6 +87,9 @@ enum {
     X(jobs,  CHAOS_S(DFS),     INT,  1, 64,         1,     "N",              \
       "dfs: run N schedules at once (the same schedules, order and "        \
       "verdict as 1)")                                                       \
+    X(timeout, CHAOS_S(DFS),   INT,  1, 86400,      10,    "S",              \
+      "dfs: a schedule still running after S seconds never ends: it is "    \
+      "killed and reported (default: 10, or 10 times the longest so far)")   \
     X(force, CHAOS_S(DFS),     TEXT, 0, 0,          0,     "POINT@TID,...",  \
       "dfs: run the one schedule a failing run printed")
 

@@ -44,7 +44,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NODE_MAX (1u << 22)     /* shared node pool: 64 MiB of address space */
@@ -120,6 +122,8 @@ void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out)
     out->max = c->max;
     out->detect = c->detect;
     out->jobs = c->jobs;
+    out->timeout = c->timeout;
+    out->timeout_set = (c->given & (1u << CHAOS_KEY_timeout)) != 0;
     snprintf(out->force, sizeof out->force, "%s", c->force.s);
 }
 
@@ -268,6 +272,11 @@ struct rl_thread *rl_explore_choose(struct rl_thread *me)
 /* --- the driver ------------------------------------------------------------------ */
 
 static int out_fd[JOBS_MAX], err_fd[JOBS_MAX], in_fd = -1;
+static double now(void);
+static double time_limit(void);
+static void arm(double deadline);
+static void on_alarm(int sig);
+static double longest;          /* the longest schedule that ended, seconds */
 static volatile sig_atomic_t stop_sig;     /* the driver was asked to stop */
 
 static void on_stop(int sig) { stop_sig = sig; }
@@ -324,14 +333,29 @@ static pid_t spawn(int j)
 }
 
 /* One run at a time (the detection phase): in the child returns 0; in the
- * driver waits, returns 1 and the status. */
+ * driver waits, returns 1 and the status, -1 for a run killed at the time
+ * limit (dfs will report that schedule). */
 static int run_one(int *status)
 {
     pid_t pid = spawn(0);
     if (pid == 0)
         return 0;
+    double start = now();
+    struct sigaction al = { .sa_handler = on_alarm }, old;   /* no SA_RESTART */
+    sigaction(SIGALRM, &al, &old);
+    arm(start + time_limit());
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        ;
+        if (now() - start >= time_limit()) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+                ;
+            *status = -1;
+            break;
+        }
+    arm(0);
+    sigaction(SIGALRM, &old, NULL);
+    if (*status != -1 && now() - start > longest)
+        longest = now() - start;
     return 1;
 }
 
@@ -397,6 +421,14 @@ static void detect_races(const char *path)
         for (uint32_t k = 0; k < x.sh->nracy && k < RACY_MAX; k++)
             rl_racy_add(x.sh->racy[k]);
         x.sh->nracy = 0;
+        if (st == -1) {
+            /* a run that never ends: the detection stops here (what it
+             * found counts); dfs finds and reports such a schedule */
+            rl_print("rlsched: race detection: run %d still running after %.0f s, "
+                     "killed: %d of %d runs made\n", i + 1, time_limit(), i + 1, x.spec.detect);
+            x.spec.detect = i + 1;
+            break;
+        }
     }
     if (path)
         rl_races_save(path);
@@ -448,7 +480,11 @@ static void report_failure(uint32_t node, int j, int st, uint64_t runs,
     print_force(force, sizeof force);
     copy_out(out_fd[j], 1);
     copy_out(err_fd[j], 2);
-    if (WIFSIGNALED(st))
+    if (st == -1)
+        snprintf(what, sizeof what, "never ended: thread %d still had the baton after %.0f s",
+                 x.slots[j].nswitch ? x.slots[j].sw[x.slots[j].nswitch - 1].to : 0,
+                 time_limit());
+    else if (WIFSIGNALED(st))
         snprintf(what, sizeof what, "signal %d", WTERMSIG(st));
     else
         snprintf(what, sizeof what, "exit status %d", WEXITSTATUS(st));
@@ -461,6 +497,8 @@ static void report_failure(uint32_t node, int j, int st, uint64_t runs,
              x.spec.preemptions, force[0] ? force : "none",
              races_path && x.spec.points == RL_POINTS_RACES ? " with the races file " : "",
              races_path && x.spec.points == RL_POINTS_RACES ? races_path : "");
+    if (st == -1)
+        _exit(RLSCHED_EXIT_ENDLESS);
     if (WIFSIGNALED(st)) {
         signal(WTERMSIG(st), SIG_DFL);
         raise(WTERMSIG(st));
@@ -474,11 +512,45 @@ struct job {
     pid_t pid;
     uint32_t node;
     uint64_t run;               /* its number: the schedules started before it, + 1 */
+    double start;               /* monotonic seconds */
     int status;
     bool done;
+    bool endless;               /* killed at the time limit */
 };
 static struct job jobs[JOBS_MAX];
 static int head, running;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* How long a schedule may run before it counts as never ending: timeout=S
+ * when given; else 10 s, or 10 times the longest schedule so far if that
+ * is more. */
+static double time_limit(void)
+{
+    double t = (double)x.spec.timeout;
+    return x.spec.timeout_set || 10 * longest < t ? t : 10 * longest;
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+/* Arms SIGALRM for the first deadline among the running schedules (0: none). */
+static void arm(double deadline)
+{
+    struct itimerval it = {0};
+    if (deadline > 0) {
+        double d = deadline - now();
+        if (d < 0.001)
+            d = 0.001;
+        it.it_value.tv_sec = (time_t)d;
+        it.it_value.tv_usec = (suseconds_t)((d - (double)(time_t)d) * 1e6);
+    }
+    setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static const char *bound_name(void)
 {
@@ -498,12 +570,41 @@ static void kill_running(void)
     }
 }
 
-/* Waits for any running schedule to end (a stop signal kills them all). */
+/* Kills the running schedules past the time limit: they never end. */
+static void kill_endless(void)
+{
+    double t = now(), limit = time_limit();
+    for (int k = 0; k < running; k++) {
+        struct job *q = &jobs[(head + k) % x.spec.jobs];
+        if (!q->done && t - q->start >= limit) {
+            kill(q->pid, SIGKILL);
+            while (waitpid(q->pid, &q->status, 0) < 0 && errno == EINTR)
+                ;
+            q->done = q->endless = true;
+        }
+    }
+}
+
+/* Waits for any running schedule to end, or to pass the time limit (a
+ * stop signal kills them all). */
 static void wait_any(void)
 {
     int st;
     pid_t pid;
-    while ((pid = waitpid(-1, &st, 0)) < 0) {
+    for (;;) {
+        double first = 0;
+        for (int k = 0; k < running; k++) {
+            struct job *q = &jobs[(head + k) % x.spec.jobs];
+            if (!q->done && (first == 0 || q->start < first))
+                first = q->start;
+        }
+        if (first == 0)
+            return;
+        arm(first + time_limit());
+        pid = waitpid(-1, &st, 0);
+        arm(0);
+        if (pid > 0)
+            break;
         if (errno == EINTR && stop_sig) {
             kill_running();
             return;
@@ -512,12 +613,16 @@ static void wait_any(void)
             rl_print("rlsched: dfs: waiting for a schedule: %s\n", strerror(errno));
             _exit(3);
         }
+        kill_endless();
+        return;
     }
     for (int k = 0; k < running; k++) {
         struct job *q = &jobs[(head + k) % x.spec.jobs];
         if (q->pid == pid && !q->done) {
             q->status = st;
             q->done = true;
+            if (now() - q->start > longest)
+                longest = now() - q->start;
         }
     }
 }
@@ -544,12 +649,12 @@ static void judge_finished(const char *races_path)
     while (running > 0 && jobs[head].done) {
         struct job *q = &jobs[head];
         commit(head);
-        if (failed(q->status) && !(stop_sig && WIFSIGNALED(q->status))) {
+        if (q->endless || (failed(q->status) && !(stop_sig && WIFSIGNALED(q->status)))) {
             running--;
             int j = head;
             head = (head + 1) % x.spec.jobs;
             kill_running();
-            report_failure(q->node, j, q->status, q->run, races_path);
+            report_failure(q->node, j, q->endless ? -1 : q->status, q->run, races_path);
         }
         head = (head + 1) % x.spec.jobs;
         running--;
@@ -586,6 +691,8 @@ static void explore(const char *races_path)
     struct sigaction sa = { .sa_handler = on_stop };    /* no SA_RESTART */
     sigaction(SIGTERM, &sa, NULL);     /* a timeout: say how far it got */
     sigaction(SIGINT, &sa, NULL);
+    struct sigaction al = { .sa_handler = on_alarm };   /* wakes waitpid */
+    sigaction(SIGALRM, &al, NULL);
     /* Each cost level in two passes: first the schedules that start no
      * twin (see twin_choice), then the twins; every one of them is run.
      * A schedule adds only nodes that cost more than its own, so a level's
@@ -610,7 +717,7 @@ static void explore(const char *races_path)
                     child_setup(i);
                     return;
                 }
-                jobs[j] = (struct job){ pid, i, ++runs, 0, false };
+                jobs[j] = (struct job){ pid, i, ++runs, now(), 0, false, false };
                 running++;
                 i++;
             }

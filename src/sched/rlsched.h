@@ -33,6 +33,10 @@
  * on a mutex, condition variable, join, ... and none in a system call).
  * racelab records such a run as a hang with the runtime's report. */
 #define RLSCHED_EXIT_DEADLOCK 86
+/* Exit status of a dfs exploration that found a schedule which never ended
+ * (an endless loop or a livelock: threads run, none gets anywhere); racelab
+ * records it as a hang too. */
+#define RLSCHED_EXIT_ENDLESS 87
 
 /* What a blocked thread waits for. */
 enum rl_wait {
@@ -196,6 +200,8 @@ struct rl_spec {
     uint64_t max;               /* dfs: stop after this many schedules */
     int detect;                 /* runs of the race-detection phase */
     int jobs;                   /* dfs: schedules run at once */
+    int timeout;                /* dfs: seconds a schedule may run */
+    bool timeout_set;           /* given: exactly that; else at least */
     char force[200];            /* dfs: one schedule, "POINT@TID,..." */
 };
 struct chaos_config;

@@ -6,7 +6,7 @@
 #
 # MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
 # atomics | names | cxx | explore | explore_proof | explore_more | explore_jobs |
-# twins | usage | repeat_spec.
+# explore_endless | twins | usage | repeat_spec.
 # Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
 # k with one unperturbed run before the real ones (kept in a private
 # $TMPDIR), so every verdict here is a function of the code: a buggy
@@ -335,6 +335,32 @@ explore_jobs)
     sleep 0.2
     left=$(pgrep -f "$tmp/account_fixed" || true)
     [ -z "$left" ] || fail "dfs jobs=2 left processes behind: $left"
+    ;;
+explore_endless)
+    # a schedule that never ends (the consumer polls for a hand-over the
+    # producer skipped) is killed at timeout= and reported like a failure:
+    # the fewest preemptions, the thread that kept the baton, a repro that
+    # polls forever again, exit 87; racelab records a hang; nothing is left
+    build handoff_buggy
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=2:timeout=1:detect=1 "$tmp/handoff_buggy" > /dev/null 2> "$tmp/e.err" || st=$?
+    cat "$tmp/e.err"
+    [ "$st" = 87 ] || fail "dfs on an endless schedule: exit $st, expected 87"
+    grep -q "rlsched: dfs: schedule [0-9]* failed (never ended: thread 1 still had the baton after 1 s) with 1 preemptions" \
+        "$tmp/e.err" || fail "no endless-schedule verdict naming the consumer (thread 1)"
+    repro=$(sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p' "$tmp/e.err")
+    st=0
+    timeout 3 env RACELAB_CHAOS=$repro "$tmp/handoff_buggy" > /dev/null 2>&1 || st=$?
+    [ "$st" = 124 ] || fail "the repro $repro ended (exit $st): it should poll forever"
+    st=$(stress handoff_buggy --chaos dfs:preemptions=2:timeout=1:detect=1 --runs 1 --json "$tmp/e.json")
+    o=$(json_field "$tmp/e.json" "c['runs_detail'][0]['outcome']")
+    v=$(json_field "$tmp/e.json" "c['verdict']")
+    echo "racelab stress: exit $st, outcome $o: $v"
+    [ "$st" = 1 ] && [ "$o" = hang ] || fail "racelab stress: exit $st, outcome $o"
+    echo "$v" | grep -q "never ended" || fail "the verdict does not say the schedule never ended: $v"
+    sleep 0.2
+    left=$(pgrep -f "$tmp/handoff_buggy" || true)
+    [ -z "$left" ] || fail "processes left behind: $left"
     ;;
 explore_more)
     # --minimise, race-directed PCT, and specs refused with a clear error

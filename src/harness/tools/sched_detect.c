@@ -54,14 +54,17 @@ bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
                        struct strbuf *oracles, struct strvec *fired)
 {
     bool deadlock = WIFEXITED(status) && WEXITSTATUS(status) == RLSCHED_EXIT_DEADLOCK;
-    bool failed = deadlock || WIFSIGNALED(status) ||
+    bool endless = WIFEXITED(status) && WEXITSTATUS(status) == RLSCHED_EXIT_ENDLESS;
+    bool failed = deadlock || endless || WIFSIGNALED(status) ||
                   (WIFEXITED(status) && WEXITSTATUS(status) != 0);
 
-    if (deadlock && !sv_contains(fired, "hang")) {
+    if ((deadlock || endless) && !sv_contains(fired, "hang")) {
         char *rep = runtime_lines(tmpdir);
         sv_push(fired, "hang");
-        sb_printf(oracles, "%shang: deadlock reported by the controlled scheduler",
-                  oracles->len ? "; " : "");
+        sb_printf(oracles, "%shang: %s", oracles->len ? "; " : "",
+                  deadlock ? "deadlock reported by the controlled scheduler"
+                           : "a schedule that never ended (an endless loop or a "
+                             "livelock), found by dfs");
         free(*hang_report);
         *hang_report = rep;
     }
@@ -83,7 +86,7 @@ bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
         }
         free(log);
     }
-    return deadlock;
+    return deadlock || endless;
 }
 
 void sched_measure_steps(const struct strvec *argv, double timeout)

@@ -12,8 +12,9 @@
 #include "rlsched.h"
 
 /* After a sched program's run in TMPDIR ended with wait STATUS: a deadlock
- * exit becomes a hang (returns true) whose *HANG_REPORT is the runtime's
- * wait-for report from TMPDIR/stderr; any failing run gets its schedule
+ * exit, or dfs's exit for a schedule that never ended, becomes a hang
+ * (returns true) whose *HANG_REPORT is the runtime's report from
+ * TMPDIR/stderr; any failing run gets its schedule
  * (TMPDIR/sched.log, RACELAB_SCHED_LOG) quoted in ORACLES.  FIRED and
  * ORACLES are the runner's oracle list and detail text. */
 bool sched_run_verdict(int status, const char *tmpdir, char **hang_report,
