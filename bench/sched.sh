@@ -22,13 +22,15 @@
 #     1,000 schedules, the printed repro 5/5, the control under 1,000 dfs
 #     schedules, pct:points=races over --pct-runs seeds, and whether
 #     dfs:preemptions=2 exhausts the control's bound (a proof) within
-#     --proof-max schedules and 120 s.
+#     --proof-max schedules and --proof-seconds (120), --proof-jobs (nproc) at once.
 #
 # usage: bench/sched.sh [--runs N] [--server-runs N] [--no-server | --server-only |
 #                       --literature-only] [--pct-runs N] [--proof-max N]
+#                       [--proof-seconds S] [--proof-jobs N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=20 server_runs=4 server=1 programs=1 literature=1 pct_runs=200 proof_max=100000 proof_s=120
+proof_jobs=$(nproc)
 lit_programs="reorder:5 reorder:10 reorder:20 twostage:100 tokenring account stopflag wronglock
               quicksort lfstack philosophers circbuf"
 while [ $# -gt 0 ]; do
@@ -40,6 +42,8 @@ while [ $# -gt 0 ]; do
     --literature-only) programs=0; server=0; shift ;;
     --pct-runs) pct_runs=$2; shift 2 ;;
     --proof-max) proof_max=$2; shift 2 ;;
+    --proof-seconds) proof_s=$2; shift 2 ;;
+    --proof-jobs) proof_jobs=$2; shift 2 ;;
     --literature) lit_programs=$2; shift 2 ;;   # e.g. "reorder:20 account"
     -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench/sched.sh: unknown option '$1'" >&2; exit 2 ;;
@@ -143,7 +147,7 @@ echo "## 5. literature-style programs (bench/sched-programs; control = -DFIXED)"
 echo "# dfs-find: schedule at which dfs:preemptions=2 failed (max 1000), its preemptions;"
 echo "# repro: the printed force= repro, 5 runs; ctl-1000: the control under dfs, max=1000;"
 echo "# pct: pct:points=races failing runs of $pct_runs (seeds 1..$pct_runs) buggy / control;"
-echo "# proof: dfs:preemptions=2 on the control, max=$proof_max, timeout ${proof_s}s."
+echo "# proof: dfs:preemptions=2:jobs=$proof_jobs on the control, max=$proof_max, timeout ${proof_s}s."
 lit="$here/bench/sched-programs"
 printf '%-12s %-14s %-6s %-10s %-13s %s\n' program dfs-find repro ctl-1000 pct proof
 for spec in $lit_programs; do
@@ -175,13 +179,13 @@ for spec in $lit_programs; do
         RACELAB_CHAOS=pct:points=races:seed=$s timeout 60 "$tmp/$name.ok" > /dev/null 2>&1 || pc=$((pc + 1))
     done
     t0=$(date +%s.%N)
-    RACELAB_CHAOS=dfs:preemptions=2:max=$proof_max timeout "$proof_s" "$tmp/$name.ok" \
+    RACELAB_CHAOS=dfs:preemptions=2:jobs=$proof_jobs:max=$proof_max timeout "$proof_s" "$tmp/$name.ok" \
         > /dev/null 2> "$tmp/proof.err" || true
     t1=$(date +%s.%N)
     proof=$(grep 'rlsched: dfs:' "$tmp/proof.err" | sed -n \
         -e 's/.*all \([0-9]*\) schedules.*no failure.*/proved: all \1/p' \
-        -e 's/.*stopped after \([0-9]*\) schedules.*/not exhausted after \1/p' \
-        -e 's/.*stopped by signal [0-9]* after \([0-9]*\) schedules.*/not exhausted after \1 (time)/p' \
+        -e 's/.*stopped after \([0-9]*\) schedules.*(\(.*\) more schedules.*/not exhausted after \1, \2 more/p' \
+        -e 's/.*stopped by signal [0-9]* after \([0-9]*\) schedules.*(\(.*\) more schedules.*/not exhausted after \1 (time), \2 more/p' \
         -e 's/.*schedule \([0-9]*\) failed.*/CONTROL FAILED at \1/p' || true)
     [ -n "$proof" ] || proof="timeout (${proof_s}s)"
     printf '%-12s %-14s %-6s %-10s %-13s %s (%.0f s)\n' "$name" "${find:-not found}" "$again" \

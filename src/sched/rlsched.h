@@ -41,7 +41,8 @@
 /* What a blocked thread waits for. */
 enum rl_wait {
     RL_W_NONE, RL_W_MUTEX, RL_W_COND, RL_W_JOIN, RL_W_RDLOCK, RL_W_WRLOCK,
-    RL_W_SEM, RL_W_BARRIER, RL_W_ONCE, RL_W_FUTEX
+    RL_W_SEM, RL_W_BARRIER, RL_W_ONCE, RL_W_FUTEX,
+    RL_W_POLL       /* dfs: polling a value nobody changed (rl_poll) */
 };
 
 enum rl_state { RL_RUNNABLE, RL_BLOCKED, RL_SYSCALL, RL_FINISHED };
@@ -65,6 +66,10 @@ struct rl_thread {
     void *(*fn)(void *);
     void *arg;
     bool started;               /* has had the baton (main: from the start) */
+    const volatile void *poll_addr;     /* rl_poll: its last atomic that
+                                           changed nothing, there */
+    uint64_t poll_seen;         /* the value it saw */
+    uint64_t poll_events;       /* rl_events after it */
     uint32_t *vc;               /* races.c: vector clock (detection runs) */
 };
 
@@ -91,6 +96,18 @@ void rl_init(void);
 void rl_decide(void);
 extern uint64_t rl_steps, rl_next_check;
 extern int rl_pending;
+/* Every access and synchronization of this thread (rl_poll's "nothing in
+ * between"), and how many threads wait in RL_W_POLL (any write may wake
+ * them). */
+extern __thread uint64_t rl_events;
+extern int rl_pollers;
+void rl_poll_write(const volatile void *addr);
+/* After an atomic at ADDR of the running thread: CHANGED whether it changed
+ * memory, SEEN the value it read.  dfs: a thread whose atomic changed
+ * nothing, twice in a row at the same address and value with nothing in
+ * between, is polling: it waits (RL_W_POLL, a timed wait) until a write
+ * there or until nothing else can run.  Any change wakes such waiters. */
+void rl_poll(const volatile void *addr, bool changed, uint64_t seen);
 static inline void rl_step(void)
 {
     if (rl_mode != 1)
@@ -132,6 +149,9 @@ static inline void rl_access(void *addr, void *pc, bool write)
 {
     if (rl_mode != 1)
         return;
+    rl_events++;
+    if (write && __builtin_expect(rl_pollers != 0, 0))
+        rl_poll_write(addr);
     rl_last_pc = pc;
     if (rl_hb_on)
         rl_hb_access(addr, pc, write);

@@ -60,6 +60,8 @@ struct seg {
 __thread struct rl_thread *rl_self;
 __thread int rl_mode;
 __thread void *rl_last_pc;
+__thread uint64_t rl_events;
+int rl_pollers;
 bool rl_starved;
 uint64_t rl_steps, rl_next_check = UINT64_MAX;
 int rl_pending;
@@ -808,6 +810,7 @@ void rl_sync_point(void)
     if (rl_mode != 1)
         return;
     rl_steps++;
+    rl_events++;
     if (rl_explore_active) {    /* dfs: every synchronization is a decision */
         rl_at_sync = true;
         rl_decide();
@@ -828,6 +831,58 @@ bool rl_others_eligible(void)
         if (g.t[i] != rl_self && eligible(g.t[i]))
             return true;
     return __atomic_load_n(&rl_pending, __ATOMIC_RELAXED) != 0;
+}
+
+/* --- polling (dfs) -------------------------------------------------------------- */
+
+/* Pollers wait on the 8-byte word of the polled address: a write anywhere
+ * in it wakes them (a spurious wake only costs a poll). */
+static void *poll_word(const volatile void *a)
+{
+    return (void *)((uintptr_t)a & ~(uintptr_t)7);
+}
+
+void rl_poll_write(const volatile void *addr)
+{
+    if (!rl_enter())
+        return;
+    rl_wake(RL_W_POLL, poll_word(addr), -1);
+    rl_leave();
+}
+
+/* A spin loop (`while (!atomic_load(&ready));`, a test-and-set lock) would
+ * otherwise run until the fairness switch, 2^20 steps, each poll a dfs
+ * decision point with its alternatives: the tree of a program with a spin
+ * lock did not fit in the node pool.  Polls that see the same value with
+ * nothing in between are equivalent, so after the second the poller waits
+ * for a write; its wait is timed, so that when nothing else can run it
+ * polls again (a write the runtime does not see: the kernel, memset, an
+ * uninstrumented library). */
+void rl_poll(const volatile void *addr, bool changed, uint64_t seen)
+{
+    struct rl_thread *me = rl_self;
+    if (rl_mode != 1 || !me)
+        return;
+    if (changed) {
+        me->poll_addr = NULL;
+        if (rl_pollers)
+            rl_poll_write(addr);
+        return;
+    }
+    if (!rl_explore_active)
+        return;
+    if (me->poll_addr == addr && me->poll_seen == seen && me->poll_events + 1 == rl_events) {
+        me->poll_addr = NULL;
+        rl_enter();
+        rl_pollers++;
+        rl_block(RL_W_POLL, poll_word(addr), __builtin_return_address(0), true);
+        rl_pollers--;
+        rl_leave();
+        return;
+    }
+    me->poll_addr = addr;
+    me->poll_seen = seen;
+    me->poll_events = rl_events;
 }
 
 void rl_block(enum rl_wait w, void *obj, void *pc, bool timed)
@@ -1081,7 +1136,7 @@ static const char *wait_name(enum rl_wait w)
 {
     static const char *names[] = { "nothing", "mutex", "condition variable",
         "thread", "rwlock (read)", "rwlock (write)", "semaphore", "barrier",
-        "pthread_once", "futex" };
+        "pthread_once", "futex", "a change of a polled value" };
     return names[w];
 }
 

@@ -106,16 +106,20 @@ static inline void atomic_point(const volatile void *a)
 }
 
 #define SEQ __ATOMIC_SEQ_CST
+/* Each atomic then tells rl_poll whether it changed memory and what it
+ * read (a spin loop's polls change nothing and read the same value). */
 #define ATOMICS(n, T)                                                      \
     T __tsan_atomic##n##_load(const volatile T *a, int mo);                \
     T __tsan_atomic##n##_load(const volatile T *a, int mo)                 \
-    { (void)mo; atomic_point(a); return LOAD(a); }                          \
+    { (void)mo; atomic_point(a); T r = LOAD(a);                             \
+      rl_poll(a, false, (uint64_t)r); return r; }                          \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo);             \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo)              \
-    { (void)mo; atomic_point(a); STORE(a, v); }                             \
+    { (void)mo; atomic_point(a); STORE(a, v); rl_poll(a, true, 0); }        \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo);             \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo)              \
-    { (void)mo; atomic_point(a); return XCHG(a, v); }                       \
+    { (void)mo; atomic_point(a); T o = XCHG(a, v);                          \
+      rl_poll(a, o != v, (uint64_t)o); return o; }                         \
     RMW(n, T, fetch_add, +)                                                \
     RMW(n, T, fetch_sub, -)                                                \
     RMW(n, T, fetch_and, &)                                                \
@@ -123,22 +127,26 @@ static inline void atomic_point(const volatile void *a)
     RMW(n, T, fetch_xor, ^)                                                \
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo);           \
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo)            \
-    { (void)mo; atomic_point(a); return NAND(a, v); }                       \
+    { (void)mo; atomic_point(a); T o = NAND(a, v);                          \
+      rl_poll(a, (T)~(o & v) != o, (uint64_t)o); return o; }               \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo);            \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo)             \
-    { (void)mo; (void)fmo; atomic_point(a); CAS(a, &c, v); return c; }     \
+    { (void)mo; (void)fmo; atomic_point(a); T e = c; int ok = CAS(a, &c, v); \
+      rl_poll(a, ok && e != v, (uint64_t)c); return c; }                   \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo);  \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo)   \
-    { (void)mo; (void)fmo; atomic_point(a); return CAS(a, c, v); }          \
+    { (void)mo; (void)fmo; atomic_point(a); T e = *c; int ok = CAS(a, c, v); \
+      rl_poll(a, ok && e != v, (uint64_t)*c); return ok; }                 \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
                                                  T v, int mo, int fmo);    \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
                                                  T v, int mo, int fmo)     \
-    { (void)mo; (void)fmo; atomic_point(a); return CAS(a, c, v); }
+    { (void)mo; (void)fmo; atomic_point(a); T e = *c; int ok = CAS(a, c, v); \
+      rl_poll(a, ok && e != v, (uint64_t)*c); return ok; }
 
 #define LOAD(a) __atomic_load_n(a, SEQ)
 #define STORE(a, v) __atomic_store_n(a, v, SEQ)
@@ -148,7 +156,8 @@ static inline void atomic_point(const volatile void *a)
 #define RMW(n, T, op, sym)                                                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
-    { (void)mo; atomic_point(a); return __atomic_##op(a, v, SEQ); }
+    { (void)mo; atomic_point(a); T o = __atomic_##op(a, v, SEQ);            \
+      rl_poll(a, (T)(o sym v) != o, (uint64_t)o); return o; }
 ATOMICS(8, a8)
 ATOMICS(16, a16)
 ATOMICS(32, a32)
@@ -179,7 +188,8 @@ static int cas_u128(volatile a128 *a, a128 *c, a128 v)
 #define RMW(n, T, op, sym)                                                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
-    { (void)mo; atomic_point(a); T o = *a; *a = o sym v; return o; }
+    { (void)mo; atomic_point(a); T o = *a; *a = o sym v;                    \
+      rl_poll(a, (T)(o sym v) != o, (uint64_t)o); return o; }
 ATOMICS(128, a128)
 
 void __tsan_atomic_thread_fence(int mo);

@@ -6,7 +6,7 @@
 #
 # MODE: programs | replay | deadlock | lostwakeup | sync | threads64 | long |
 # atomics | names | cxx | explore | explore_proof | explore_more | explore_jobs |
-# explore_endless | twins | usage | repeat_spec.
+# explore_endless | explore_poll | twins | usage | repeat_spec.
 # Seeds are fixed (--seed 1), and racelab stress measures PCT's step count
 # k with one unperturbed run before the real ones (kept in a private
 # $TMPDIR), so every verdict here is a function of the code: a buggy
@@ -361,6 +361,27 @@ explore_endless)
     sleep 0.2
     left=$(pgrep -f "$tmp/handoff_buggy" || true)
     [ -z "$left" ] || fail "processes left behind: $left"
+    ;;
+explore_poll)
+    # a test-and-set spin lock: a waiter polls (each poll a decision point)
+    # until the holder runs again.  dfs makes a poller that saw the same
+    # value twice with nothing in between wait for a write, so the P = 2
+    # tree is small enough to prove (it did not fit the 4 M-node pool), and
+    # the unlocked first pass is still found with the fewest preemptions
+    build spinlock_buggy spinlock_fixed -DFIXED
+    build spinlock_buggy
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=2 "$tmp/spinlock_fixed" > /dev/null 2> "$tmp/p.err" || st=$?
+    cat "$tmp/p.err"
+    [ "$st" = 0 ] && grep -q "rlsched: dfs: all [0-9]* schedules with at most 2 preemptions.* explored: no failure" \
+        "$tmp/p.err" || fail "the spin lock control was not proved for P = 2 (exit $st)"
+    n=$(sed -n 's/.*all \([0-9]*\) schedules.*/\1/p' "$tmp/p.err")
+    [ "$n" -lt 100000 ] || fail "the spin lock's P = 2 tree has $n schedules: polls were not folded"
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=2 "$tmp/spinlock_buggy" > /dev/null 2> "$tmp/b.err" || st=$?
+    grep -q "rlsched: dfs: schedule [0-9]* failed (signal 6) with 1 preemptions" "$tmp/b.err" \
+        || fail "dfs did not find the unlocked first pass (exit $st): $(grep rlsched: "$tmp/b.err")"
+    grep -q "spinlock: counter" "$tmp/b.err" || fail "the failing schedule's output is missing"
     ;;
 explore_more)
     # --minimise, race-directed PCT, and specs refused with a clear error

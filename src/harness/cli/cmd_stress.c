@@ -250,8 +250,13 @@ static void stress_plan(struct stress *st)
     if (!o->given[OPT_SEED])
         o->seed = (long)(((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
                          & 0x7fffffff);
-    if (st->sched && !o->http.n && !o->load_cmd) {
-        /* measure PCT's k first (sched_detect.c) */
+    struct chaos_config cfg;
+    bool pct = o->chaos && chaos_spec_parse(o->chaos, &cfg, NULL, 0) == 0 &&
+               cfg.strategy == CHAOS_PCT;
+    if (st->sched && pct && !o->http.n && !o->load_cmd) {
+        /* measure PCT's k first (sched_detect.c); only pct draws over k, and
+         * an unperturbed run of a program that can poll forever (dfs finds
+         * such schedules) would cost the whole limit */
         struct strvec m;
         double limit = o->duration > 0 && o->duration < o->timeout ? o->duration
                                                                   : o->timeout;
