@@ -308,6 +308,7 @@ static pid_t spawn(int j)
     if (pid == 0) {
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        signal(SIGALRM, SIG_DFL);   /* the program's own alarm() kills it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (in_fd >= 0) {   /* every schedule reads the same input, from its start */
             char path[64];
@@ -474,14 +475,15 @@ static const char *points_name(int p)
 static void report_failure(uint32_t node, int j, int st, uint64_t runs,
                            const char *races_path)
 {
-    char force[400], what[64];
+    char force[400], what[128];
     child_setup(node);
     rl_explore_active = false;
     print_force(force, sizeof force);
     copy_out(out_fd[j], 1);
     copy_out(err_fd[j], 2);
     if (st == -1)
-        snprintf(what, sizeof what, "never ended: thread %d still had the baton after %.0f s",
+        snprintf(what, sizeof what, "never ended: thread %d still had the baton after %.0f s, "
+                 "the time limit (timeout=S)",
                  x.slots[j].nswitch ? x.slots[j].sw[x.slots[j].nswitch - 1].to : 0,
                  time_limit());
     else if (WIFSIGNALED(st))

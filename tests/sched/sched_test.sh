@@ -346,7 +346,7 @@ explore_endless)
     RACELAB_CHAOS=dfs:preemptions=2:timeout=1:detect=1 "$tmp/handoff_buggy" > /dev/null 2> "$tmp/e.err" || st=$?
     cat "$tmp/e.err"
     [ "$st" = 87 ] || fail "dfs on an endless schedule: exit $st, expected 87"
-    grep -q "rlsched: dfs: schedule [0-9]* failed (never ended: thread 1 still had the baton after 1 s) with 1 preemptions" \
+    grep -q "rlsched: dfs: schedule [0-9]* failed (never ended: thread 1 still had the baton after 1 s, the time limit (timeout=S)) with 1 preemptions" \
         "$tmp/e.err" || fail "no endless-schedule verdict naming the consumer (thread 1)"
     repro=$(sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p' "$tmp/e.err")
     st=0
@@ -361,6 +361,21 @@ explore_endless)
     sleep 0.2
     left=$(pgrep -f "$tmp/handoff_buggy" || true)
     [ -z "$left" ] || fail "processes left behind: $left"
+    # every schedule endless: the detection run is killed and ends the
+    # detection, and the first schedule is the one reported
+    build endless_worker
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=1:timeout=1 "$tmp/endless_worker" > /dev/null 2> "$tmp/f.err" || st=$?
+    [ "$st" = 87 ] && grep -q "rlsched: race detection: run 1 still running after 1 s, killed" "$tmp/f.err" \
+        && grep -q "rlsched: dfs: schedule 1 failed (never ended: thread 1 still had the baton" "$tmp/f.err" \
+        || fail "an endless worker under dfs: exit $st: $(grep rlsched: "$tmp/f.err")"
+    # the driver's own SIGALRM (its time limit) is not the program's: a
+    # program's alarm() watchdog still kills each schedule
+    build watchdog_alarm
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=1:detect=1 "$tmp/watchdog_alarm" > /dev/null 2> "$tmp/w.err" || st=$?
+    [ "$st" = 142 ] && grep -q "rlsched: dfs: schedule 1 failed (signal 14)" "$tmp/w.err" \
+        || fail "alarm() under dfs: exit $st: $(grep rlsched: "$tmp/w.err")"
     ;;
 explore_poll)
     # a test-and-set spin lock: a waiter polls (each poll a decision point)
