@@ -458,6 +458,21 @@ static void child_setup(uint32_t node)
 
 bool rl_explore_child(void) { return x.sh != NULL; }
 
+/* In a process the program forked from a schedule: the exploration is its
+ * parent's.  This one runs round robin, adds nothing to the tree and
+ * forces nothing (its decision points are not the schedule's, and a forced
+ * thread it does not have would count as drift). */
+void rl_explore_forked(void)
+{
+    if (!x.sh)
+        return;
+    x.slot = NULL;
+    x.nov = x.ov_i = 0;
+    x.detecting = false;
+    rl_explore_active = false;
+    rl_hb_on = false;
+}
+
 static void print_force(char *buf, size_t n)
 {
     size_t len = 0;

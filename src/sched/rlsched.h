@@ -228,6 +228,7 @@ struct chaos_config;
 void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out);
 extern bool rl_explore_active;
 bool rl_explore_child(void);    /* a run forked by the dfs driver */
+void rl_explore_forked(void);   /* the program forked: leave the tree alone */
 extern bool rl_at_sync;
 /* At rl_init: runs the race-detection phase if points=races has no races
  * file yet, and, for dfs, the whole exploration (this process becomes the

@@ -449,6 +449,7 @@ static void after_fork_child(void)
     rl_pending = 0;
     g.lock = 0;
     g.log_path = NULL;      /* the parent writes the schedule */
+    rl_explore_forked();
 }
 
 /* --- threads ------------------------------------------------------------------ */

@@ -287,6 +287,15 @@ explore_proof)
             || fail "$prog: no bound verdict in the run: $b"
         echo "$v" | grep -q "explored: no failure" || fail "$prog: the cell verdict lacks the bound"
     done
+    # a process the program forks from a schedule leaves the tree alone:
+    # its own decision points once added nodes and took forced decisions
+    # (drift: "NOT exhaustive", exit 3)
+    build fork_workers
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=2 "$tmp/fork_workers" > /dev/null 2> "$tmp/f.err" || st=$?
+    [ "$st" = 0 ] && grep -q "rlsched: dfs: all [0-9]* schedules.*explored: no failure" "$tmp/f.err" \
+        && ! grep -q "NOT exhaustive" "$tmp/f.err" \
+        || fail "fork_workers under dfs: exit $st: $(grep rlsched: "$tmp/f.err")"
     st=$(stress deadlock_abba --chaos dfs:preemptions=1 --runs 1 --json "$tmp/z.json")
     ex=$(json_field "$tmp/z.json" "c['runs_detail'][0]['exit_status']")
     echo "deadlock_abba dfs: racelab exit $st, exit status $ex"
