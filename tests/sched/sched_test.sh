@@ -344,6 +344,15 @@ explore_jobs)
     sleep 0.2
     left=$(pgrep -f "$tmp/account_fixed" || true)
     [ -z "$left" ] || fail "dfs jobs=2 left processes behind: $left"
+    # racelab stress gives dfs the cores its parallel runs leave free
+    st=$(stress account_buggy --chaos dfs:preemptions=2 --runs 1 --jobs 2 --json "$tmp/j1.json")
+    d=$(json_field "$tmp/j1.json" "c['runs_detail'][0]['symptom_detail']")
+    [ "$st" = 1 ] && echo "$d" | grep -q "dfs:preemptions=2:jobs=2:" \
+        || fail "stress --jobs 2 --runs 1 did not run dfs with jobs=2 (exit $st): $d"
+    st=$(stress account_buggy --chaos dfs:preemptions=2 --runs 2 --jobs 2 --json "$tmp/j2.json")
+    d=$(json_field "$tmp/j2.json" "c['runs_detail'][0]['symptom_detail']")
+    [ "$st" = 1 ] && echo "$d" | grep -q "dfs:preemptions=2:seed" \
+        || fail "stress --jobs 2 --runs 2 gave dfs jobs of its own (exit $st): $d"
     ;;
 explore_endless)
     # a schedule that never ends (the consumer polls for a hand-over the
