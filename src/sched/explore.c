@@ -36,6 +36,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,6 +84,8 @@ struct shared {
 struct slot {
     uint32_t nalt;
     uint32_t full;              /* more than ALT_MAX alternatives */
+    uint32_t stuck;             /* the child said where its running thread is */
+    int32_t stuck_tid;
     uint32_t nswitch;
     struct xswitch sw[SWITCH_MAX];
     struct node alt[ALT_MAX];   /* in the order the child passed them */
@@ -438,6 +441,29 @@ static void detect_races(const char *path)
                  rl_racy_count(), x.spec.detect, path ? ", kept in " : "", path ? path : "");
 }
 
+/* A schedule past the time limit is asked where it is before it is
+ * killed: the thread holding the baton writes where it runs (a poller:
+ * its poll) as a last switch of its slot, with no thread after it. */
+#define STUCK_SIG (SIGRTMIN + 5)
+
+static void on_stuck(int sig)
+{
+    struct rl_thread *cur = rl_current();
+    struct slot *s = x.slot;
+    if (!s || s->stuck)
+        return;
+    if (cur && cur != rl_self && cur->wait != RL_W_POLL && cur->handle) {
+        pthread_kill((pthread_t)cur->handle, sig);  /* its rl_last_pc is its own */
+        return;
+    }
+    void *pc = cur && cur->wait == RL_W_POLL ? cur->wait_pc : rl_last_pc;
+    if (s->nswitch < SWITCH_MAX)
+        s->sw[s->nswitch++] = (struct xswitch){
+            rl_steps, cur ? cur->id : -1, -1, pc ? (uintptr_t)pc - x.base : 0, 0 };
+    s->stuck_tid = cur ? cur->id : -1;
+    __atomic_store_n(&s->stuck, 1, __ATOMIC_RELEASE);
+}
+
 static void child_setup(uint32_t node)
 {
     uint32_t chain[FORCE_MAX];
@@ -452,11 +478,14 @@ static void child_setup(uint32_t node)
     }
     x.node = node;
     x.cost = x.sh->nodes[node].cost;
+    struct sigaction sa = { .sa_handler = on_stuck, .sa_flags = SA_RESTART };
+    sigaction(STUCK_SIG, &sa, NULL);
     x.branch_from = x.nov ? x.ov[x.nov - 1].point + 1 : 0;
     rl_explore_active = true;
 }
 
 bool rl_explore_child(void) { return x.sh != NULL; }
+
 
 /* In a process the program forked from a schedule: the exploration is its
  * parent's.  This one runs round robin, adds nothing to the tree and
@@ -496,10 +525,11 @@ static void report_failure(uint32_t node, int j, int st, uint64_t runs,
     print_force(force, sizeof force);
     copy_out(out_fd[j], 1);
     copy_out(err_fd[j], 2);
+    struct slot *s = &x.slots[j];
     if (st == -1)
         snprintf(what, sizeof what, "never ended: thread %d still had the baton after %.0f s, "
                  "the time limit (timeout=S)",
-                 x.slots[j].nswitch ? x.slots[j].sw[x.slots[j].nswitch - 1].to : 0,
+                 s->stuck ? s->stuck_tid : s->nswitch ? s->sw[s->nswitch - 1].to : 0,
                  time_limit());
     else if (WIFSIGNALED(st))
         snprintf(what, sizeof what, "signal %d", WTERMSIG(st));
@@ -587,13 +617,18 @@ static void kill_running(void)
     }
 }
 
-/* Kills the running schedules past the time limit: they never end. */
+/* Kills the running schedules past the time limit: they never end.  Each
+ * is asked first, for up to 0.2 s, where its running thread is. */
 static void kill_endless(void)
 {
     double t = now(), limit = time_limit();
     for (int k = 0; k < running; k++) {
-        struct job *q = &jobs[(head + k) % x.spec.jobs];
+        int j = (head + k) % x.spec.jobs;
+        struct job *q = &jobs[j];
         if (!q->done && t - q->start >= limit) {
+            kill(q->pid, STUCK_SIG);
+            for (int w = 0; w < 40 && !__atomic_load_n(&x.slots[j].stuck, __ATOMIC_ACQUIRE); w++)
+                usleep(5000);
             kill(q->pid, SIGKILL);
             while (waitpid(q->pid, &q->status, 0) < 0 && errno == EINTR)
                 ;

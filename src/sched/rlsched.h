@@ -107,7 +107,7 @@ void rl_poll_write(const volatile void *addr);
  * nothing, twice in a row at the same address and value with nothing in
  * between, is polling: it waits (RL_W_POLL, a timed wait) until a write
  * there or until nothing else can run.  Any change wakes such waiters. */
-void rl_poll(const volatile void *addr, bool changed, uint64_t seen);
+void rl_poll(const volatile void *addr, bool changed, uint64_t seen, void *pc);
 static inline void rl_step(void)
 {
     if (rl_mode != 1)
@@ -228,6 +228,8 @@ struct chaos_config;
 void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out);
 extern bool rl_explore_active;
 bool rl_explore_child(void);    /* a run forked by the dfs driver */
+/* The thread holding the baton (NULL between hand-offs). */
+struct rl_thread *rl_current(void);
 void rl_explore_forked(void);   /* the program forked: leave the tree alone */
 extern bool rl_at_sync;
 /* At rl_init: runs the race-detection phase if points=races has no races

@@ -826,6 +826,11 @@ void rl_sync_point(void)
         rl_decide();
 }
 
+struct rl_thread *rl_current(void)
+{
+    return __atomic_load_n(&g.current, __ATOMIC_RELAXED);
+}
+
 bool rl_others_eligible(void)
 {
     for (size_t i = 0; i < g.n; i++)
@@ -859,11 +864,12 @@ void rl_poll_write(const volatile void *addr)
  * for a write; its wait is timed, so that when nothing else can run it
  * polls again (a write the runtime does not see: the kernel, memset, an
  * uninstrumented library). */
-void rl_poll(const volatile void *addr, bool changed, uint64_t seen)
+void rl_poll(const volatile void *addr, bool changed, uint64_t seen, void *pc)
 {
     struct rl_thread *me = rl_self;
     if (rl_mode != 1 || !me)
         return;
+    rl_last_pc = pc;        /* where the thread is, for a report */
     if (changed) {
         me->poll_addr = NULL;
         if (rl_pollers)
@@ -876,7 +882,7 @@ void rl_poll(const volatile void *addr, bool changed, uint64_t seen)
         me->poll_addr = NULL;
         rl_enter();
         rl_pollers++;
-        rl_block(RL_W_POLL, poll_word(addr), __builtin_return_address(0), true);
+        rl_block(RL_W_POLL, poll_word(addr), pc, true);
         rl_pollers--;
         rl_leave();
         return;

@@ -80,7 +80,10 @@ static void html(const char *path, const struct xswitch *sw, size_t n, char **sr
             for (const char *s = src[i]; *s; s++)
                 fputs(*s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;"
                       : (char[2]){ *s, 0 }, f);
-            fprintf(f, " &rarr; %d</td>", sw[i].to);
+            if (sw[i].to < 0)
+                fputs(" (killed)</td>", f);
+            else
+                fprintf(f, " &rarr; %d</td>", sw[i].to);
         }
         fputs("</tr>\n", f);
     }
@@ -119,7 +122,9 @@ void rl_schedule_report(const struct xswitch *sw, size_t n, uintptr_t base)
         len = (size_t)snprintf(line, sizeof line, "  %8llu", (unsigned long long)sw[i].step);
         for (int c = 0; c < shown && len < sizeof line; c++) {
             char cell[128] = "";
-            if (c == sw[i].from)
+            if (c == sw[i].from && sw[i].to < 0)      /* the schedule was stopped */
+                snprintf(cell, sizeof cell, "%s (killed)", src[i]);
+            else if (c == sw[i].from)
                 snprintf(cell, sizeof cell, "%s%s ->%d", sw[i].preempt ? "*" : "", src[i],
                          sw[i].to);
             len += (size_t)snprintf(line + len, sizeof line - len, " | %-*.*s", CELL, CELL,

@@ -112,14 +112,14 @@ static inline void atomic_point(const volatile void *a)
     T __tsan_atomic##n##_load(const volatile T *a, int mo);                \
     T __tsan_atomic##n##_load(const volatile T *a, int mo)                 \
     { (void)mo; atomic_point(a); T r = LOAD(a);                             \
-      rl_poll(a, false, (uint64_t)r); return r; }                          \
+      rl_poll(a, false, (uint64_t)r, PC()); return r; }                          \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo);             \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo)              \
-    { (void)mo; atomic_point(a); STORE(a, v); rl_poll(a, true, 0); }        \
+    { (void)mo; atomic_point(a); STORE(a, v); rl_poll(a, true, 0, PC()); }        \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo);             \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo)              \
     { (void)mo; atomic_point(a); T o = XCHG(a, v);                          \
-      rl_poll(a, o != v, (uint64_t)o); return o; }                         \
+      rl_poll(a, o != v, (uint64_t)o, PC()); return o; }                         \
     RMW(n, T, fetch_add, +)                                                \
     RMW(n, T, fetch_sub, -)                                                \
     RMW(n, T, fetch_and, &)                                                \
@@ -128,25 +128,25 @@ static inline void atomic_point(const volatile void *a)
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo);           \
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo)            \
     { (void)mo; atomic_point(a); T o = NAND(a, v);                          \
-      rl_poll(a, (T)~(o & v) != o, (uint64_t)o); return o; }               \
+      rl_poll(a, (T)~(o & v) != o, (uint64_t)o, PC()); return o; }               \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo);            \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo)             \
     { (void)mo; (void)fmo; atomic_point(a); T e = c; int ok = CAS(a, &c, v); \
-      rl_poll(a, ok && e != v, (uint64_t)c); return c; }                   \
+      rl_poll(a, ok && e != v, (uint64_t)c, PC()); return c; }                   \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo);  \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo)   \
     { (void)mo; (void)fmo; atomic_point(a); T e = *c; int ok = CAS(a, c, v); \
-      rl_poll(a, ok && e != v, (uint64_t)*c); return ok; }                 \
+      rl_poll(a, ok && e != v, (uint64_t)*c, PC()); return ok; }                 \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
                                                  T v, int mo, int fmo);    \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
                                                  T v, int mo, int fmo)     \
     { (void)mo; (void)fmo; atomic_point(a); T e = *c; int ok = CAS(a, c, v); \
-      rl_poll(a, ok && e != v, (uint64_t)*c); return ok; }
+      rl_poll(a, ok && e != v, (uint64_t)*c, PC()); return ok; }
 
 #define LOAD(a) __atomic_load_n(a, SEQ)
 #define STORE(a, v) __atomic_store_n(a, v, SEQ)
@@ -157,7 +157,7 @@ static inline void atomic_point(const volatile void *a)
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
     { (void)mo; atomic_point(a); T o = __atomic_##op(a, v, SEQ);            \
-      rl_poll(a, (T)(o sym v) != o, (uint64_t)o); return o; }
+      rl_poll(a, (T)(o sym v) != o, (uint64_t)o, PC()); return o; }
 ATOMICS(8, a8)
 ATOMICS(16, a16)
 ATOMICS(32, a32)
@@ -189,7 +189,7 @@ static int cas_u128(volatile a128 *a, a128 *c, a128 v)
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
     { (void)mo; atomic_point(a); T o = *a; *a = o sym v;                    \
-      rl_poll(a, (T)(o sym v) != o, (uint64_t)o); return o; }
+      rl_poll(a, (T)(o sym v) != o, (uint64_t)o, PC()); return o; }
 ATOMICS(128, a128)
 
 void __tsan_atomic_thread_fence(int mo);

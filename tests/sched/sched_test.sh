@@ -366,6 +366,8 @@ explore_endless)
     [ "$st" = 87 ] || fail "dfs on an endless schedule: exit $st, expected 87"
     grep -q "rlsched: dfs: schedule [0-9]* failed (never ended: thread 1 still had the baton after 1 s, the time limit (timeout=S)) with 1 preemptions" \
         "$tmp/e.err" || fail "no endless-schedule verdict naming the consumer (thread 1)"
+    grep -q "| handoff_buggy.c:25 consumer (killed)" "$tmp/e.err" \
+        || fail "the columns do not show where the consumer polled (line 25) when killed"
     repro=$(sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p' "$tmp/e.err")
     st=0
     timeout 3 env RACELAB_CHAOS=$repro "$tmp/handoff_buggy" > /dev/null 2>&1 || st=$?
@@ -386,6 +388,7 @@ explore_endless)
     RACELAB_CHAOS=dfs:preemptions=1:timeout=1 "$tmp/endless_worker" > /dev/null 2> "$tmp/f.err" || st=$?
     [ "$st" = 87 ] && grep -q "rlsched: race detection: run 1 still running after 1 s, killed" "$tmp/f.err" \
         && grep -q "rlsched: dfs: schedule 1 failed (never ended: thread 1 still had the baton" "$tmp/f.err" \
+        && grep -q "| endless_worker.c:11 worker (killed)" "$tmp/f.err" \
         || fail "an endless worker under dfs: exit $st: $(grep rlsched: "$tmp/f.err")"
     # the driver's own SIGALRM (its time limit) is not the program's: a
     # program's alarm() watchdog still kills each schedule
