@@ -141,11 +141,19 @@ int rl_races_save(const char *path);
 typedef void (*rl_race_sink)(uintptr_t pc_offset);
 void rl_races_sink(rl_race_sink sink);
 
-/* A plain access by the program at PC (the __tsan_read/write hooks).  With
- * points=races a non-racy access is no step (points=sync: none is); every 2^20 of them still are
- * one, so that a thread spinning on a variable the detection missed cannot
- * keep the baton for ever. */
-static inline void rl_access(void *addr, void *pc, bool write)
+/* 2^20 accesses that were no steps: the running thread has run long
+ * enough for a fair switch (sched.c). */
+void rl_quiet_spin(void);
+extern bool rl_explore_active;   /* dfs drives the choices */
+/* dfs: a plain read of SIZE bytes that is a decision point, as a poll. */
+void rl_read_poll(const volatile void *addr, unsigned size, void *pc);
+
+/* A plain access of SIZE bytes (0: unknown) by the program at PC (the
+ * __tsan_read/write hooks).  With points=races a non-racy access is no step
+ * (points=sync: none is); after 2^20 of them a fair switch is due, so that
+ * a thread spinning on a variable the detection missed cannot keep the
+ * baton for ever.  Under dfs a read that is a step is a poll too. */
+static inline void rl_access_n(void *addr, void *pc, bool write, unsigned size)
 {
     if (rl_mode != 1)
         return;
@@ -155,11 +163,21 @@ static inline void rl_access(void *addr, void *pc, bool write)
     rl_last_pc = pc;
     if (rl_hb_on)
         rl_hb_access(addr, pc, write);
-    if (rl_points != RL_POINTS_ALL && !(rl_points == RL_POINTS_RACES && rl_racy_pc(pc)) &&
-        ++rl_quiet < (1u << 20))
+    if (rl_points != RL_POINTS_ALL && !(rl_points == RL_POINTS_RACES && rl_racy_pc(pc))) {
+        if (++rl_quiet < (1u << 20))
+            return;
+        rl_quiet = 0;
+        rl_quiet_spin();
         return;
-    rl_quiet = 0;
+    }
     rl_step();
+    if (!write && size && rl_explore_active)
+        rl_read_poll(addr, size, pc);
+}
+
+static inline void rl_access(void *addr, void *pc, bool write)
+{
+    rl_access_n(addr, pc, write, 0);
 }
 
 /* Enter/leave the runtime (mode 2): steps are ignored inside. */
@@ -226,7 +244,6 @@ struct rl_spec {
 };
 struct chaos_config;
 void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out);
-extern bool rl_explore_active;
 bool rl_explore_child(void);    /* a run forked by the dfs driver */
 /* The thread holding the baton (NULL between hand-offs). */
 struct rl_thread *rl_current(void);

@@ -62,6 +62,7 @@ __thread int rl_mode;
 __thread void *rl_last_pc;
 __thread uint64_t rl_events;
 int rl_pollers;
+static bool quiet_due;          /* rl_quiet_spin: a fair switch is due */
 bool rl_starved;
 uint64_t rl_steps, rl_next_check = UINT64_MAX;
 int rl_pending;
@@ -789,13 +790,14 @@ void rl_decide(void)
         g.random_next = rl_steps + 1 + rnd() % (2 * mean + 1);
         preempt = true;
     }
-    if (rl_steps >= me->run_start + STARVE_STEPS && rl_others_eligible()) {
+    if ((rl_steps >= me->run_start + STARVE_STEPS || quiet_due) && rl_others_eligible()) {
         /* A thread that never blocks (a spin loop on a plain variable)
          * would run forever under strict priorities: demote it. */
         me->priority = g.demoted--;
         me->run_start = rl_steps;
         rl_starved = true;      /* dfs: a fair switch, not a preemption */
     }
+    quiet_due = false;
     struct rl_thread *next = choose(me, preempt);
     rl_starved = false;
     if (next && next != me) {
@@ -854,6 +856,26 @@ void rl_poll_write(const volatile void *addr)
         return;
     rl_wake(RL_W_POLL, poll_word(addr), -1);
     rl_leave();
+}
+
+void rl_quiet_spin(void)
+{
+    rl_steps++;
+    quiet_due = true;
+    rl_decide();
+}
+
+void rl_read_poll(const volatile void *addr, unsigned size, void *pc)
+{
+    uint64_t v = 0;
+    switch (size) {
+    case 1: v = *(const volatile uint8_t *)addr; break;
+    case 2: v = *(const volatile uint16_t *)addr; break;
+    case 4: v = *(const volatile uint32_t *)addr; break;
+    case 8: v = *(const volatile uint64_t *)addr; break;
+    default: return;
+    }
+    rl_poll(addr, false, v, pc);
 }
 
 /* A spin loop (`while (!atomic_load(&ready));`, a test-and-set lock) would

@@ -40,16 +40,16 @@ void __tsan_ignore_thread_end(void) {}
 #define PC() __builtin_return_address(0)
 #define ACCESS(kind, n)                                                    \
     void __tsan_##kind##n(void *addr);                                     \
-    void __tsan_##kind##n(void *addr) { rl_access(addr, PC(), W_##kind); } \
+    void __tsan_##kind##n(void *addr) { rl_access_n(addr, PC(), W_##kind, n); } \
     void __tsan_unaligned_##kind##n(void *addr);                           \
     void __tsan_unaligned_##kind##n(void *addr)                            \
-    { rl_access(addr, PC(), W_##kind); }                                   \
+    { rl_access_n(addr, PC(), W_##kind, n); }                                   \
     void __tsan_volatile_##kind##n(void *addr);                            \
     void __tsan_volatile_##kind##n(void *addr)                             \
-    { rl_access(addr, PC(), W_##kind); }                                   \
+    { rl_access_n(addr, PC(), W_##kind, n); }                                   \
     void __tsan_unaligned_volatile_##kind##n(void *addr);                  \
     void __tsan_unaligned_volatile_##kind##n(void *addr)                   \
-    { rl_access(addr, PC(), W_##kind); }
+    { rl_access_n(addr, PC(), W_##kind, n); }
 #define ACCESS_ALL(n) ACCESS(read, n) ACCESS(write, n) ACCESS(read_write, n)
 ACCESS_ALL(1)
 ACCESS_ALL(2)

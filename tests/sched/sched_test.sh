@@ -418,6 +418,20 @@ explore_poll)
     grep -q "rlsched: dfs: schedule [0-9]* failed (signal 6) with 1 preemptions" "$tmp/b.err" \
         || fail "dfs did not find the unlocked first pass (exit $st): $(grep rlsched: "$tmp/b.err")"
     grep -q "spinlock: counter" "$tmp/b.err" || fail "the failing schedule's output is missing"
+    # a plain volatile flag: the wait is no step until the detection finds
+    # it racy, then each read is a decision point; it was a schedule that
+    # "never ended" (2^40 accesses to a fair switch), now it is a poll
+    build ready_flag_buggy ready_flag_fixed -DFIXED
+    build ready_flag_buggy
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=2:timeout=5 "$tmp/ready_flag_fixed" > /dev/null 2> "$tmp/r.err" || st=$?
+    [ "$st" = 0 ] && grep -q "rlsched: dfs: all [0-9]* schedules with at most 2 preemptions.* explored: no failure (decision points: synchronization and [1-9]" \
+        "$tmp/r.err" || fail "the plain-flag control was not proved (exit $st): $(grep rlsched: "$tmp/r.err")"
+    st=0
+    RACELAB_CHAOS=dfs:preemptions=2:timeout=5 "$tmp/ready_flag_buggy" > /dev/null 2> "$tmp/rb.err" || st=$?
+    grep -q "rlsched: dfs: schedule [0-9]* failed (signal 6) with 1 preemptions" "$tmp/rb.err" \
+        && grep -q "ready_flag: result 0" "$tmp/rb.err" \
+        || fail "dfs did not find the flag raised too early (exit $st): $(grep rlsched: "$tmp/rb.err")"
     ;;
 explore_more)
     # --minimise, race-directed PCT, and specs refused with a clear error
