@@ -370,7 +370,7 @@ explore_endless)
         || fail "the columns do not show where the consumer polled (line 25) when killed"
     repro=$(sed -n 's/.*to repeat: RACELAB_CHAOS=\(dfs:[^ ]*\).*/\1/p' "$tmp/e.err")
     st=0
-    timeout 3 env RACELAB_CHAOS=$repro "$tmp/handoff_buggy" > /dev/null 2>&1 || st=$?
+    timeout 2 env RACELAB_CHAOS=$repro "$tmp/handoff_buggy" > /dev/null 2>&1 || st=$?
     [ "$st" = 124 ] || fail "the repro $repro ended (exit $st): it should poll forever"
     st=$(stress handoff_buggy --chaos dfs:preemptions=2:timeout=1:detect=1 --runs 1 --json "$tmp/e.json")
     o=$(json_field "$tmp/e.json" "c['runs_detail'][0]['outcome']")
@@ -394,7 +394,7 @@ explore_endless)
     # program's alarm() watchdog still kills each schedule
     build watchdog_alarm
     st=0
-    RACELAB_CHAOS=dfs:preemptions=1:detect=1 "$tmp/watchdog_alarm" > /dev/null 2> "$tmp/w.err" || st=$?
+    RACELAB_CHAOS=dfs:preemptions=1:points=sync "$tmp/watchdog_alarm" > /dev/null 2> "$tmp/w.err" || st=$?
     [ "$st" = 142 ] && grep -q "rlsched: dfs: schedule 1 failed (signal 14)" "$tmp/w.err" \
         || fail "alarm() under dfs: exit $st: $(grep rlsched: "$tmp/w.err")"
     ;;
