@@ -280,6 +280,7 @@ static double time_limit(void);
 static void arm(double deadline);
 static void on_alarm(int sig);
 static double longest;          /* the longest schedule that ended, seconds */
+static void progress_clear(void);
 static volatile sig_atomic_t stop_sig;     /* the driver was asked to stop */
 
 static void on_stop(int sig) { stop_sig = sig; }
@@ -519,6 +520,7 @@ static const char *points_name(int p)
 static void report_failure(uint32_t node, int j, int st, uint64_t runs,
                            const char *races_path)
 {
+    progress_clear();
     char force[400], what[128];
     child_setup(node);
     rl_explore_active = false;
@@ -713,8 +715,31 @@ static void judge_finished(const char *races_path)
     }
 }
 
+/* On a terminal, once a second: how far the exploration is (one line,
+ * rewritten; cleared before the verdict). */
+static bool progress_on;
+static double progress_at;
+
+static void progress(uint64_t runs, uint32_t c)
+{
+    double t = now();
+    if (!progress_on || t - progress_at < 1.0)
+        return;
+    progress_at = t;
+    rl_print("\rrlsched: dfs: %llu schedules run, now those with %u %s; %llu more queued\033[K",
+             (unsigned long long)runs, c, bound_name(),
+             (unsigned long long)(x.sh->nnodes > runs ? x.sh->nnodes - runs : 0));
+}
+
+static void progress_clear(void)
+{
+    if (progress_on && progress_at > 0)
+        rl_print("\r\033[K");
+}
+
 static void stopped(uint64_t runs, uint32_t c, bool by_max)
 {
+    progress_clear();
     /* every node in the pool is within the bound and runs once; at the last
      * cost level the pool holds them all */
     uint64_t left = x.sh->nnodes > runs ? x.sh->nnodes - runs : 0;
@@ -745,6 +770,8 @@ static void explore(const char *races_path)
     sigaction(SIGINT, &sa, NULL);
     struct sigaction al = { .sa_handler = on_alarm };   /* wakes waitpid */
     sigaction(SIGALRM, &al, NULL);
+    const char *quiet = getenv("RACELAB_SCHED_QUIET");
+    progress_on = isatty(2) && !(quiet && *quiet);
     /* Each cost level in two passes: first the schedules that start no
      * twin (see twin_choice), then the twins; every one of them is run.
      * A schedule adds only nodes that cost more than its own, so a level's
@@ -777,12 +804,14 @@ static void explore(const char *races_path)
                 break;
             wait_any();
             judge_finished(races_path);
+            progress(runs, c);
         }
         if (stop_sig)
             stopped(runs, c, false);
         if (capped)
             stopped(runs, c, true);
     }
+    progress_clear();
     char pts[96];
     if (x.spec.points == RL_POINTS_RACES)
         snprintf(pts, sizeof pts, "synchronization and %zu racy instructions", rl_racy_count());

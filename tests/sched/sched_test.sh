@@ -344,6 +344,18 @@ explore_jobs)
     sleep 0.2
     left=$(pgrep -f "$tmp/account_fixed" || true)
     [ -z "$left" ] || fail "dfs jobs=2 left processes behind: $left"
+    # on a terminal (script(1) gives it one) the driver shows its progress on
+    # one rewritten line, cleared before the verdict; into a file, nothing
+    command -v script > /dev/null || fail "script(1) (bsdutils) is missing"
+    script -qc "env -u RACELAB_SCHED_QUIET RACELAB_CHAOS=dfs:preemptions=1 '$tmp/account_fixed' > /dev/null" \
+        "$tmp/tty.out" > /dev/null 2>&1 || fail "account_fixed under dfs on a terminal failed"
+    grep -q "rlsched: dfs: [0-9]* schedules run, now those with [01] preemptions; [0-9]* more queued" \
+        "$tmp/tty.out" || fail "no progress line on a terminal: $(cat -v "$tmp/tty.out" | head -c 600)"
+    grep -q "rlsched: dfs: all $total schedules" "$tmp/tty.out" || fail "no verdict on a terminal"
+    env -u RACELAB_SCHED_QUIET RACELAB_CHAOS=dfs:preemptions=1 "$tmp/account_fixed" \
+        > /dev/null 2> "$tmp/file.err" || fail "account_fixed under dfs failed"
+    grep -q "rlsched: dfs: all $total schedules" "$tmp/file.err" && ! grep -q "schedules run, now" "$tmp/file.err" \
+        || fail "progress lines went into a file: $(head -c 400 "$tmp/file.err")"
     # racelab stress gives dfs the cores its parallel runs leave free
     st=$(stress account_buggy --chaos dfs:preemptions=2 --runs 1 --jobs 2 --json "$tmp/j1.json")
     d=$(json_field "$tmp/j1.json" "c['runs_detail'][0]['symptom_detail']")
