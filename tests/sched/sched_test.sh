@@ -373,10 +373,10 @@ explore_endless)
     # polls forever again, exit 87; racelab records a hang; nothing is left
     build handoff_buggy
     st=0
-    RACELAB_CHAOS=dfs:preemptions=2:timeout=1:detect=1 "$tmp/handoff_buggy" > /dev/null 2> "$tmp/e.err" || st=$?
+    RACELAB_CHAOS=dfs:preemptions=2:timeout=2:detect=1 "$tmp/handoff_buggy" > /dev/null 2> "$tmp/e.err" || st=$?
     cat "$tmp/e.err"
     [ "$st" = 87 ] || fail "dfs on an endless schedule: exit $st, expected 87"
-    grep -q "rlsched: dfs: schedule [0-9]* failed (never ended: thread 1 still had the baton after 1 s, the time limit (timeout=S)) with 1 preemptions" \
+    grep -q "rlsched: dfs: schedule [0-9]* failed (never ended: thread 1 still had the baton after 2 s, the time limit (timeout=S)) with 1 preemptions" \
         "$tmp/e.err" || fail "no endless-schedule verdict naming the consumer (thread 1)"
     grep -q "| handoff_buggy.c:25 consumer (killed)" "$tmp/e.err" \
         || fail "the columns do not show where the consumer polled (line 25) when killed"
@@ -384,7 +384,7 @@ explore_endless)
     st=0
     timeout 2 env RACELAB_CHAOS=$repro "$tmp/handoff_buggy" > /dev/null 2>&1 || st=$?
     [ "$st" = 124 ] || fail "the repro $repro ended (exit $st): it should poll forever"
-    st=$(stress handoff_buggy --chaos dfs:preemptions=2:timeout=1:detect=1 --runs 1 --json "$tmp/e.json")
+    st=$(stress handoff_buggy --chaos dfs:preemptions=2:timeout=2:detect=1 --runs 1 --json "$tmp/e.json")
     o=$(json_field "$tmp/e.json" "c['runs_detail'][0]['outcome']")
     v=$(json_field "$tmp/e.json" "c['verdict']")
     echo "racelab stress: exit $st, outcome $o: $v"
@@ -397,8 +397,8 @@ explore_endless)
     # detection, and the first schedule is the one reported
     build endless_worker
     st=0
-    RACELAB_CHAOS=dfs:preemptions=1:timeout=1 "$tmp/endless_worker" > /dev/null 2> "$tmp/f.err" || st=$?
-    [ "$st" = 87 ] && grep -q "rlsched: race detection: run 1 still running after 1 s, killed" "$tmp/f.err" \
+    RACELAB_CHAOS=dfs:preemptions=1:timeout=2 "$tmp/endless_worker" > /dev/null 2> "$tmp/f.err" || st=$?
+    [ "$st" = 87 ] && grep -q "rlsched: race detection: run 1 still running after 2 s, killed" "$tmp/f.err" \
         && grep -q "rlsched: dfs: schedule 1 failed (never ended: thread 1 still had the baton" "$tmp/f.err" \
         && grep -q "| endless_worker.c:11 worker (killed)" "$tmp/f.err" \
         || fail "an endless worker under dfs: exit $st: $(grep rlsched: "$tmp/f.err")"
