@@ -18,7 +18,10 @@
  * identical workers) run after all the others, so that a bug a few
  * distinct threads make is not found only after every twin was tried.
  * No partial-order reduction: schedules that differ only in the order
- * of independent steps are all run.
+ * of independent steps are all run.  A poll repeated with nothing in
+ * between is one step (sched.c, rl_poll: the poller waits for a write).
+ * A schedule still running at the time limit (timeout=) never ends: it is
+ * asked where its running thread is, killed and reported (exit 87).
  *
  * Each schedule is one run: the driver (this process, stopped in rl_init
  * after start-up, before any constructor of the program or main) forks a
@@ -36,8 +39,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
