@@ -295,6 +295,35 @@ static void race_sink(uintptr_t off)
         x.sh->racy[k] = off;
 }
 
+/* RACELAB_SCHED_LOG of the schedule in slot J: PATH.J (malloc'ed), so
+ * that schedules running at once do not write one file. */
+static char *slot_log(int j)
+{
+    size_t n = strlen(rl_log_path()) + 16;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s.%d", rl_log_path(), j);
+    return p;
+}
+
+/* At the driver's end: the failing schedule's log (slot KEEP, -1: none)
+ * becomes RACELAB_SCHED_LOG; the other slots' logs are removed. */
+static void logs_finish(int keep)
+{
+    if (!rl_log_path() || !x.slots)
+        return;
+    for (int j = 0; j < x.spec.jobs; j++) {
+        char *p = slot_log(j);
+        if (!p)
+            continue;
+        if (j == keep)
+            rename(p, rl_log_path());
+        else
+            unlink(p);
+        free(p);
+    }
+}
+
 /* Forks one run in slot J.  In the child: returns 0, with the slot's
  * memfds as its output; it dies with the driver.  In the driver: returns
  * the child's pid. */
@@ -335,6 +364,9 @@ static pid_t spawn(int j)
             close(err_fd[k]);
         }
         x.slot = s;
+        char *log = rl_log_path() ? slot_log(j) : NULL;
+        if (log)    /* RACELAB_SCHED_LOG: the driver keeps the failing one */
+            rl_log_path_set(log);
         return 0;
     }
     return pid;
@@ -541,6 +573,7 @@ static void report_failure(uint32_t node, int j, int st, uint64_t runs,
     else
         snprintf(what, sizeof what, "exit status %d", WEXITSTATUS(st));
     rl_schedule_report(x.slots[j].sw, x.slots[j].nswitch, x.base);
+    logs_finish(j);
     rl_print("rlsched: dfs: schedule %llu failed (%s) with %u %s, the fewest of any "
              "failing schedule (all with fewer were explored); to repeat: "
              "RACELAB_CHAOS=dfs:points=%s:%s=%u:force=%s%s%s\n",
@@ -743,6 +776,7 @@ static void progress_clear(void)
 static void stopped(uint64_t runs, uint32_t c, bool by_max)
 {
     progress_clear();
+    logs_finish(-1);
     /* every node in the pool is within the bound and runs once; at the last
      * cost level the pool holds them all */
     uint64_t left = x.sh->nnodes > runs ? x.sh->nnodes - runs : 0;
@@ -815,6 +849,7 @@ static void explore(const char *races_path)
             stopped(runs, c, true);
     }
     progress_clear();
+    logs_finish(-1);
     char pts[96];
     if (x.spec.points == RL_POINTS_RACES)
         snprintf(pts, sizeof pts, "synchronization and %zu racy instructions", rl_racy_count());
@@ -897,6 +932,7 @@ void rl_explore_start(const struct rl_spec *spec, const char *races_path)
             return;     /* a detection child */
     }
     if (!spec->dfs || spec->force[0] || replaying) {
+        logs_finish(-1);    /* the detection runs' */
         munmap(m, size);
         munmap(sl, slots_size);
         x.sh = NULL;

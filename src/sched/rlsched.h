@@ -247,6 +247,9 @@ void rl_spec_from_config(const struct chaos_config *c, struct rl_spec *out);
 bool rl_explore_child(void);    /* a run forked by the dfs driver */
 /* The thread holding the baton (NULL between hand-offs). */
 struct rl_thread *rl_current(void);
+/* RACELAB_SCHED_LOG's path, or NULL; a dfs child writes its own (PATH.J). */
+const char *rl_log_path(void);
+void rl_log_path_set(char *path);
 void rl_explore_forked(void);   /* the program forked: leave the tree alone */
 extern bool rl_at_sync;
 /* At rl_init: runs the race-detection phase if points=races has no races

@@ -828,6 +828,9 @@ void rl_sync_point(void)
         rl_decide();
 }
 
+const char *rl_log_path(void) { return g.log_path; }
+void rl_log_path_set(char *path) { g.log_path = path; }
+
 struct rl_thread *rl_current(void)
 {
     return __atomic_load_n(&g.current, __ATOMIC_RELAXED);

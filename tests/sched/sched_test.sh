@@ -344,6 +344,19 @@ explore_jobs)
     sleep 0.2
     left=$(pgrep -f "$tmp/account_fixed" || true)
     [ -z "$left" ] || fail "dfs jobs=2 left processes behind: $left"
+    # RACELAB_SCHED_LOG under jobs=2: each schedule writes PATH.J, and the
+    # failing one's becomes PATH (two schedules at once wrote one file: a
+    # clean one could overwrite, a killed one empty, the failing schedule)
+    st=0
+    RACELAB_SCHED_LOG="$tmp/s.log" RACELAB_CHAOS=dfs:preemptions=2:jobs=2 "$tmp/account_buggy" \
+        > /dev/null 2>&1 || st=$?
+    [ "$st" = 134 ] && grep -q "^rlsched-schedule 1 dfs:preemptions=2:jobs=2 " "$tmp/s.log" \
+        || fail "jobs=2: no schedule log of the failing schedule (exit $st): $(head -c 200 "$tmp/s.log" 2>&1)"
+    ! ls "$tmp"/s.log.* > /dev/null 2>&1 || fail "the schedules' own logs were left: $(ls "$tmp"/s.log.*)"
+    for i in 1 2 3; do
+        RACELAB_SCHED_REPLAY="$tmp/s.log" "$tmp/account_buggy" > /dev/null 2>&1 \
+            && fail "the jobs=2 schedule log did not fail again (replay $i)"
+    done
     # on a terminal (script(1) gives it one) the driver shows its progress on
     # one rewritten line, cleared before the verdict; into a file, nothing
     command -v script > /dev/null || fail "script(1) (bsdutils) is missing"
