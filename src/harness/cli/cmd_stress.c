@@ -198,17 +198,6 @@ static int stress_check(struct stress *st)
                              : "a program built by racelab cc (docs/CHAOS.md)");
             return EXIT_USAGE;
         }
-        /* dfs: the cores --jobs gives that parallel runs leave free run its
-         * schedules (the answer is that of one job; docs/CHAOS.md) */
-        if (cfg.strategy == CHAOS_DFS && !(cfg.given & (1u << CHAOS_KEY_jobs))) {
-            static char spec[512];
-            long at_once = o->runs < o->jobs ? o->runs : o->jobs;
-            long per_run = o->jobs / (at_once > 0 ? at_once : 1);
-            if (per_run > 1 && strlen(o->chaos) + 16 < sizeof spec) {
-                snprintf(spec, sizeof spec, "%s:jobs=%ld", o->chaos, per_run > 64 ? 64 : per_run);
-                o->chaos = spec;
-            }
-        }
     }
     if (o->chaos && strcmp(o->chaos, "none") != 0 && !st->sched) {
         /* The preload cannot act on a TSan build: its interceptors are in
