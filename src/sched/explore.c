@@ -278,15 +278,168 @@ struct rl_thread *rl_explore_choose(struct rl_thread *me)
 /* --- the driver ------------------------------------------------------------------ */
 
 static int out_fd[JOBS_MAX], err_fd[JOBS_MAX], in_fd = -1;
-static double now(void);
-static double time_limit(void);
-static void arm(double deadline);
-static void on_alarm(int sig);
-static double longest;          /* the longest schedule that ended, seconds */
-static void progress_clear(void);
 static volatile sig_atomic_t stop_sig;     /* the driver was asked to stop */
 
 static void on_stop(int sig) { stop_sig = sig; }
+
+/* A schedule past the time limit is asked where it is before it is
+ * killed: the thread holding the baton writes where it runs (a poller:
+ * its poll) as a last switch of its slot, with no thread after it. */
+#define STUCK_SIG (SIGRTMIN + 5)
+
+/* The schedules running at once, in the order they started: a ring over
+ * the slots, from HEAD, N of them. */
+struct job {
+    pid_t pid;
+    uint32_t node;
+    uint64_t run;               /* its number: the schedules started before it, + 1 */
+    double start;               /* monotonic seconds */
+    int status;
+    bool done;
+    bool endless;               /* killed at the time limit */
+};
+static struct job jobs[JOBS_MAX];
+static int head, running;
+static double longest;          /* the longest schedule that ended, seconds */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* How long a schedule may run before it counts as never ending: timeout=S
+ * when given; else 10 s, or 10 times the longest schedule so far if that
+ * is more. */
+static double time_limit(void)
+{
+    double t = (double)x.spec.timeout;
+    return x.spec.timeout_set || 10 * longest < t ? t : 10 * longest;
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+/* Arms SIGALRM for the first deadline among the running schedules (0: none). */
+static void arm(double deadline)
+{
+    struct itimerval it = {0};
+    if (deadline > 0) {
+        double d = deadline - now();
+        if (d < 0.001)
+            d = 0.001;
+        it.it_value.tv_sec = (time_t)d;
+        it.it_value.tv_usec = (suseconds_t)((d - (double)(time_t)d) * 1e6);
+    }
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static const char *bound_name(void)
+{
+    return x.spec.bound ? "delays" : "preemptions";
+}
+
+/* Kills Q's schedule and reaps it. */
+static void kill_job(struct job *q)
+{
+    kill(q->pid, SIGKILL);
+    while (waitpid(q->pid, &q->status, 0) < 0 && errno == EINTR)
+        ;
+    q->done = true;
+}
+
+static void kill_running(void)
+{
+    for (int k = 0; k < running; k++) {
+        struct job *q = &jobs[(head + k) % x.spec.jobs];
+        if (!q->done)
+            kill_job(q);
+    }
+}
+
+/* Kills the running schedules past the time limit: they never end.  Each
+ * is asked first, for up to 0.2 s, where its running thread is. */
+static void kill_endless(void)
+{
+    double t = now(), limit = time_limit();
+    for (int k = 0; k < running; k++) {
+        int j = (head + k) % x.spec.jobs;
+        struct job *q = &jobs[j];
+        if (!q->done && t - q->start >= limit) {
+            kill(q->pid, STUCK_SIG);
+            for (int w = 0; w < 40 && !__atomic_load_n(&x.slots[j].stuck, __ATOMIC_ACQUIRE); w++)
+                usleep(5000);
+            kill_job(q);
+            q->endless = true;
+        }
+    }
+}
+
+/* Waits for any running schedule to end, or to pass the time limit (a
+ * stop signal kills them all). */
+static void wait_any(void)
+{
+    int st;
+    pid_t pid;
+    for (;;) {
+        double first = 0;
+        for (int k = 0; k < running; k++) {
+            struct job *q = &jobs[(head + k) % x.spec.jobs];
+            if (!q->done && (first == 0 || q->start < first))
+                first = q->start;
+        }
+        if (first == 0)
+            return;
+        arm(first + time_limit());
+        pid = waitpid(-1, &st, 0);
+        arm(0);
+        if (pid > 0)
+            break;
+        if (errno == EINTR && stop_sig) {
+            kill_running();
+            return;
+        }
+        if (errno != EINTR) {
+            rl_print("rlsched: dfs: waiting for a schedule: %s\n", strerror(errno));
+            _exit(3);
+        }
+        kill_endless();
+        return;
+    }
+    for (int k = 0; k < running; k++) {
+        struct job *q = &jobs[(head + k) % x.spec.jobs];
+        if (q->pid == pid && !q->done) {
+            double took = now() - q->start;
+            q->status = st;
+            q->done = true;
+            if (took > longest)
+                longest = took;
+        }
+    }
+}
+
+/* On a terminal, once a second: how far the exploration is (one line,
+ * rewritten; cleared before the verdict). */
+static bool progress_on;
+static double progress_at;
+
+static void progress(uint64_t runs, uint32_t c)
+{
+    double t = now();
+    if (!progress_on || t - progress_at < 1.0)
+        return;
+    progress_at = t;
+    rl_print("\rrlsched: dfs: %llu schedules run, now those with %u %s; %llu more queued\033[K",
+             (unsigned long long)runs, c, bound_name(),
+             (unsigned long long)(x.sh->nnodes > runs ? x.sh->nnodes - runs : 0));
+}
+
+static void progress_clear(void)
+{
+    if (progress_on && progress_at > 0)
+        rl_print("\r\033[K");
+}
+
 
 static void race_sink(uintptr_t off)
 {
@@ -335,7 +488,7 @@ static pid_t spawn(int j)
         _exit(3);
     }
     struct slot *s = &x.slots[j];
-    s->nalt = s->full = s->nswitch = 0;
+    s->nalt = s->full = s->nswitch = s->stuck = 0;
     pid_t pid = fork();
     if (pid < 0) {
         rl_print("rlsched: dfs: fork: %s\n", strerror(errno));
@@ -372,30 +525,25 @@ static pid_t spawn(int j)
     return pid;
 }
 
-/* One run at a time (the detection phase): in the child returns 0; in the
- * driver waits, returns 1 and the status, -1 for a run killed at the time
- * limit (dfs will report that schedule). */
+/* One run at a time (the detection phase), through the same ring and
+ * time limit as dfs's schedules: in the child returns 0; in the driver
+ * waits, returns 1 and the status, -1 for a run killed at the time limit
+ * (dfs will report that schedule). */
 static int run_one(int *status)
 {
     pid_t pid = spawn(0);
     if (pid == 0)
         return 0;
-    double start = now();
     struct sigaction al = { .sa_handler = on_alarm }, old;   /* no SA_RESTART */
     sigaction(SIGALRM, &al, &old);
-    arm(start + time_limit());
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        if (now() - start >= time_limit()) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-                ;
-            *status = -1;
-            break;
-        }
-    arm(0);
+    jobs[0] = (struct job){ pid, 0, 0, now(), 0, false, false };
+    head = 0;
+    running = 1;
+    while (!jobs[0].done)
+        wait_any();
+    running = 0;
     sigaction(SIGALRM, &old, NULL);
-    if (*status != -1 && now() - start > longest)
-        longest = now() - start;
+    *status = jobs[0].endless ? -1 : jobs[0].status;
     return 1;
 }
 
@@ -477,11 +625,8 @@ static void detect_races(const char *path)
                  rl_racy_count(), x.spec.detect, path ? ", kept in " : "", path ? path : "");
 }
 
-/* A schedule past the time limit is asked where it is before it is
- * killed: the thread holding the baton writes where it runs (a poller:
- * its poll) as a last switch of its slot, with no thread after it. */
-#define STUCK_SIG (SIGRTMIN + 5)
-
+/* STUCK_SIG in a schedule (child_setup installs it): the thread holding
+ * the baton records where it is; another thread passes the signal on. */
 static void on_stuck(int sig)
 {
     struct rl_thread *cur = rl_current();
@@ -572,7 +717,7 @@ static void report_failure(uint32_t node, int j, int st, uint64_t runs,
         snprintf(what, sizeof what, "signal %d", WTERMSIG(st));
     else
         snprintf(what, sizeof what, "exit status %d", WEXITSTATUS(st));
-    rl_schedule_report(x.slots[j].sw, x.slots[j].nswitch, x.base);
+    rl_schedule_report(s->sw, s->nswitch, x.base);
     logs_finish(j);
     rl_print("rlsched: dfs: schedule %llu failed (%s) with %u %s, the fewest of any "
              "failing schedule (all with fewer were explored); to repeat: "
@@ -589,132 +734,6 @@ static void report_failure(uint32_t node, int j, int st, uint64_t runs,
         raise(WTERMSIG(st));
     }
     _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
-}
-
-/* The schedules running at once, in the order they started: a ring over
- * the slots, from HEAD, N of them. */
-struct job {
-    pid_t pid;
-    uint32_t node;
-    uint64_t run;               /* its number: the schedules started before it, + 1 */
-    double start;               /* monotonic seconds */
-    int status;
-    bool done;
-    bool endless;               /* killed at the time limit */
-};
-static struct job jobs[JOBS_MAX];
-static int head, running;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* How long a schedule may run before it counts as never ending: timeout=S
- * when given; else 10 s, or 10 times the longest schedule so far if that
- * is more. */
-static double time_limit(void)
-{
-    double t = (double)x.spec.timeout;
-    return x.spec.timeout_set || 10 * longest < t ? t : 10 * longest;
-}
-
-static void on_alarm(int sig) { (void)sig; }
-
-/* Arms SIGALRM for the first deadline among the running schedules (0: none). */
-static void arm(double deadline)
-{
-    struct itimerval it = {0};
-    if (deadline > 0) {
-        double d = deadline - now();
-        if (d < 0.001)
-            d = 0.001;
-        it.it_value.tv_sec = (time_t)d;
-        it.it_value.tv_usec = (suseconds_t)((d - (double)(time_t)d) * 1e6);
-    }
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static const char *bound_name(void)
-{
-    return x.spec.bound ? "delays" : "preemptions";
-}
-
-static void kill_running(void)
-{
-    for (int k = 0; k < running; k++) {
-        struct job *q = &jobs[(head + k) % x.spec.jobs];
-        if (!q->done) {
-            kill(q->pid, SIGKILL);
-            while (waitpid(q->pid, &q->status, 0) < 0 && errno == EINTR)
-                ;
-            q->done = true;
-        }
-    }
-}
-
-/* Kills the running schedules past the time limit: they never end.  Each
- * is asked first, for up to 0.2 s, where its running thread is. */
-static void kill_endless(void)
-{
-    double t = now(), limit = time_limit();
-    for (int k = 0; k < running; k++) {
-        int j = (head + k) % x.spec.jobs;
-        struct job *q = &jobs[j];
-        if (!q->done && t - q->start >= limit) {
-            kill(q->pid, STUCK_SIG);
-            for (int w = 0; w < 40 && !__atomic_load_n(&x.slots[j].stuck, __ATOMIC_ACQUIRE); w++)
-                usleep(5000);
-            kill(q->pid, SIGKILL);
-            while (waitpid(q->pid, &q->status, 0) < 0 && errno == EINTR)
-                ;
-            q->done = q->endless = true;
-        }
-    }
-}
-
-/* Waits for any running schedule to end, or to pass the time limit (a
- * stop signal kills them all). */
-static void wait_any(void)
-{
-    int st;
-    pid_t pid;
-    for (;;) {
-        double first = 0;
-        for (int k = 0; k < running; k++) {
-            struct job *q = &jobs[(head + k) % x.spec.jobs];
-            if (!q->done && (first == 0 || q->start < first))
-                first = q->start;
-        }
-        if (first == 0)
-            return;
-        arm(first + time_limit());
-        pid = waitpid(-1, &st, 0);
-        arm(0);
-        if (pid > 0)
-            break;
-        if (errno == EINTR && stop_sig) {
-            kill_running();
-            return;
-        }
-        if (errno != EINTR) {
-            rl_print("rlsched: dfs: waiting for a schedule: %s\n", strerror(errno));
-            _exit(3);
-        }
-        kill_endless();
-        return;
-    }
-    for (int k = 0; k < running; k++) {
-        struct job *q = &jobs[(head + k) % x.spec.jobs];
-        if (q->pid == pid && !q->done) {
-            q->status = st;
-            q->done = true;
-            if (now() - q->start > longest)
-                longest = now() - q->start;
-        }
-    }
 }
 
 /* The alternatives slot J's schedule passed, into the pool. */
@@ -749,28 +768,6 @@ static void judge_finished(const char *races_path)
         head = (head + 1) % x.spec.jobs;
         running--;
     }
-}
-
-/* On a terminal, once a second: how far the exploration is (one line,
- * rewritten; cleared before the verdict). */
-static bool progress_on;
-static double progress_at;
-
-static void progress(uint64_t runs, uint32_t c)
-{
-    double t = now();
-    if (!progress_on || t - progress_at < 1.0)
-        return;
-    progress_at = t;
-    rl_print("\rrlsched: dfs: %llu schedules run, now those with %u %s; %llu more queued\033[K",
-             (unsigned long long)runs, c, bound_name(),
-             (unsigned long long)(x.sh->nnodes > runs ? x.sh->nnodes - runs : 0));
-}
-
-static void progress_clear(void)
-{
-    if (progress_on && progress_at > 0)
-        rl_print("\r\033[K");
 }
 
 static void stopped(uint64_t runs, uint32_t c, bool by_max)

@@ -40,13 +40,14 @@ void __tsan_ignore_thread_end(void) {}
 #define PC() __builtin_return_address(0)
 #define ACCESS(kind, n)                                                    \
     void __tsan_##kind##n(void *addr);                                     \
-    void __tsan_##kind##n(void *addr) { rl_access_n(addr, PC(), W_##kind, n); } \
+    void __tsan_##kind##n(void *addr)                                      \
+    { rl_access_n(addr, PC(), W_##kind, n); }                              \
     void __tsan_unaligned_##kind##n(void *addr);                           \
     void __tsan_unaligned_##kind##n(void *addr)                            \
-    { rl_access_n(addr, PC(), W_##kind, n); }                                   \
+    { rl_access_n(addr, PC(), W_##kind, n); }                              \
     void __tsan_volatile_##kind##n(void *addr);                            \
     void __tsan_volatile_##kind##n(void *addr)                             \
-    { rl_access_n(addr, PC(), W_##kind, n); }                                   \
+    { rl_access_n(addr, PC(), W_##kind, n); }                              \
     void __tsan_unaligned_volatile_##kind##n(void *addr);                  \
     void __tsan_unaligned_volatile_##kind##n(void *addr)                   \
     { rl_access_n(addr, PC(), W_##kind, n); }
@@ -111,15 +112,15 @@ static inline void atomic_point(const volatile void *a)
 #define ATOMICS(n, T)                                                      \
     T __tsan_atomic##n##_load(const volatile T *a, int mo);                \
     T __tsan_atomic##n##_load(const volatile T *a, int mo)                 \
-    { (void)mo; atomic_point(a); T r = LOAD(a);                             \
-      rl_poll(a, false, (uint64_t)r, PC()); return r; }                          \
+    { (void)mo; atomic_point(a); T r = LOAD(a);                            \
+      rl_poll(a, false, (uint64_t)r, PC()); return r; }                    \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo);             \
     void __tsan_atomic##n##_store(volatile T *a, T v, int mo)              \
-    { (void)mo; atomic_point(a); STORE(a, v); rl_poll(a, true, 0, PC()); }        \
+    { (void)mo; atomic_point(a); STORE(a, v); rl_poll(a, true, 0, PC()); } \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo);             \
     T __tsan_atomic##n##_exchange(volatile T *a, T v, int mo)              \
-    { (void)mo; atomic_point(a); T o = XCHG(a, v);                          \
-      rl_poll(a, o != v, (uint64_t)o, PC()); return o; }                         \
+    { (void)mo; atomic_point(a); T o = XCHG(a, v);                         \
+      rl_poll(a, o != v, (uint64_t)o, PC()); return o; }                   \
     RMW(n, T, fetch_add, +)                                                \
     RMW(n, T, fetch_sub, -)                                                \
     RMW(n, T, fetch_and, &)                                                \
@@ -127,20 +128,20 @@ static inline void atomic_point(const volatile void *a)
     RMW(n, T, fetch_xor, ^)                                                \
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo);           \
     T __tsan_atomic##n##_fetch_nand(volatile T *a, T v, int mo)            \
-    { (void)mo; atomic_point(a); T o = NAND(a, v);                          \
-      rl_poll(a, (T)~(o & v) != o, (uint64_t)o, PC()); return o; }               \
+    { (void)mo; atomic_point(a); T o = NAND(a, v);                         \
+      rl_poll(a, (T)~(o & v) != o, (uint64_t)o, PC()); return o; }         \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo);            \
     T __tsan_atomic##n##_compare_exchange_val(volatile T *a, T c, T v,     \
                                               int mo, int fmo)             \
     { (void)mo; (void)fmo; atomic_point(a); T e = c; int ok = CAS(a, &c, v); \
-      rl_poll(a, ok && e != v, (uint64_t)c, PC()); return c; }                   \
+      rl_poll(a, ok && e != v, (uint64_t)c, PC()); return c; }             \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo);  \
     int __tsan_atomic##n##_compare_exchange_strong(volatile T *a, T *c,    \
                                                    T v, int mo, int fmo)   \
     { (void)mo; (void)fmo; atomic_point(a); T e = *c; int ok = CAS(a, c, v); \
-      rl_poll(a, ok && e != v, (uint64_t)*c, PC()); return ok; }                 \
+      rl_poll(a, ok && e != v, (uint64_t)*c, PC()); return ok; }           \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
                                                  T v, int mo, int fmo);    \
     int __tsan_atomic##n##_compare_exchange_weak(volatile T *a, T *c,      \
@@ -156,7 +157,7 @@ static inline void atomic_point(const volatile void *a)
 #define RMW(n, T, op, sym)                                                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
-    { (void)mo; atomic_point(a); T o = __atomic_##op(a, v, SEQ);            \
+    { (void)mo; atomic_point(a); T o = __atomic_##op(a, v, SEQ);           \
       rl_poll(a, (T)(o sym v) != o, (uint64_t)o, PC()); return o; }
 ATOMICS(8, a8)
 ATOMICS(16, a16)
@@ -188,7 +189,7 @@ static int cas_u128(volatile a128 *a, a128 *c, a128 v)
 #define RMW(n, T, op, sym)                                                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo);                 \
     T __tsan_atomic##n##_##op(volatile T *a, T v, int mo)                  \
-    { (void)mo; atomic_point(a); T o = *a; *a = o sym v;                    \
+    { (void)mo; atomic_point(a); T o = *a; *a = o sym v;                   \
       rl_poll(a, (T)(o sym v) != o, (uint64_t)o, PC()); return o; }
 ATOMICS(128, a128)
 

@@ -46,6 +46,7 @@ struct stress {
     struct paths *paths;
     char *program, *preload, *session;
     bool sched;                 /* built by racelab cc (src/sched) */
+    bool chaos_pct;             /* --chaos is a pct spec */
     struct cell_result *cells;
     int *cell_tool;             /* the tool of each cell */
     size_t ncells, njobs;
@@ -191,8 +192,9 @@ static int stress_check(struct stress *st)
         /* a strategy only one runtime implements (chaos_spec.h) */
         struct chaos_config cfg;
         unsigned where = st->sched ? CHAOS_IN_SCHED : CHAOS_IN_WRAP;
-        if (chaos_spec_parse(o->chaos, &cfg, NULL, 0) == 0 &&
-            !(chaos_strategies[cfg.strategy].runtimes & where)) {
+        bool parsed = chaos_spec_parse(o->chaos, &cfg, NULL, 0) == 0;
+        st->chaos_pct = parsed && cfg.strategy == CHAOS_PCT;
+        if (parsed && !(chaos_strategies[cfg.strategy].runtimes & where)) {
             errorf("--chaos: strategy '%s' needs %s", chaos_strategies[cfg.strategy].name,
                    st->sched ? "a program not built by racelab cc"
                              : "a program built by racelab cc (docs/CHAOS.md)");
@@ -250,10 +252,7 @@ static void stress_plan(struct stress *st)
     if (!o->given[OPT_SEED])
         o->seed = (long)(((unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16))
                          & 0x7fffffff);
-    struct chaos_config cfg;
-    bool pct = o->chaos && chaos_spec_parse(o->chaos, &cfg, NULL, 0) == 0 &&
-               cfg.strategy == CHAOS_PCT;
-    if (st->sched && pct && !o->http.n && !o->load_cmd) {
+    if (st->sched && st->chaos_pct && !o->http.n && !o->load_cmd) {
         /* measure PCT's k first (sched_detect.c); only pct draws over k, and
          * an unperturbed run of a program that can poll forever (dfs finds
          * such schedules) would cost the whole limit */
